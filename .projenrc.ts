@@ -1,0 +1,77 @@
+import { awscdk, javascript, typescript } from 'projen';
+
+/** The lowest aws-cdk-lib that provides what the library uses (see README, "Requirements"). */
+const CDK_FLOOR = '2.262.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-resilience',
+  description: 'Safe-by-default AWS CDK constructs for resilient serverless applications: queues with dead-letter queues and partial batch responses, Lambda destinations, archived event buses, gradual configuration and circuit breakers.',
+  author: 'cdk-resilience maintainers',
+  authorAddress: 'maintainers@users.noreply.r-seed-7ecef539.example',
+  repositoryUrl: 'https://github.com/cdk-resilience/cdk-resilience.git',
+  keywords: ['cdk', 'awscdk', 'aws-cdk', 'resilience', 'serverless', 'lambda', 'sqs', 'dead-letter-queue', 'eventbridge', 'appconfig', 'circuit-breaker', 'chaos-engineering'],
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  projenrcTsOptions: { runner: typescript.TypeScriptRunner.tsNode({ tsconfig: 'tsconfig.dev.json' }) },
+  tsconfigDevFile: 'tsconfig.dev.json',
+
+  cdkVersion: CDK_FLOOR,
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+  minNodeVersion: '20.16.0',
+
+  // Nothing is published from here; the targets are configured so the library is ready for every jsii language.
+  github: false,
+  release: false,
+  publishToPypi: { distName: 'cdk-resilience', module: 'cdk_resilience' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkresilience',
+    mavenGroupId: 'io.github.cdk-resilience',
+    mavenArtifactId: 'cdk-resilience',
+  },
+  publishToNuget: { dotNetNamespace: 'CdkResilience', packageId: 'CdkResilience' },
+  publishToGo: { moduleName: 'github.com/cdk-resilience/cdk-resilience-go' },
+
+  prettier: false,
+  eslint: true,
+  jestOptions: {
+    // Snapshots never update themselves: `npm test` runs jest with --ci; use `npx projen test:update` to accept changes.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testTimeout: 180_000,
+      coverageReporters: ['text-summary'],
+    },
+  },
+  devDeps: [
+    `aws-cdk@^2.1100.0`,
+    'cdk-nag@^3.0.2',
+  ],
+  gitignore: ['cdk.out', 'demo/cdk.out', '.jsii.tabl.json', '*.tabl.json'],
+});
+
+// README examples are compiled by jsii-rosetta in strict mode.
+project.package.addField('jsii', {
+  ...project.package.manifest.jsii,
+  metadata: { jsii: { rosetta: { strict: true } } },
+});
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile the README examples (strict)',
+  exec: 'jsii-rosetta extract --strict --compile',
+});
+project.postCompileTask.spawn(rosetta);
+
+// The demo CDK app, synthesized with the real CDK CLI.
+project.addTask('demo', {
+  description: 'Synthesize the demo app with the CDK CLI and print its resilience summary',
+  steps: [
+    { exec: 'cdk synth --quiet --app "ts-node --prefer-ts-exts --project tsconfig.dev.json demo/app.ts" --output demo/cdk.out' },
+    { exec: 'ts-node --project tsconfig.dev.json demo/summary.ts demo/cdk.out' },
+  ],
+});
+
+// .projenrc.ts runs with tsconfig.dev.json; the separate projenrc tsconfig is not needed.
+project.tryRemoveFile('projenrc/tsconfig.json');
+
+project.synth();

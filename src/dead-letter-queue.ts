@@ -1,0 +1,226 @@
+import { Annotations, Duration, Lazy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DEFAULTS, LIMITS } from './private/defaults';
+import { validateDurationRange } from './private/validation';
+
+/**
+ * Properties of a `DeadLetterQueue`.
+ */
+export interface DeadLetterQueueProps {
+  /**
+   * Whether this is a FIFO queue. A FIFO source needs a FIFO dead-letter queue
+   * and a standard source a standard one.
+   *
+   * @default false
+   * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+   */
+  readonly fifo?: boolean;
+
+  /**
+   * How long a failed message is kept.
+   *
+   * SQS counts a message's age from when it was first sent to its source
+   * queue, not from when it moved here, so the dead-letter queue must keep
+   * messages longer than any of its sources does.
+   *
+   * Valid range: 60 seconds - 14 days.
+   *
+   * @default Duration.days(14) (the SQS maximum)
+   * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+   */
+  readonly retentionPeriod?: Duration;
+
+  /**
+   * The KMS key that encrypts the queue.
+   *
+   * @default - SQS-managed server-side encryption (SSE-SQS)
+   * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-server-side-encryption.html
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * What the depth alarm does when it fires (and when it recovers).
+   *
+   * @default - the alarm has no action
+   */
+  readonly alarmAction?: cloudwatch.IAlarmAction;
+}
+
+/**
+ * A source queue of a `DeadLetterQueue`, as given to `addSource()`.
+ */
+export interface DeadLetterQueueSource {
+  /**
+   * The ARN of the source queue.
+   *
+   * When the source's redrive policy names this dead-letter queue, this ARN
+   * must not reference the source queue resource, or CloudFormation sees a
+   * dependency cycle: build it from the source's name with `Stack.formatArn()`.
+   */
+  readonly queueArn: string;
+
+  /**
+   * The KMS key that encrypts the source queue, so that `grantRedrive()` can
+   * let the redrive write to it.
+   *
+   * @default - the source queue uses SQS-managed encryption or none
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
+/**
+ * An SQS queue built to hold what failed.
+ *
+ * - 14 days retention, server-side encryption, TLS-only queue policy;
+ * - a redrive-allow policy that lets only its sources use it;
+ * - an alarm as soon as one message arrives (a message here is an incident);
+ * - `grantRedrive()` to move the messages back to their sources once the cause is fixed.
+ *
+ * One dead-letter queue can serve several sources.
+ */
+export class DeadLetterQueue extends Construct {
+  /** The SQS queue. */
+  public readonly queue: sqs.Queue;
+
+  /** Fires when at least one message is visible in the queue. */
+  public readonly alarm: cloudwatch.Alarm;
+
+  /** Whether this is a FIFO queue. */
+  public readonly fifo: boolean;
+
+  /** How long a failed message is kept. */
+  public readonly retentionPeriod: Duration;
+
+  /** The KMS key that encrypts the queue, if any. */
+  public readonly encryptionKey?: kms.IKey;
+
+  private readonly sources: DeadLetterQueueSource[] = [];
+  private readonly redriveGrantees: iam.IGrantable[] = [];
+
+  constructor(scope: Construct, id: string, props: DeadLetterQueueProps = {}) {
+    super(scope, id);
+
+    validateDurationRange('retentionPeriod', props.retentionPeriod, LIMITS.retention.min, LIMITS.retention.max);
+
+    this.fifo = props.fifo ?? false;
+    this.retentionPeriod = props.retentionPeriod ?? DEFAULTS.deadLetterRetention;
+    this.encryptionKey = props.encryptionKey;
+
+    this.queue = new sqs.Queue(this, 'Resource', {
+      fifo: this.fifo ? true : undefined,
+      retentionPeriod: this.retentionPeriod,
+      encryption: props.encryptionKey ? sqs.QueueEncryption.KMS : sqs.QueueEncryption.SQS_MANAGED,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+    });
+
+    const cfnQueue = this.queue.node.defaultChild as sqs.CfnQueue;
+    cfnQueue.redriveAllowPolicy = Lazy.any({ produce: () => this.renderRedriveAllowPolicy() });
+
+    this.alarm = this.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM })
+      .createAlarm(this, 'DepthAlarm', {
+        alarmDescription: `Messages in dead-letter queue ${this.node.path}: processing failed and needs attention. Fix the cause, then redrive (see grantRedrive()).`,
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    if (props.alarmAction) {
+      this.alarm.addAlarmAction(props.alarmAction);
+      this.alarm.addOkAction(props.alarmAction);
+    }
+  }
+
+  /**
+   * Lets a source queue move its failed messages here, and lets
+   * `grantRedrive()` move them back.
+   *
+   * Up to 10 sources are named in the queue's redrive-allow policy (the SQS
+   * limit); beyond that, any queue of the account may use this one, with a warning.
+   */
+  public addSource(source: DeadLetterQueueSource): void {
+    this.sources.push(source);
+    for (const grantee of this.redriveGrantees) {
+      grantSendToSource(grantee, source);
+    }
+    if (this.sources.length === LIMITS.redriveAllowSources + 1) {
+      Annotations.of(this).addWarningV2('cdk-resilience:dead-letter-queue-many-sources',
+        `This dead-letter queue serves ${this.sources.length} sources, more than the ${LIMITS.redriveAllowSources} that an SQS redrive-allow policy can name, so any queue in the account may now use it. Use one dead-letter queue per ${LIMITS.redriveAllowSources} sources to keep it restricted.`);
+    }
+  }
+
+  /** The ARNs of the queues that move their failed messages here. */
+  public get sourceQueueArns(): string[] {
+    return this.sources.map(s => s.queueArn);
+  }
+
+  /**
+   * Grants what it takes to start, list and cancel a message move task that
+   * redrives this queue's messages back to their sources, and nothing more.
+   *
+   * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_StartMessageMoveTask.html
+   */
+  public grantRedrive(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: [
+        'sqs:StartMessageMoveTask',
+        'sqs:ListMessageMoveTasks',
+        'sqs:CancelMessageMoveTask',
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+      ],
+      resourceArns: [this.queue.queueArn],
+    });
+    this.encryptionKey?.grantDecrypt(grantee);
+    this.redriveGrantees.push(grantee);
+    for (const source of this.sources) {
+      grantSendToSource(grantee, source);
+    }
+    return grant;
+  }
+
+  /**
+   * The number of messages waiting in the queue.
+   *
+   * @default - maximum over 5 minutes
+   */
+  public metricApproximateNumberOfMessagesVisible(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.queue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /**
+   * The age of the oldest message in the queue. SQS deletes a message once
+   * its age, counted from when it entered its source queue, reaches the
+   * retention period.
+   *
+   * @default - maximum over 5 minutes
+   */
+  public metricApproximateAgeOfOldestMessage(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.queue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  private renderRedriveAllowPolicy(): any {
+    if (this.sources.length === 0) {
+      return undefined;
+    }
+    if (this.sources.length > LIMITS.redriveAllowSources) {
+      return { redrivePermission: 'allowAll' };
+    }
+    return {
+      redrivePermission: 'byQueue',
+      sourceQueueArns: this.sourceQueueArns,
+    };
+  }
+}
+
+/** A redrive writes the messages back to their source queue. */
+function grantSendToSource(grantee: iam.IGrantable, source: DeadLetterQueueSource): void {
+  iam.Grant.addToPrincipal({ grantee, actions: ['sqs:SendMessage'], resourceArns: [source.queueArn] });
+  source.encryptionKey?.grantEncrypt(grantee);
+}

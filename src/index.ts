@@ -1,0 +1,2 @@
+export * from './dead-letter-queue';
+export * from './queue-decoupled-function';

@@ -1,0 +1,34 @@
+import { Duration } from 'aws-cdk-lib';
+
+/**
+ * The library's defaults, each in one place. Every value is tested.
+ */
+export const DEFAULTS = {
+  /** SQS maximum: a dead-letter queue keeps what failed as long as SQS allows. */
+  deadLetterRetention: Duration.days(14),
+  /** SQS default retention for a source queue. */
+  sourceRetention: Duration.days(4),
+  /** Lambda DG: at least 5 so that throttling does not dead-letter healthy messages. */
+  maxReceiveCount: 5,
+  /** Lambda DG: the source queue's visibility timeout is at least 6 × the function timeout. */
+  visibilityTimeoutFactor: 6,
+  /** Lambda's own default function timeout, used when `functionProps.timeout` is not set. */
+  functionTimeout: Duration.seconds(3),
+  /** Lambda's default batch size for an SQS event source. */
+  batchSize: 10,
+  /** The source queue's oldest message alarms at this fraction of the retention period. */
+  queueAgeAlarmFraction: 0.5,
+} as const;
+
+/** Limits that AWS enforces and that props are validated against. */
+export const LIMITS = {
+  maxReceiveCount: { min: 1, max: 1000 },
+  batchSize: { min: 1, max: 10_000, withoutWindow: 10, fifo: 10 },
+  maxBatchingWindow: Duration.minutes(5),
+  maxConcurrency: { min: 2, max: 1000 },
+  visibilityTimeout: Duration.hours(12),
+  retention: { min: Duration.seconds(60), max: Duration.days(14) },
+  /** SQS: a redrive-allow policy lists at most 10 source queue ARNs. */
+  redriveAllowSources: 10,
+  queueName: 80,
+} as const;

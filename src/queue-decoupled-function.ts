@@ -1,0 +1,333 @@
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DeadLetterQueue } from './dead-letter-queue';
+import { DEFAULTS, LIMITS } from './private/defaults';
+import { deterministicQueueName, queueArnFromName } from './private/names';
+import { formatDuration, requireExactlyOne, validateDurationRange, validateNumberRange } from './private/validation';
+
+/**
+ * Properties of a `QueueDecoupledFunction`.
+ */
+export interface QueueDecoupledFunctionProps {
+  /**
+   * An existing function that consumes the queue. Give either `function` or
+   * `functionProps`, not both.
+   *
+   * When it is imported (its timeout is unknown), `visibilityTimeout` is required.
+   *
+   * @default - a function is created from `functionProps`
+   */
+  readonly function?: lambda.IFunction;
+
+  /**
+   * The properties of a new function that consumes the queue. Give either
+   * `function` or `functionProps`, not both.
+   *
+   * The handler must return `{ batchItemFailures: [{ itemIdentifier: messageId }] }`
+   * for the messages it could not process: the mapping reports batch item failures.
+   *
+   * @default - `function` is used
+   */
+  readonly functionProps?: lambda.FunctionProps;
+
+  /**
+   * Whether the source queue (and the dead-letter queue it creates) is FIFO.
+   *
+   * @default false
+   */
+  readonly fifo?: boolean;
+
+  /**
+   * How many times a message is received before it moves to the dead-letter queue.
+   *
+   * Lambda polls with several consumers; when the function is throttled, a
+   * message can be received without being processed. Below 5 such receives
+   * dead-letter healthy messages (a warning says so).
+   *
+   * Valid range: 1-1000.
+   *
+   * @default 5
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+   */
+  readonly maxReceiveCount?: number;
+
+  /**
+   * How long a received message stays invisible to other consumers.
+   *
+   * Below 6 × the function timeout, a message whose batch is retried after a
+   * throttle can become visible while still being processed (a warning says
+   * so); below the function timeout it is refused.
+   *
+   * Valid range: the function timeout - 12 hours.
+   *
+   * @default - 6 × the function timeout + `maxBatchingWindow`
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+   */
+  readonly visibilityTimeout?: Duration;
+
+  /**
+   * The largest number of messages in one batch.
+   *
+   * Valid range: 1-10 for a FIFO queue or without `maxBatchingWindow`; 1-10000 otherwise.
+   *
+   * @default 10
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html
+   */
+  readonly batchSize?: number;
+
+  /**
+   * How long Lambda gathers messages before it invokes the function.
+   * Not supported with a FIFO queue.
+   *
+   * Valid range: 0 seconds - 5 minutes.
+   *
+   * @default - no batching window
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html
+   */
+  readonly maxBatchingWindow?: Duration;
+
+  /**
+   * The most concurrent invocations this queue may cause. Prefer it to the
+   * function's reserved concurrency, which throttles (and so dead-letters).
+   *
+   * Valid range: 2-1000.
+   *
+   * @default - no limit but the function's and the account's concurrency
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html
+   */
+  readonly maxConcurrency?: number;
+
+  /**
+   * How long the source queue keeps a message.
+   *
+   * Valid range: 60 seconds - 14 days, and shorter than the dead-letter queue's retention.
+   *
+   * @default Duration.days(4)
+   */
+  readonly retentionPeriod?: Duration;
+
+  /**
+   * Where messages go after `maxReceiveCount` receives. Share one between
+   * several sources of the same type (standard or FIFO).
+   *
+   * @default - a new `DeadLetterQueue` (14 days retention, depth alarm)
+   */
+  readonly deadLetterQueue?: DeadLetterQueue;
+
+  /**
+   * The KMS key that encrypts the source queue and the dead-letter queue this
+   * construct creates. The function is granted decrypt.
+   *
+   * @default - SQS-managed server-side encryption (SSE-SQS)
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * What the alarms do when they fire (and recover). A shared
+   * `deadLetterQueue` keeps its own alarm action.
+   *
+   * @default - the alarms have no action
+   */
+  readonly alarmAction?: cloudwatch.IAlarmAction;
+}
+
+/**
+ * Upstream sends to a queue; a Lambda function consumes it; what fails lands in a
+ * `DeadLetterQueue`.
+ *
+ * The event source mapping always reports batch item failures, so one bad
+ * message does not send the whole batch back; the visibility timeout follows
+ * the function timeout; the dead-letter queue keeps messages longer than the
+ * source; alarms watch the dead-letter queue, the age of the oldest message
+ * and the function's errors.
+ */
+export class QueueDecoupledFunction extends Construct {
+  /** The source queue that upstream sends to. */
+  public readonly queue: sqs.Queue;
+
+  /** Where messages go after `maxReceiveCount` receives. */
+  public readonly deadLetterQueue: DeadLetterQueue;
+
+  /** The function that consumes the queue. */
+  public readonly function: lambda.IFunction;
+
+  /** The event source mapping from the queue to the function. */
+  public readonly eventSourceMapping: lambda.EventSourceMapping;
+
+  /** The alarms: the dead-letter queue's depth, the source queue's oldest message, the function's errors. */
+  public readonly alarms: cloudwatch.Alarm[];
+
+  /** The source queue's visibility timeout. */
+  public readonly visibilityTimeout: Duration;
+
+  /** How many receives before a message is dead-lettered. */
+  public readonly maxReceiveCount: number;
+
+  constructor(scope: Construct, id: string, props: QueueDecoupledFunctionProps) {
+    super(scope, id);
+
+    requireExactlyOne('QueueDecoupledFunction', ['function', props.function], ['functionProps', props.functionProps]);
+    validateProps(props);
+
+    const fifo = props.fifo ?? false;
+    const retentionPeriod = props.retentionPeriod ?? DEFAULTS.sourceRetention;
+
+    this.deadLetterQueue = props.deadLetterQueue ?? new DeadLetterQueue(this, 'DeadLetterQueue', {
+      fifo,
+      encryptionKey: props.encryptionKey,
+      alarmAction: props.alarmAction,
+    });
+    validateDeadLetterQueue(this.deadLetterQueue, fifo, retentionPeriod);
+
+    this.function = props.function ?? new lambda.Function(this, 'Function', props.functionProps!);
+    this.visibilityTimeout = this.resolveVisibilityTimeout(props);
+    this.maxReceiveCount = props.maxReceiveCount ?? DEFAULTS.maxReceiveCount;
+
+    // The queue's name is known before it exists, so the dead-letter queue's
+    // redrive-allow policy can name it without a dependency cycle.
+    const queueName = deterministicQueueName(this, fifo);
+    this.queue = new sqs.Queue(this, 'Queue', {
+      queueName,
+      fifo: fifo ? true : undefined,
+      visibilityTimeout: this.visibilityTimeout,
+      retentionPeriod,
+      encryption: props.encryptionKey ? sqs.QueueEncryption.KMS : sqs.QueueEncryption.SQS_MANAGED,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      deadLetterQueue: { queue: this.deadLetterQueue.queue, maxReceiveCount: this.maxReceiveCount },
+    });
+    this.deadLetterQueue.addSource({ queueArn: queueArnFromName(this, queueName), encryptionKey: props.encryptionKey });
+
+    this.queue.grantConsumeMessages(this.function);
+    this.eventSourceMapping = new lambda.EventSourceMapping(this, 'EventSourceMapping', {
+      target: this.function,
+      eventSourceArn: this.queue.queueArn,
+      batchSize: props.batchSize,
+      maxBatchingWindow: props.maxBatchingWindow,
+      maxConcurrency: props.maxConcurrency,
+      reportBatchItemFailures: true,
+    });
+    // The mapping must not start polling before the function may read the queue.
+    const policy = this.function.role?.node.tryFindChild('DefaultPolicy');
+    if (policy) {
+      this.eventSourceMapping.node.addDependency(policy);
+    }
+
+    const ageThreshold = Duration.seconds(Math.floor(retentionPeriod.toSeconds() * DEFAULTS.queueAgeAlarmFraction));
+    const ageAlarm = this.queue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(5) })
+      .createAlarm(this, 'QueueAgeAlarm', {
+        alarmDescription: `The oldest message in ${this.node.path} has waited ${formatDuration(ageThreshold)}, half its retention: the consumer is not keeping up or is failing. Messages expire after ${formatDuration(retentionPeriod)}.`,
+        threshold: ageThreshold.toSeconds(),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    const errorsAlarm = this.function.metricErrors({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) })
+      .createAlarm(this, 'ErrorsAlarm', {
+        alarmDescription: `The function of ${this.node.path} failed: the whole batch returns to the queue and is retried.`,
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    for (const alarm of [ageAlarm, errorsAlarm]) {
+      if (props.alarmAction) {
+        alarm.addAlarmAction(props.alarmAction);
+        alarm.addOkAction(props.alarmAction);
+      }
+    }
+    this.alarms = [this.deadLetterQueue.alarm, ageAlarm, errorsAlarm];
+
+    if (this.maxReceiveCount < DEFAULTS.maxReceiveCount && !Token.isUnresolved(this.maxReceiveCount)) {
+      Annotations.of(this).addWarningV2('cdk-resilience:max-receive-count-below-5',
+        `maxReceiveCount is ${this.maxReceiveCount}: when the function is throttled, Lambda can receive a message without processing it, so below ${DEFAULTS.maxReceiveCount} healthy messages can be dead-lettered.`);
+    }
+  }
+
+  /**
+   * Grants permission to send messages to the source queue.
+   */
+  public grantSendMessages(grantee: iam.IGrantable): iam.Grant {
+    return this.queue.grantSendMessages(grantee);
+  }
+
+  private resolveVisibilityTimeout(props: QueueDecoupledFunctionProps): Duration {
+    const timeout = functionTimeout(this.function, props.functionProps);
+    if (timeout === undefined) {
+      if (props.visibilityTimeout === undefined) {
+        throw new Error('visibilityTimeout is required when function is imported (its timeout is unknown): set it to at least 6 × the function timeout');
+      }
+      return props.visibilityTimeout;
+    }
+    const window = props.maxBatchingWindow ?? Duration.seconds(0);
+    if (props.visibilityTimeout === undefined) {
+      if (timeout.isUnresolved() || window.isUnresolved()) {
+        throw new Error('visibilityTimeout is required when the function timeout or maxBatchingWindow is a token');
+      }
+      return Duration.seconds(DEFAULTS.visibilityTimeoutFactor * timeout.toSeconds() + window.toSeconds());
+    }
+    const visibility = props.visibilityTimeout;
+    if (visibility.isUnresolved() || timeout.isUnresolved()) {
+      return visibility;
+    }
+    if (visibility.toSeconds() < timeout.toSeconds()) {
+      throw new Error(`visibilityTimeout must be at least the function timeout (${formatDuration(timeout)}), got ${formatDuration(visibility)}`);
+    }
+    const recommended = DEFAULTS.visibilityTimeoutFactor * timeout.toSeconds();
+    if (visibility.toSeconds() < recommended) {
+      Annotations.of(this).addWarningV2('cdk-resilience:visibility-timeout-below-recommended',
+        `visibilityTimeout is ${formatDuration(visibility)}, below ${DEFAULTS.visibilityTimeoutFactor} × the function timeout (${formatDuration(Duration.seconds(recommended))}): a batch retried after a throttle can become visible again while it is still being processed, and be processed twice.`);
+    }
+    return visibility;
+  }
+}
+
+/** The timeout of the function, or `undefined` when it is unknown (imported). */
+function functionTimeout(fn: lambda.IFunction, functionProps?: lambda.FunctionProps): Duration | undefined {
+  if (functionProps) {
+    return functionProps.timeout ?? DEFAULTS.functionTimeout;
+  }
+  if (fn instanceof lambda.Function) {
+    return fn.timeout ?? DEFAULTS.functionTimeout;
+  }
+  return undefined;
+}
+
+function validateProps(props: QueueDecoupledFunctionProps): void {
+  const fifo = props.fifo ?? false;
+  validateNumberRange('maxReceiveCount', props.maxReceiveCount, LIMITS.maxReceiveCount.min, LIMITS.maxReceiveCount.max);
+  validateNumberRange('maxConcurrency', props.maxConcurrency, LIMITS.maxConcurrency.min, LIMITS.maxConcurrency.max);
+  validateDurationRange('retentionPeriod', props.retentionPeriod, LIMITS.retention.min, LIMITS.retention.max);
+  validateDurationRange('maxBatchingWindow', props.maxBatchingWindow, Duration.seconds(0), LIMITS.maxBatchingWindow);
+  if (props.visibilityTimeout && !props.visibilityTimeout.isUnresolved()
+    && props.visibilityTimeout.toSeconds() > LIMITS.visibilityTimeout.toSeconds()) {
+    throw new Error(`visibilityTimeout must be at most ${formatDuration(LIMITS.visibilityTimeout)}, got ${formatDuration(props.visibilityTimeout)}`);
+  }
+  if (fifo && props.maxBatchingWindow !== undefined) {
+    throw new Error(`maxBatchingWindow is not supported with a FIFO queue, got ${formatDuration(props.maxBatchingWindow)} with fifo: true`);
+  }
+  const batchSize = props.batchSize;
+  if (batchSize !== undefined && !Token.isUnresolved(batchSize)) {
+    const hasWindow = props.maxBatchingWindow !== undefined && (props.maxBatchingWindow.isUnresolved() || props.maxBatchingWindow.toSeconds() > 0);
+    const max = fifo ? LIMITS.batchSize.fifo : hasWindow ? LIMITS.batchSize.max : LIMITS.batchSize.withoutWindow;
+    if (!Number.isInteger(batchSize) || batchSize < LIMITS.batchSize.min || batchSize > max) {
+      const why = fifo ? ' (FIFO queue)' : hasWindow ? '' : ' without maxBatchingWindow (up to 10000 with a batching window)';
+      throw new Error(`batchSize must be an integer between ${LIMITS.batchSize.min} and ${max}${why}, got ${batchSize}`);
+    }
+  }
+}
+
+function validateDeadLetterQueue(dlq: DeadLetterQueue, fifo: boolean, retentionPeriod: Duration): void {
+  if (dlq.fifo !== fifo) {
+    throw new Error(`deadLetterQueue must be ${fifo ? 'FIFO' : 'standard'} like the source queue (fifo: ${fifo}), got a ${dlq.fifo ? 'FIFO' : 'standard'} dead-letter queue`);
+  }
+  if (!retentionPeriod.isUnresolved() && !dlq.retentionPeriod.isUnresolved()
+    && dlq.retentionPeriod.toSeconds() <= retentionPeriod.toSeconds()) {
+    throw new Error(`deadLetterQueue retention must be longer than retentionPeriod (${formatDuration(retentionPeriod)}): SQS counts a message's age from its first enqueue, so it would expire on arrival; got ${formatDuration(dlq.retentionPeriod)}`);
+  }
+}
