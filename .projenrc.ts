@@ -1,7 +1,11 @@
 import { awscdk, javascript, typescript } from 'projen';
 
-/** The lowest aws-cdk-lib that provides what the library uses (see README, "Requirements"). */
-const CDK_FLOOR = '2.262.0';
+/**
+ * The lowest aws-cdk-lib that provides what the library and its tests use (see README, "Requirements"):
+ * 2.262 bundles AWS's offline template validator and the validateAgainstDefaultRules flag; 2.269 bundles
+ * a validator that runs on Node.js 20 and accepts acknowledgements of cdk-nag findings whose ids contain '::'.
+ */
+const CDK_FLOOR = '2.269.0';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-resilience',
@@ -63,6 +67,7 @@ const rosetta = project.addTask('rosetta:extract', {
 project.postCompileTask.spawn(rosetta);
 
 // The demo CDK app, synthesized with the real CDK CLI.
+project.eslint?.addLintPattern('demo');
 project.addTask('demo', {
   description: 'Synthesize the demo app with the CDK CLI and print its resilience summary',
   steps: [

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -184,7 +184,16 @@ export class QueueDecoupledFunction extends Construct {
     });
     validateDeadLetterQueue(this.deadLetterQueue, fifo, retentionPeriod);
 
-    this.function = props.function ?? new lambda.Function(this, 'Function', props.functionProps!);
+    if (props.functionProps) {
+      const created = new lambda.Function(this, 'Function', props.functionProps);
+      Validations.of(created).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason: 'The queue invokes this function synchronously through its event source mapping, so a function dead-letter queue would never receive anything: failed messages go to the source queue\'s dead-letter queue.',
+      });
+      this.function = created;
+    } else {
+      this.function = props.function!;
+    }
     this.visibilityTimeout = this.resolveVisibilityTimeout(props);
     this.maxReceiveCount = props.maxReceiveCount ?? DEFAULTS.maxReceiveCount;
 
@@ -211,6 +220,10 @@ export class QueueDecoupledFunction extends Construct {
       maxBatchingWindow: props.maxBatchingWindow,
       maxConcurrency: props.maxConcurrency,
       reportBatchItemFailures: true,
+    });
+    Validations.of(this.eventSourceMapping).acknowledge({
+      id: 'Serverless-LambdaEventSourceMappingDestination',
+      reason: 'Lambda does not support on-failure destinations for SQS event sources: failed messages go to the source queue\'s dead-letter queue through its redrive policy.',
     });
     // The mapping must not start polling before the function may read the queue.
     const policy = this.function.role?.node.tryFindChild('DefaultPolicy');

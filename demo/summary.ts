@@ -1,0 +1,121 @@
+/**
+ * Prints what a synthesized cloud assembly contains and which resilience
+ * settings it applies, read from the templates themselves (so it reports
+ * what would deploy, not what the code meant to do).
+ *
+ * Usage: ts-node demo/summary.ts <cdk.out>
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+type Resource = { Type: string; Properties?: any; Metadata?: Record<string, any> };
+type Template = { Resources?: Record<string, Resource> };
+
+/** Returns the summary of every stack in the cloud assembly at `outdir`. */
+export function summarize(outdir: string): string {
+  const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
+  const lines: string[] = [];
+  for (const [artifactId, artifact] of Object.entries<any>(manifest.artifacts ?? {})) {
+    if (artifact.type !== 'aws:cloudformation:stack') continue;
+    const template: Template = JSON.parse(fs.readFileSync(path.join(outdir, artifact.properties.templateFile), 'utf8'));
+    lines.push(...summarizeStack(artifact.displayName ?? artifactId, template));
+  }
+  return lines.join('\n');
+}
+
+function summarizeStack(name: string, template: Template): string[] {
+  const resources = template.Resources ?? {};
+  const byType = new Map<string, number>();
+  for (const r of Object.values(resources)) byType.set(r.Type, (byType.get(r.Type) ?? 0) + 1);
+  const lines = [
+    `Stack ${name}: ${Object.keys(resources).length} resources`,
+    ...[...byType.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([type, n]) => `  ${String(n).padStart(3)} × ${type}`),
+    '',
+  ];
+
+  const deadLetterQueues = new Set<string>();
+  for (const [id, r] of Object.entries(resources)) {
+    const target = r.Type === 'AWS::SQS::Queue' ? refOf(r.Properties?.RedrivePolicy?.deadLetterTargetArn) : undefined;
+    if (target) deadLetterQueues.add(target);
+    void id;
+  }
+
+  const mappings = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping'
+    && resources[refOf(r.Properties?.EventSourceArn) ?? '']?.Type === 'AWS::SQS::Queue');
+  if (mappings.length > 0) {
+    lines.push('  Queue-decoupled functions (SQS → Lambda → dead-letter queue)');
+  }
+  for (const [, mapping] of mappings) {
+    const queueId = refOf(mapping.Properties.EventSourceArn)!;
+    const queue = resources[queueId].Properties ?? {};
+    const functionId = refOf(mapping.Properties.FunctionName);
+    const fn = functionId ? resources[functionId]?.Properties : undefined;
+    const dlqId = refOf(queue.RedrivePolicy?.deadLetterTargetArn);
+    const dlq = dlqId ? resources[dlqId]?.Properties : undefined;
+    const timeout = fn ? fn.Timeout ?? 3 : undefined;
+    const visibility = queue.VisibilityTimeout ?? 30;
+    lines.push(`  • ${parentPath(mapping)}${queue.FifoQueue ? ' (FIFO)' : ''}`);
+    lines.push(`      visibility timeout ${visibility} s${timeout ? ` (${(visibility / timeout).toFixed(1)} × function timeout ${timeout} s)` : ''}, retention ${seconds(queue.MessageRetentionPeriod ?? 345_600)}`);
+    lines.push(`      batch size ${mapping.Properties.BatchSize ?? 10}${mapping.Properties.MaximumBatchingWindowInSeconds ? `, batching window ${mapping.Properties.MaximumBatchingWindowInSeconds} s` : ''}`
+      + `${mapping.Properties.ScalingConfig?.MaximumConcurrency ? `, max concurrency ${mapping.Properties.ScalingConfig.MaximumConcurrency}` : ''}`
+      + `, partial batch responses ${(mapping.Properties.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures') ? 'on' : 'OFF'}`);
+    lines.push(dlq
+      ? `      dead-letter queue ${pathOf(resources[dlqId!])} after ${queue.RedrivePolicy.maxReceiveCount} receives, retention ${seconds(dlq.MessageRetentionPeriod ?? 345_600)}, redrive allowed ${redriveAllowed(dlq)}`
+      : '      NO dead-letter queue: failing messages are retried until they expire');
+    const watched = [queueId, dlqId, functionId].filter((x): x is string => x !== undefined);
+    lines.push(`      alarms: ${alarmsOn(resources, watched).join('; ') || 'NONE'}`);
+  }
+
+  const standalone = [...deadLetterQueues].filter(id => !mappings.some(([, m]) => refOf(resources[refOf(m.Properties.EventSourceArn)!].Properties?.RedrivePolicy?.deadLetterTargetArn) === id));
+  for (const id of standalone) {
+    lines.push(`  • dead-letter queue ${pathOf(resources[id])}: retention ${seconds(resources[id].Properties?.MessageRetentionPeriod ?? 345_600)}, alarms: ${alarmsOn(resources, [id]).join('; ') || 'NONE'}`);
+  }
+  lines.push('');
+  return lines;
+}
+
+/** The alarms whose metric dimensions name one of `ids`, as "metric ≥ threshold". */
+function alarmsOn(resources: Record<string, Resource>, ids: string[]): string[] {
+  return Object.values(resources)
+    .filter(r => r.Type === 'AWS::CloudWatch::Alarm')
+    .filter(r => (r.Properties?.Dimensions ?? []).some((d: any) => ids.includes(refOf(d.Value) ?? '')))
+    .map(r => {
+      const p = r.Properties;
+      const op = p.ComparisonOperator === 'GreaterThanOrEqualToThreshold' ? '≥' : p.ComparisonOperator;
+      const threshold = p.MetricName === 'ApproximateAgeOfOldestMessage' ? seconds(p.Threshold) : p.Threshold;
+      return `${p.MetricName} ${op} ${threshold}${p.AlarmActions?.length ? ' (notifies)' : ''}`;
+    });
+}
+
+function redriveAllowed(dlq: any): string {
+  const policy = dlq.RedriveAllowPolicy;
+  if (!policy) return 'from any queue';
+  if (policy.redrivePermission === 'byQueue') return `from ${policy.sourceQueueArns.length} named source(s)`;
+  return policy.redrivePermission;
+}
+
+/** The logical id that `{ Ref }` or `{ Fn::GetAtt }` points to. */
+function refOf(value: any): string | undefined {
+  if (value?.Ref) return value.Ref;
+  if (value?.['Fn::GetAtt']) return value['Fn::GetAtt'][0];
+  return undefined;
+}
+
+function pathOf(r: Resource | undefined): string {
+  return (r?.Metadata?.['aws:cdk:path'] ?? '?').replace(/(\/Resource)+$/, '');
+}
+
+function parentPath(r: Resource): string {
+  return pathOf(r).split('/').slice(0, -1).join('/');
+}
+
+function seconds(s: number): string {
+  if (s % 86_400 === 0) return `${s / 86_400} days`;
+  if (s % 3_600 === 0) return `${s / 3_600} h`;
+  return `${s} s`;
+}
+
+if (require.main === module) {
+  const outdir = process.argv[2] ?? 'cdk.out';
+  console.log(summarize(outdir));
+}
