@@ -40,6 +40,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   prettier: false,
   eslint: true,
+  // Lint src, test and demo with the dev tsconfig, which includes them all.
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'demo'], tsconfigPath: './tsconfig.dev.json', projectService: false },
   jestOptions: {
     // Snapshots never update themselves: `npm test` runs jest with --ci; use `npx projen test:update` to accept changes.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
@@ -49,8 +51,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
   devDeps: [
-    `aws-cdk@^2.1100.0`,
+    'aws-cdk@^2.1100.0',
     'cdk-nag@^3.0.2',
+    '@aws-lambda-powertools/batch@^2',
   ],
   gitignore: ['cdk.out', 'demo/cdk.out', '.jsii.tabl.json', '*.tabl.json'],
 });
@@ -66,8 +69,9 @@ const rosetta = project.addTask('rosetta:extract', {
 });
 project.postCompileTask.spawn(rosetta);
 
+project.npmignore?.exclude('/demo/', '/rosetta/', '/.ci/', '/cdk.out/');
+
 // The demo CDK app, synthesized with the real CDK CLI.
-project.eslint?.addLintPattern('demo');
 project.addTask('demo', {
   description: 'Synthesize the demo app with the CDK CLI and print its resilience summary',
   steps: [
@@ -76,6 +80,7 @@ project.addTask('demo', {
   ],
 });
 
+project.tsconfigDev.addInclude('.projenrc.ts');
 // .projenrc.ts runs with tsconfig.dev.json; the separate projenrc tsconfig is not needed.
 project.tryRemoveFile('projenrc/tsconfig.json');
 

@@ -33,13 +33,6 @@ function summarizeStack(name: string, template: Template): string[] {
     '',
   ];
 
-  const deadLetterQueues = new Set<string>();
-  for (const [id, r] of Object.entries(resources)) {
-    const target = r.Type === 'AWS::SQS::Queue' ? refOf(r.Properties?.RedrivePolicy?.deadLetterTargetArn) : undefined;
-    if (target) deadLetterQueues.add(target);
-    void id;
-  }
-
   const mappings = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping'
     && resources[refOf(r.Properties?.EventSourceArn) ?? '']?.Type === 'AWS::SQS::Queue');
   if (mappings.length > 0) {
@@ -66,7 +59,12 @@ function summarizeStack(name: string, template: Template): string[] {
     lines.push(`      alarms: ${alarmsOn(resources, watched).join('; ') || 'NONE'}`);
   }
 
-  const standalone = [...deadLetterQueues].filter(id => !mappings.some(([, m]) => refOf(resources[refOf(m.Properties.EventSourceArn)!].Properties?.RedrivePolicy?.deadLetterTargetArn) === id));
+  // Dead-letter queues of queues that no function consumes.
+  const consumedQueues = new Set(mappings.map(([, m]) => refOf(m.Properties.EventSourceArn)));
+  const standalone = new Set(Object.entries(resources)
+    .filter(([id, r]) => r.Type === 'AWS::SQS::Queue' && !consumedQueues.has(id))
+    .map(([, r]) => refOf(r.Properties?.RedrivePolicy?.deadLetterTargetArn))
+    .filter((id): id is string => id !== undefined));
   for (const id of standalone) {
     lines.push(`  • dead-letter queue ${pathOf(resources[id])}: retention ${seconds(resources[id].Properties?.MessageRetentionPeriod ?? 345_600)}, alarms: ${alarmsOn(resources, [id]).join('; ') || 'NONE'}`);
   }

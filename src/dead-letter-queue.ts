@@ -75,6 +75,7 @@ export interface DeadLetterQueueSource {
 /**
  * An SQS queue built to hold what failed.
  *
+ * It comes with:
  * - 14 days retention, server-side encryption, TLS-only queue policy;
  * - a redrive-allow policy that lets only its sources use it;
  * - an alarm as soon as one message arrives (a message here is an incident);
@@ -224,8 +225,11 @@ export class DeadLetterQueue extends Construct {
   }
 }
 
-/** A redrive writes the messages back to their source queue. */
+/**
+ * A redrive writes the messages back to their source queue; sending to a queue
+ * encrypted with a customer-managed key needs kms:GenerateDataKey and kms:Decrypt.
+ */
 function grantSendToSource(grantee: iam.IGrantable, source: DeadLetterQueueSource): void {
   iam.Grant.addToPrincipal({ grantee, actions: ['sqs:SendMessage'], resourceArns: [source.queueArn] });
-  source.encryptionKey?.grantEncrypt(grantee);
+  source.encryptionKey?.grantEncryptDecrypt(grantee);
 }

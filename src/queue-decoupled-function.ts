@@ -212,7 +212,12 @@ export class QueueDecoupledFunction extends Construct {
     });
     this.deadLetterQueue.addSource({ queueArn: queueArnFromName(this, queueName), encryptionKey: props.encryptionKey });
 
-    this.queue.grantConsumeMessages(this.function);
+    if (this.function.role) {
+      this.queue.grantConsumeMessages(this.function);
+    } else {
+      Annotations.of(this).addWarningV2('cdk-resilience:function-without-role',
+        `The function ${this.function.node.path} was imported without its role, so it cannot be granted access to the queue: give its role sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility and sqs:GetQueueAttributes on the queue${props.encryptionKey ? ', and kms:Decrypt on the key' : ''}, or import it with fromFunctionAttributes({ role }).`);
+    }
     this.eventSourceMapping = new lambda.EventSourceMapping(this, 'EventSourceMapping', {
       target: this.function,
       eventSourceArn: this.queue.queueArn,

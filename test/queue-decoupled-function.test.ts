@@ -5,8 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { DeadLetterQueue, QueueDecoupledFunction, QueueDecoupledFunctionProps } from '../src';
 import { IConstruct } from 'constructs';
+import { DeadLetterQueue, QueueDecoupledFunction, QueueDecoupledFunctionProps } from '../src';
 import { handlerProps, maskAssetHashes, newApp, newStack } from './helpers';
 
 const IMPORTED_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:orders';

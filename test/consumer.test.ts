@@ -1,0 +1,69 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/**
+ * Proves that `npm install cdk-resilience` works: the library is compiled by
+ * jsii and packed as it would be published, installed into a fresh CDK app in
+ * a temporary folder with its peer dependencies from the npm registry (or the
+ * local npm cache), and synthesized there with the CDK CLI.
+ */
+const ROOT = path.join(__dirname, '..');
+const run = (cmd: string, args: string[], cwd: string) =>
+  execFileSync(cmd, args, { cwd, stdio: 'pipe', encoding: 'utf8', env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1' } });
+const installed = (pkg: string) => JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+
+describe('published package', () => {
+  test('installs into a fresh CDK app and synthesizes a QueueDecoupledFunction with the CDK CLI', () => {
+    // GIVEN the library, compiled and packed as it is published
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'consumer-'));
+    run(path.join(ROOT, 'node_modules', '.bin', 'jsii'), ['--silence-warnings=reserved-word'], ROOT);
+    const tarball = run('npm', ['pack', '--silent', '--pack-destination', work], ROOT).trim().split('\n').pop()!;
+
+    // WHEN a fresh app installs it with its peer dependencies
+    const app = path.join(work, 'app');
+    fs.mkdirSync(app);
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({
+      name: 'consumer-app',
+      private: true,
+      dependencies: {
+        'cdk-resilience': `file:../${tarball}`,
+        'aws-cdk-lib': installed('aws-cdk-lib'),
+        'constructs': installed('constructs'),
+      },
+    }));
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], app);
+    fs.writeFileSync(path.join(app, 'app.js'), `
+      const { App, Duration, Stack } = require('aws-cdk-lib');
+      const lambda = require('aws-cdk-lib/aws-lambda');
+      const { QueueDecoupledFunction } = require('cdk-resilience');
+      const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
+      const stack = new Stack(app, 'Consumer');
+      new QueueDecoupledFunction(stack, 'Orders', {
+        functionProps: {
+          runtime: lambda.Runtime.NODEJS_22_X,
+          handler: 'index.handler',
+          code: lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });'),
+          timeout: Duration.seconds(20),
+        },
+      });
+      app.synth();
+    `);
+    // ... and the CDK CLI synthesizes it
+    run(path.join(ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--no-notices', '--app', 'node app.js', '--output', 'cdk.out'], app);
+
+    // THEN the library came from the tarball, and the template has what it promises
+    expect(fs.realpathSync(path.join(app, 'node_modules', 'cdk-resilience'))).not.toContain(ROOT);
+    expect(fs.existsSync(path.join(app, 'node_modules', 'cdk-resilience', '.jsii'))).toBe(true);
+    const template = JSON.parse(fs.readFileSync(path.join(app, 'cdk.out', 'Consumer.template.json'), 'utf8'));
+    const resources = Object.values<any>(template.Resources);
+    const mapping = resources.find(r => r.Type === 'AWS::Lambda::EventSourceMapping');
+    expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    const source = resources.find(r => r.Type === 'AWS::SQS::Queue' && r.Properties.RedrivePolicy);
+    expect(source.Properties.VisibilityTimeout).toBe(120);
+    expect(source.Properties.RedrivePolicy.maxReceiveCount).toBe(5);
+
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,74 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { newApp } from './helpers';
+import { buildDemoApp } from '../demo/app';
+import { summarize } from '../demo/summary';
+
+const ROOT = path.join(__dirname, '..');
+
+describe('demo app', () => {
+  test('synthesizes with no unacknowledged cdk-nag or CloudFormation validator finding', () => {
+    // GIVEN the demo app, with AwsSolutions and Serverless checks and the validator failing synth on findings
+    const app = buildDemoApp(newApp());
+    // WHEN / THEN synth throws on any unacknowledged error
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('every acknowledgement carries a reason', () => {
+    // GIVEN
+    const app = buildDemoApp(newApp());
+    // WHEN
+    const acknowledgements = collectAcknowledgements(app);
+    // THEN
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    for (const ack of acknowledgements) {
+      expect(ack.reason.length).toBeGreaterThan(20);
+    }
+  });
+
+  test('the checks it runs do report a queue that is not safe', () => {
+    // GIVEN a plain queue with no dead-letter queue, no TLS policy
+    const app = newApp();
+    const stack = new Stack(app, 'Unsafe');
+    new sqs.Queue(stack, 'Plain');
+    // WHEN
+    const reports = [new AwsSolutionsChecks(app).validateScope(stack), new ServerlessChecks(app).validateScope(stack)];
+    // THEN the same packs the demo runs fail it
+    const ruleNames = reports.flatMap(r => r.violations.map(v => v.ruleName));
+    expect(ruleNames).toEqual(expect.arrayContaining([expect.stringMatching(/AwsSolutions-SQS3/), expect.stringMatching(/AwsSolutions-SQS4/), expect.stringMatching(/Serverless-SQSRedrivePolicy/)]));
+  });
+
+  test('the CDK CLI synthesizes it and the summary reports the settings applied', () => {
+    // GIVEN
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-'));
+    // WHEN the real CLI runs the app, as `npm run demo` does
+    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'cdk'), [
+      'synth', '--quiet', '--no-notices', '--no-version-reporting',
+      '--app', `${path.join(ROOT, 'node_modules', '.bin', 'ts-node')} --prefer-ts-exts --project tsconfig.dev.json demo/app.ts`,
+      '--output', outdir,
+    ], { cwd: ROOT, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', CDK_DISABLE_CLI_TELEMETRY: 'true' }, stdio: 'pipe' });
+    const summary = summarize(outdir);
+    // THEN
+    expect(summary).toMatch(/^Stack CdkResilienceDemo: \d+ resources/);
+    expect(summary).toMatch(/4 × AWS::Lambda::EventSourceMapping/);
+    expect(summary).toContain('• CdkResilienceDemo/Orders\n      visibility timeout 180 s (6.0 × function timeout 30 s), retention 4 days');
+    expect(summary).toContain('• CdkResilienceDemo/Payments (FIFO)');
+    expect(summary).toContain('dead-letter queue CdkResilienceDemo/Orders/DeadLetterQueue after 5 receives, retention 14 days, redrive allowed from 1 named source(s)');
+    expect(summary).toContain('dead-letter queue CdkResilienceDemo/SharedDeadLetters after 5 receives, retention 14 days, redrive allowed from 2 named source(s)');
+    expect(summary).toContain('batch size 100, batching window 10 s, max concurrency 5, partial batch responses on');
+    expect(summary).toContain('alarms: ApproximateNumberOfMessagesVisible ≥ 1 (notifies); ApproximateAgeOfOldestMessage ≥ 2 days (notifies); Errors ≥ 1 (notifies)');
+    expect(summary).not.toMatch(/OFF|NO dead-letter queue|NONE/);
+  });
+});
+
+function collectAcknowledgements(root: IConstruct): Array<{ id: string; reason: string }> {
+  return root.node.findAll().flatMap(c => c.node.metadata
+    .filter(m => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+    .flatMap(m => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ id, reason }))));
+}
