@@ -1,4 +1,4 @@
-import { awscdk, javascript, typescript } from 'projen';
+import { awscdk, javascript, JsonFile, typescript } from 'projen';
 
 /**
  * The lowest aws-cdk-lib that provides what the library and its tests use (see README, "Requirements"):
@@ -69,13 +69,19 @@ const rosetta = project.addTask('rosetta:extract', {
 });
 project.postCompileTask.spawn(rosetta);
 
-project.npmignore?.exclude('/demo/', '/rosetta/', '/.ci/', '/cdk.out/');
+project.npmignore?.exclude('/demo/', '/rosetta/', '/.ci/', '/cdk.out/', '/cdk.json');
 
-// The demo CDK app, synthesized with the real CDK CLI.
+// The demo CDK app, synthesized with the real CDK CLI; `npx cdk deploy` deploys it.
+new JsonFile(project, 'cdk.json', {
+  obj: {
+    app: 'npx ts-node --prefer-ts-exts --project tsconfig.dev.json demo/app.ts',
+    output: 'demo/cdk.out',
+  },
+});
 project.addTask('demo', {
   description: 'Synthesize the demo app with the CDK CLI and print its resilience summary',
   steps: [
-    { exec: 'cdk synth --quiet --app "ts-node --prefer-ts-exts --project tsconfig.dev.json demo/app.ts" --output demo/cdk.out' },
+    { exec: 'cdk synth --quiet --no-notices' },
     { exec: 'ts-node --project tsconfig.dev.json demo/summary.ts demo/cdk.out' },
   ],
 });

@@ -261,6 +261,12 @@ export class QueueDecoupledFunction extends Construct {
     }
     this.alarms = [this.deadLetterQueue.alarm, ageAlarm, errorsAlarm];
 
+    const reserved = props.functionProps?.reservedConcurrentExecutions;
+    if (reserved !== undefined && !Token.isUnresolved(reserved)
+      && (reserved < LIMITS.sqsMinimumPollers || (props.maxConcurrency !== undefined && reserved < props.maxConcurrency))) {
+      Annotations.of(this).addWarningV2('cdk-resilience:reserved-concurrency-throttles',
+        `functionProps.reservedConcurrentExecutions is ${reserved}${props.maxConcurrency !== undefined ? ` with maxConcurrency ${props.maxConcurrency}` : ''}: the event source mapping polls with at least ${LIMITS.sqsMinimumPollers} concurrent batches and is throttled beyond the reserved concurrency, and throttled receives count towards maxReceiveCount, so healthy messages can be dead-lettered. Limit with maxConcurrency (at most the reserved concurrency) instead.`);
+    }
     if (this.maxReceiveCount < DEFAULTS.maxReceiveCount && !Token.isUnresolved(this.maxReceiveCount)) {
       Annotations.of(this).addWarningV2('cdk-resilience:max-receive-count-below-5',
         `maxReceiveCount is ${this.maxReceiveCount}: when the function is throttled, Lambda can receive a message without processing it, so below ${DEFAULTS.maxReceiveCount} healthy messages can be dead-lettered.`);

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DeadLetterQueue } from '../src';
-import { maskAssetHashes, newStack } from './helpers';
+import { actionsOn, maskAssetHashes, newStack } from './helpers';
 
 const ORDERS_ARN = 'arn:aws:sqs:us-east-1:123456789012:orders';
 const PAYMENTS_ARN = 'arn:aws:sqs:us-east-1:123456789012:payments';
@@ -15,20 +15,6 @@ function onlyLogicalId(template: Template, type: string): string {
   const ids = Object.keys(template.findResources(type));
   expect(ids).toHaveLength(1);
   return ids[0];
-}
-
-/** Every IAM action granted on `resource` (as it appears in the template), across all policies and statements. */
-function actionsOn(template: Template, resource: unknown): string[] {
-  const actions: string[] = [];
-  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
-    for (const statement of policy.Properties.PolicyDocument.Statement) {
-      const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
-      if (statement.Effect === 'Allow' && resources.some((r: unknown) => JSON.stringify(r) === JSON.stringify(resource))) {
-        actions.push(...(Array.isArray(statement.Action) ? statement.Action : [statement.Action]));
-      }
-    }
-  }
-  return actions.sort();
 }
 
 function newRole(stack: Stack, id = 'Operator'): iam.Role {

@@ -44,6 +44,15 @@ describe('demo app', () => {
     expect(ruleNames).toEqual(expect.arrayContaining([expect.stringMatching(/AwsSolutions-SQS3/), expect.stringMatching(/AwsSolutions-SQS4/), expect.stringMatching(/Serverless-SQSRedrivePolicy/)]));
   });
 
+  test('the CloudFormation validator the tests and the demo rely on fails synth on an invalid template', () => {
+    // GIVEN a queue whose retention is below the SQS minimum, in an app like the demo's
+    const app = newApp();
+    const stack = new Stack(app, 'Invalid');
+    new sqs.CfnQueue(stack, 'Queue', { messageRetentionPeriod: 5 });
+    // WHEN / THEN
+    expect(() => app.synth()).toThrow(/MessageRetentionPeriod: 5 is less than the minimum of 60/);
+  });
+
   test('the CDK CLI synthesizes it and the summary reports the settings applied', () => {
     // GIVEN
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-'));

@@ -1,4 +1,5 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 
 /**
@@ -25,4 +26,18 @@ export const handlerProps: lambda.FunctionProps = {
 /** Replaces asset hashes so that snapshots do not change with the asset contents. */
 export function maskAssetHashes(template: unknown): unknown {
   return JSON.parse(JSON.stringify(template).replace(/[0-9a-f]{64}(\.zip|\.json)?/g, '[ASSET HASH]$1'));
+}
+
+/** Every IAM action granted on `resource` (as it appears in the template), across all policies and statements. */
+export function actionsOn(template: Template, resource: unknown): string[] {
+  const actions: string[] = [];
+  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+    for (const statement of policy.Properties.PolicyDocument.Statement) {
+      const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+      if (statement.Effect === 'Allow' && resources.some((r: unknown) => JSON.stringify(r) === JSON.stringify(resource))) {
+        actions.push(...(Array.isArray(statement.Action) ? statement.Action : [statement.Action]));
+      }
+    }
+  }
+  return actions.sort();
 }

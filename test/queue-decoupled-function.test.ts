@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { IConstruct } from 'constructs';
 import { DeadLetterQueue, QueueDecoupledFunction, QueueDecoupledFunctionProps } from '../src';
-import { handlerProps, maskAssetHashes, newApp, newStack } from './helpers';
+import { actionsOn, handlerProps, maskAssetHashes, newApp, newStack } from './helpers';
 
 const IMPORTED_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:orders';
 
@@ -30,20 +30,6 @@ function arnFromName(queueName: string): unknown {
       'arn:', { Ref: 'AWS::Partition' }, ':sqs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${queueName}`,
     ]],
   };
-}
-
-/** Every IAM action granted on `resource` (as it appears in the template), across all policies and statements. */
-function actionsOn(template: Template, resource: unknown): string[] {
-  const actions: string[] = [];
-  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
-    for (const statement of policy.Properties.PolicyDocument.Statement) {
-      const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
-      if (statement.Effect === 'Allow' && resources.some((r: unknown) => JSON.stringify(r) === JSON.stringify(resource))) {
-        actions.push(...(Array.isArray(statement.Action) ? statement.Action : [statement.Action]));
-      }
-    }
-  }
-  return actions.sort();
 }
 
 /** A QueueDecoupledFunction with a new function (30 s timeout) and the given props. */
@@ -478,8 +464,9 @@ describe('QueueDecoupledFunction', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
     expect(propertiesOf(stack, qdf.alarms[2]).Dimensions).toEqual([{ Name: 'FunctionName', Value: 'orders' }]);
-    // no role to grant to: the function's own role must already allow it
+    // no role to grant to: the function's own role must already allow it, and a warning says so
     template.resourceCountIs('AWS::IAM::Policy', 0);
+    Annotations.fromStack(stack).hasWarning('/Test/Orders', Match.stringLikeRegexp('was imported without its role.*sqs:ReceiveMessage'));
   });
 
   test('an imported function with its role is granted to consume the queue', () => {
@@ -752,6 +739,20 @@ describe('QueueDecoupledFunction', () => {
 
       // THEN
       Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('visibility-timeout-below-recommended'));
+    });
+
+    test('warns if the reserved concurrency is below 5 or below maxConcurrency', () => {
+      // GIVEN
+      const stack = newStack();
+      // WHEN
+      orders(stack, { functionProps: { ...handlerProps, reservedConcurrentExecutions: 2 } }, 'Low');
+      orders(stack, { functionProps: { ...handlerProps, reservedConcurrentExecutions: 10 }, maxConcurrency: 20 }, 'BelowMax');
+      orders(stack, { functionProps: { ...handlerProps, reservedConcurrentExecutions: 20 }, maxConcurrency: 20 }, 'Fine');
+      // THEN
+      const annotations = Annotations.fromStack(stack);
+      annotations.hasWarning('/Test/Low', Match.stringLikeRegexp('reservedConcurrentExecutions is 2: .*dead-lettered'));
+      annotations.hasWarning('/Test/BelowMax', Match.stringLikeRegexp('reservedConcurrentExecutions is 10 with maxConcurrency 20'));
+      annotations.hasNoWarning('/Test/Fine', Match.anyValue());
     });
 
     test('warns if maxReceiveCount is below 5', () => {

@@ -31,4 +31,6 @@ export const LIMITS = {
   /** SQS: a redrive-allow policy lists at most 10 source queue ARNs. */
   redriveAllowSources: 10,
   queueName: 80,
+  /** Lambda: an SQS event source mapping starts with 5 concurrent pollers. */
+  sqsMinimumPollers: 5,
 } as const;
