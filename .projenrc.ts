@@ -54,9 +54,24 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-cdk@^2.1100.0',
     'cdk-nag@^3.0.2',
     '@aws-lambda-powertools/batch@^2',
+    '@aws-sdk/client-eventbridge@^3',
+    'aws-sdk-client-mock@^4',
   ],
+  // Handlers the library deploys (src/*.lambda.ts) are bundled by esbuild; the
+  // Lambda runtime provides the AWS SDK v3, so it is never bundled.
+  lambdaAutoDiscover: true,
+  lambdaOptions: {
+    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
+    bundlingOptions: { externals: ['@aws-sdk/*'], sourcemap: false },
+  },
   gitignore: ['cdk.out', 'demo/cdk.out', '.jsii.tabl.json', '*.tabl.json'],
 });
+
+// Tests synthesize the bundled handlers, so `npm test` bundles them first.
+const bundle = project.tasks.tryFind('bundle');
+if (bundle) {
+  project.testTask.prependSpawn(bundle);
+}
 
 // README examples are compiled by jsii-rosetta in strict mode.
 project.package.addField('jsii', {

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { thresholdAlarm } from './private/alarms';
 import { DEFAULTS, LIMITS } from './private/defaults';
 import { validateDurationRange } from './private/validation';
 
@@ -127,18 +128,12 @@ export class DeadLetterQueue extends Construct {
     const cfnQueue = this.queue.node.defaultChild as sqs.CfnQueue;
     cfnQueue.redriveAllowPolicy = Lazy.any({ produce: () => this.renderRedriveAllowPolicy() });
 
-    this.alarm = this.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM })
-      .createAlarm(this, 'DepthAlarm', {
-        alarmDescription: `Messages in dead-letter queue ${this.node.path}: processing failed and needs attention. Fix the cause, then redrive (see grantRedrive()).`,
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    if (props.alarmAction) {
-      this.alarm.addAlarmAction(props.alarmAction);
-      this.alarm.addOkAction(props.alarmAction);
-    }
+    this.alarm = thresholdAlarm(this, 'DepthAlarm', {
+      metric: this.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      threshold: 1,
+      description: `Messages in dead-letter queue ${this.node.path}: processing failed and needs attention. Fix the cause, then redrive (see grantRedrive()).`,
+      alarmAction: props.alarmAction,
+    });
   }
 
   /**

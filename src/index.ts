@@ -1,2 +1,4 @@
 export * from './dead-letter-queue';
 export * from './queue-decoupled-function';
+export * from './async-function';
+export * from './archived-event-bus';

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
+import { thresholdAlarm } from './private/alarms';
 import { DEFAULTS, LIMITS } from './private/defaults';
 import { deterministicQueueName, queueArnFromName } from './private/names';
 import { formatDuration, requireExactlyOne, validateDurationRange, validateNumberRange } from './private/validation';
@@ -237,28 +238,18 @@ export class QueueDecoupledFunction extends Construct {
     }
 
     const ageThreshold = Duration.seconds(Math.floor(retentionPeriod.toSeconds() * DEFAULTS.queueAgeAlarmFraction));
-    const ageAlarm = this.queue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(5) })
-      .createAlarm(this, 'QueueAgeAlarm', {
-        alarmDescription: `The oldest message in ${this.node.path} has waited ${formatDuration(ageThreshold)}, half its retention: the consumer is not keeping up or is failing. Messages expire after ${formatDuration(retentionPeriod)}.`,
-        threshold: ageThreshold.toSeconds(),
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    const errorsAlarm = this.function.metricErrors({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) })
-      .createAlarm(this, 'ErrorsAlarm', {
-        alarmDescription: `The function of ${this.node.path} failed: the whole batch returns to the queue and is retried.`,
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    for (const alarm of [ageAlarm, errorsAlarm]) {
-      if (props.alarmAction) {
-        alarm.addAlarmAction(props.alarmAction);
-        alarm.addOkAction(props.alarmAction);
-      }
-    }
+    const ageAlarm = thresholdAlarm(this, 'QueueAgeAlarm', {
+      metric: this.queue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(5) }),
+      threshold: ageThreshold.toSeconds(),
+      description: `The oldest message in ${this.node.path} has waited ${formatDuration(ageThreshold)}, half its retention: the consumer is not keeping up or is failing. Messages expire after ${formatDuration(retentionPeriod)}.`,
+      alarmAction: props.alarmAction,
+    });
+    const errorsAlarm = thresholdAlarm(this, 'ErrorsAlarm', {
+      metric: this.function.metricErrors({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
+      threshold: 1,
+      description: `The function of ${this.node.path} failed: the whole batch returns to the queue and is retried.`,
+      alarmAction: props.alarmAction,
+    });
     this.alarms = [this.deadLetterQueue.alarm, ageAlarm, errorsAlarm];
 
     const reserved = props.functionProps?.reservedConcurrentExecutions;

@@ -18,6 +18,18 @@ export const DEFAULTS = {
   batchSize: 10,
   /** The source queue's oldest message alarms at this fraction of the retention period. */
   queueAgeAlarmFraction: 0.5,
+  /** Lambda's maximum: two retries of an asynchronous invocation. */
+  asyncRetryAttempts: 2,
+  /** Lambda's maximum: an asynchronous event is kept up to 6 hours. */
+  asyncMaxEventAge: Duration.hours(6),
+  /** EventBridge archives keep events 30 days (0 would mean forever). */
+  archiveRetention: Duration.days(30),
+  /** EventBridge's maximum: 185 retries of a target. */
+  targetRetryAttempts: 185,
+  /** EventBridge's maximum: a target is retried for 24 hours. */
+  targetMaxEventAge: Duration.hours(24),
+  /** How long the replay function waits for a replay to end. */
+  replayFunctionTimeout: Duration.minutes(5),
 } as const;
 
 /** Limits that AWS enforces and that props are validated against. */
@@ -31,6 +43,15 @@ export const LIMITS = {
   /** SQS: a redrive-allow policy lists at most 10 source queue ARNs. */
   redriveAllowSources: 10,
   queueName: 80,
+  asyncRetryAttempts: { min: 0, max: 2 },
+  asyncMaxEventAge: { min: Duration.seconds(60), max: Duration.hours(6) },
+  targetRetryAttempts: { min: 0, max: 185 },
+  targetMaxEventAge: { min: Duration.seconds(60), max: Duration.hours(24) },
+  /** EventBridge: a rule has at most 5 targets. */
+  targetsPerRule: 5,
+  eventBusName: 256,
+  /** The replay function names replays `<prefix>-<time>-<random>`, at most 64 characters. */
+  replayNamePrefix: 38,
   /** Lambda: an SQS event source mapping starts with 5 concurrent pollers. */
   sqsMinimumPollers: 5,
 } as const;

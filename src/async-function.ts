@@ -1,0 +1,193 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import { Construct } from 'constructs';
+import { DeadLetterQueue } from './dead-letter-queue';
+import { thresholdAlarm } from './private/alarms';
+import { DEFAULTS, LIMITS } from './private/defaults';
+import { requireExactlyOne, validateDurationRange, validateNumberRange } from './private/validation';
+
+/**
+ * Properties of an `AsyncFunction`.
+ */
+export interface AsyncFunctionProps {
+  /**
+   * An existing function. Give either `function` or `functionProps`, not both.
+   * It must not have an asynchronous invocation configuration already; an
+   * imported function must be imported with its role
+   * (`Function.fromFunctionAttributes({ functionArn, role })`).
+   *
+   * @default - a function is created from `functionProps`
+   */
+  readonly function?: lambda.IFunction;
+
+  /**
+   * The properties of a new function. Give either `function` or
+   * `functionProps`, not both. Leave out its `onFailure`, `onSuccess`,
+   * `retryAttempts` and `maxEventAge`: they are this construct's props.
+   *
+   * @default - `function` is used
+   */
+  readonly functionProps?: lambda.FunctionProps;
+
+  /**
+   * How many times Lambda retries an event whose invocation failed.
+   *
+   * Valid range: 0-2.
+   *
+   * @default 2
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+   */
+  readonly retryAttempts?: number;
+
+  /**
+   * How long Lambda keeps an event it could not yet process (throttled, or
+   * between retries) before it sends it to the on-failure destination.
+   *
+   * Valid range: 60 seconds - 6 hours.
+   *
+   * @default Duration.hours(6)
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+   */
+  readonly maxEventAge?: Duration;
+
+  /**
+   * Where an event goes once its retries or its age are exhausted. A FIFO
+   * queue or topic is refused: Lambda destinations do not support them.
+   *
+   * @default - a new `DeadLetterQueue` (14 days retention, depth alarm), through an SQS destination
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+   */
+  readonly onFailure?: lambda.IDestination;
+
+  /**
+   * Where a record of each successful invocation goes.
+   *
+   * @default - none
+   */
+  readonly onSuccess?: lambda.IDestination;
+
+  /**
+   * What the alarms do when they fire (and recover).
+   *
+   * @default - the alarms have no action
+   */
+  readonly alarmAction?: cloudwatch.IAlarmAction;
+}
+
+/**
+ * A function invoked asynchronously (by SNS, S3, EventBridge or
+ * `InvocationType: Event`) whose failures are never silent.
+ *
+ * Lambda retries a failed event at most twice and keeps it at most 6 hours,
+ * then sends a record of it (the request, the error) to the on-failure
+ * destination: a `DeadLetterQueue` by default. Alarms watch the failure queue,
+ * the function's errors and throttles, and the events Lambda drops.
+ */
+export class AsyncFunction extends Construct {
+  /** The function. */
+  public readonly function: lambda.IFunction;
+
+  /** The dead-letter queue that receives failed events, when the default on-failure destination is used. */
+  public readonly failureQueue?: DeadLetterQueue;
+
+  /** The alarms: the failure queue's depth (when it is ours), errors, throttles, dropped events. */
+  public readonly alarms: cloudwatch.Alarm[];
+
+  /** How many times a failed event is retried. */
+  public readonly retryAttempts: number;
+
+  /** How long an event is kept before it goes to the on-failure destination. */
+  public readonly maxEventAge: Duration;
+
+  constructor(scope: Construct, id: string, props: AsyncFunctionProps) {
+    super(scope, id);
+
+    requireExactlyOne('AsyncFunction', ['function', props.function], ['functionProps', props.functionProps]);
+    validateNumberRange('retryAttempts', props.retryAttempts, LIMITS.asyncRetryAttempts.min, LIMITS.asyncRetryAttempts.max);
+    validateDurationRange('maxEventAge', props.maxEventAge, LIMITS.asyncMaxEventAge.min, LIMITS.asyncMaxEventAge.max);
+    validateDestination('onFailure', props.onFailure);
+    validateDestination('onSuccess', props.onSuccess);
+    if (props.functionProps) {
+      for (const key of ['onFailure', 'onSuccess', 'retryAttempts', 'maxEventAge'] as const) {
+        if (props.functionProps[key] !== undefined) {
+          throw new Error(`functionProps.${key} must not be set: it is AsyncFunction's own ${key} prop, got ${describe(props.functionProps[key])}`);
+        }
+      }
+    }
+    if (props.function) {
+      if (props.function.node.tryFindChild('EventInvokeConfig')) {
+        throw new Error(`function ${props.function.node.path} already has an asynchronous invocation configuration (EventInvokeConfig); a function has only one: remove it and set retryAttempts, maxEventAge and the destinations on AsyncFunction`);
+      }
+      if (!props.function.role) {
+        throw new Error(`function ${props.function.node.path} was imported without its role, so it cannot be granted to send to its destinations: import it with Function.fromFunctionAttributes({ functionArn, role })`);
+      }
+    }
+
+    this.retryAttempts = props.retryAttempts ?? DEFAULTS.asyncRetryAttempts;
+    this.maxEventAge = props.maxEventAge ?? DEFAULTS.asyncMaxEventAge;
+
+    if (props.functionProps) {
+      const created = new lambda.Function(this, 'Function', props.functionProps);
+      Validations.of(created).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason: 'Failed asynchronous events go to the on-failure destination, which also records the error and the response; a legacy function dead-letter queue would only duplicate it.',
+      });
+      this.function = created;
+    } else {
+      this.function = props.function!;
+    }
+
+    let onFailure = props.onFailure;
+    if (!onFailure) {
+      this.failureQueue = new DeadLetterQueue(this, 'FailureQueue', { alarmAction: props.alarmAction });
+      onFailure = new destinations.SqsDestination(this.failureQueue.queue);
+    }
+    this.function.configureAsyncInvoke({
+      retryAttempts: this.retryAttempts,
+      maxEventAge: this.maxEventAge,
+      onFailure,
+      onSuccess: props.onSuccess,
+    });
+
+    const period = Duration.minutes(5);
+    this.alarms = [
+      ...(this.failureQueue ? [this.failureQueue.alarm] : []),
+      thresholdAlarm(this, 'ErrorsAlarm', {
+        metric: this.function.metricErrors({ statistic: cloudwatch.Stats.SUM, period }),
+        threshold: 1,
+        description: `The function of ${this.node.path} failed; Lambda retries each failed event up to ${this.retryAttempts} times, then sends it to the on-failure destination.`,
+        alarmAction: props.alarmAction,
+      }),
+      thresholdAlarm(this, 'ThrottlesAlarm', {
+        metric: this.function.metricThrottles({ statistic: cloudwatch.Stats.SUM, period }),
+        threshold: 1,
+        description: `The function of ${this.node.path} was throttled; Lambda keeps throttled events up to ${this.maxEventAge.toHumanString()}, then sends them to the on-failure destination.`,
+        alarmAction: props.alarmAction,
+      }),
+      thresholdAlarm(this, 'DroppedEventsAlarm', {
+        metric: this.function.metric('AsyncEventsDropped', { statistic: cloudwatch.Stats.SUM, period }),
+        threshold: 1,
+        description: `Lambda dropped asynchronous events of ${this.node.path} without processing them: check the on-failure destination.`,
+        alarmAction: props.alarmAction,
+      }),
+    ];
+  }
+}
+
+/** Lambda destinations support neither FIFO queues nor FIFO topics. */
+function validateDestination(prop: string, destination?: lambda.IDestination): void {
+  if (!destination) return;
+  // The aws-cdk-lib destinations keep their target in a `queue` or `topic` field.
+  const target = (destination as any).queue ?? (destination as any).topic;
+  if (target?.fifo === true) {
+    throw new Error(`${prop} must be a standard queue or topic: Lambda destinations do not support FIFO, got the FIFO ${(destination as any).queue ? 'queue' : 'topic'} ${target.node.path}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value instanceof Duration) return value.toHumanString();
+  if (typeof value === 'object' && value !== null) return value.constructor.name;
+  return String(value);
+}
