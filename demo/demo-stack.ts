@@ -1,10 +1,11 @@
-import { Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnElement, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events_targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { DeadLetterQueue, QueueDecoupledFunction } from '../src';
+import { ArchivedEventBus, AsyncFunction, DeadLetterQueue, QueueDecoupledFunction } from '../src';
 
 /** A handler that processes an SQS batch and reports the messages it could not process. */
 const BATCH_HANDLER = `
@@ -22,13 +23,23 @@ exports.handler = async (event) => {
 };
 `;
 
-function consumerProps(description: string): lambda.FunctionProps {
+/** A handler for single events; it throws to have Lambda retry the event. */
+const EVENT_HANDLER = `
+exports.handler = async (event) => {
+  if (!event.detail || !event.detail.orderId) {
+    throw new Error('event without detail.orderId: ' + JSON.stringify(event));
+  }
+  console.log(JSON.stringify({ message: 'order shipped', orderId: event.detail.orderId }));
+};
+`;
+
+function consumerProps(description: string, code = BATCH_HANDLER): lambda.FunctionProps {
   return {
     description,
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
     handler: 'index.handler',
-    code: lambda.Code.fromInline(BATCH_HANDLER),
+    code: lambda.Code.fromInline(code),
     timeout: Duration.seconds(30),
     memorySize: 256,
     tracing: lambda.Tracing.ACTIVE,
@@ -36,7 +47,7 @@ function consumerProps(description: string): lambda.FunctionProps {
 }
 
 /** The demo's own choices for its functions, acknowledged with their reasons. */
-function acknowledgeFunctionChoices(consumer: QueueDecoupledFunction): void {
+function acknowledgeFunctionChoices(consumer: { function: lambda.IFunction }): void {
   Validations.of(consumer.function).acknowledge(
     {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
@@ -97,5 +108,28 @@ export class DemoStack extends Stack {
       description: 'Redrives the shared dead-letter queue once the cause of the failures is fixed',
     });
     shared.grantRedrive(operator);
+
+    // An event bus whose events are archived; its rule invokes a function
+    // asynchronously, with retries and a failure queue, and refuses replays
+    // because shipping twice is not idempotent.
+    const bus = new ArchivedEventBus(this, 'OrderEvents', { alarmAction });
+    const shipper = new AsyncFunction(this, 'Shipper', {
+      functionProps: consumerProps('Ships placed orders', EVENT_HANDLER),
+      alarmAction,
+    });
+    acknowledgeFunctionChoices(shipper);
+    bus.addRule('OrderPlaced', {
+      description: 'Ships every placed order',
+      eventPattern: { source: ['demo.orders'], detailType: ['OrderPlaced'] },
+      targets: [new events_targets.LambdaFunction(shipper.function)],
+      acceptReplays: false,
+    });
+    bus.grantPutEvents(orders.function);
+    bus.grantReplay(operator);
+    bus.replayFunction.grantInvoke(operator);
+    Validations.of(operator).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(bus.replayFunction.node.defaultChild as CfnElement)}.Arn>:*]`,
+      reason: 'grantInvoke covers the replay function\'s versions and aliases.',
+    });
   }
 }

@@ -68,8 +68,65 @@ function summarizeStack(name: string, template: Template): string[] {
   for (const id of standalone) {
     lines.push(`  • dead-letter queue ${pathOf(resources[id])}: retention ${seconds(resources[id].Properties?.MessageRetentionPeriod ?? 345_600)}, alarms: ${alarmsOn(resources, [id]).join('; ') || 'NONE'}`);
   }
+  lines.push(...summarizeAsyncFunctions(resources));
+  lines.push(...summarizeEventBuses(resources));
   lines.push('');
   return lines;
+}
+
+function summarizeAsyncFunctions(resources: Record<string, Resource>): string[] {
+  const configs = Object.values(resources).filter(r => r.Type === 'AWS::Lambda::EventInvokeConfig');
+  if (configs.length === 0) return [];
+  const lines = ['', '  Asynchronous functions (retries → on-failure destination)'];
+  for (const config of configs) {
+    const p = config.Properties;
+    const functionId = refOf(p.FunctionName);
+    const onFailure = refOf(p.DestinationConfig?.OnFailure?.Destination);
+    const onSuccess = refOf(p.DestinationConfig?.OnSuccess?.Destination);
+    lines.push(`  • ${parentPath(config)}`);
+    lines.push(`      ${p.MaximumRetryAttempts ?? 2} retries, events kept ${seconds(p.MaximumEventAgeInSeconds ?? 21_600)}`
+      + `, on failure → ${onFailure ? pathOf(resources[onFailure]) : 'NOTHING: failed events are lost'}`
+      + `${onSuccess ? `, on success → ${pathOf(resources[onSuccess])}` : ''}`);
+    const watched = [functionId, onFailure].filter((x): x is string => x !== undefined);
+    lines.push(`      alarms: ${alarmsOn(resources, watched).join('; ') || 'NONE'}`);
+  }
+  return lines;
+}
+
+function summarizeEventBuses(resources: Record<string, Resource>): string[] {
+  const buses = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Events::EventBus');
+  if (buses.length === 0) return [];
+  const lines = ['', '  Event buses (archive, rules with dead-letter queues and retries)'];
+  for (const [busId, bus] of buses) {
+    const name = bus.Properties?.Name;
+    const archive = Object.values(resources).find(r => r.Type === 'AWS::Events::Archive' && JSON.stringify(r.Properties?.SourceArn ?? '').includes(`event-bus/${name}`));
+    const dlq = refOf(bus.Properties?.DeadLetterConfig?.Arn);
+    lines.push(`  • ${pathOf(bus)} (${name})`);
+    lines.push(`      archive: ${archive ? `${archive.Properties.RetentionDays === 0 ? 'kept forever' : `${archive.Properties.RetentionDays ?? 0} days`}, ${archive.Properties.EventPattern ? 'matching events' : 'every event'}` : 'NONE: events cannot be replayed'}`
+      + `${dlq ? `; undeliverable events → ${pathOf(resources[dlq])}` : ''}`);
+    const rules = Object.values(resources).filter(r => r.Type === 'AWS::Events::Rule' && refOf(r.Properties?.EventBusName) === busId);
+    for (const rule of rules) {
+      const replays = rule.Properties.EventPattern?.['replay-name'] ? 'refuses replayed events' : 'accepts replayed events';
+      lines.push(`      rule ${pathOf(rule).split('/').pop()}: ${replays}`);
+      for (const target of rule.Properties.Targets ?? []) {
+        const targetId = refOf(target.Arn);
+        const targetDlq = refOf(target.DeadLetterConfig?.Arn);
+        const retry = target.RetryPolicy;
+        lines.push(`        → ${targetId ? pathOf(resources[targetId]) : target.Id}: `
+          + `${retry ? `${retry.MaximumRetryAttempts} retries over ${seconds(retry.MaximumEventAgeInSeconds)}` : 'default retries (185 over 24 h)'}`
+          + `, dead-letter queue ${targetDlq ? pathOf(resources[targetDlq]) : 'NONE: events that exhaust their retries are lost'}`);
+      }
+    }
+    lines.push(`      alarms: ${[...alarmsOn(resources, dlq ? [dlq] : []), ...ruleAlarms(resources, name)].join('; ') || 'NONE'}`);
+  }
+  return lines;
+}
+
+/** Alarms on the rules of the bus named `busName`. */
+function ruleAlarms(resources: Record<string, Resource>, busName: string): string[] {
+  return Object.values(resources)
+    .filter(r => r.Type === 'AWS::CloudWatch::Alarm' && (r.Properties?.Dimensions ?? []).some((d: any) => d.Name === 'EventBusName' && d.Value === busName))
+    .map(r => `${r.Properties.MetricName} ≥ ${r.Properties.Threshold} on ${pathOf(r).split('/').slice(-2, -1)[0]}${r.Properties.AlarmActions?.length ? ' (notifies)' : ''}`);
 }
 
 /** The alarms whose metric dimensions name one of `ids`, as "metric ≥ threshold". */
@@ -108,7 +165,7 @@ function parentPath(r: Resource): string {
 }
 
 function seconds(s: number): string {
-  if (s % 86_400 === 0) return `${s / 86_400} days`;
+  if (s % 86_400 === 0 && s > 86_400) return `${s / 86_400} days`;
   if (s % 3_600 === 0) return `${s / 3_600} h`;
   return `${s} s`;
 }

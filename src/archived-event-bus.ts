@@ -237,10 +237,20 @@ export class ArchivedEventBus extends Construct {
         REPLAY_NAME_PREFIX: this.replayNamePrefix,
       },
     });
-    Validations.of(replayFunction).acknowledge({
-      id: 'Serverless-LambdaDLQ',
-      reason: 'An operator invokes the replay function synchronously and sees its result; there is no asynchronous event to keep.',
-    });
+    Validations.of(replayFunction).acknowledge(
+      {
+        id: 'Serverless-LambdaDLQ',
+        reason: 'An operator invokes the replay function synchronously and sees its result; there is no asynchronous event to keep.',
+      },
+      {
+        id: 'Serverless-LambdaTracing',
+        reason: 'The replay function makes one StartReplay call and polls DescribeReplay; it logs every replay it starts and how it ended.',
+      },
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'AWSLambdaBasicExecutionRole only lets the replay function write its own CloudWatch Logs.',
+      },
+    );
     this.grantReplay(replayFunction);
     this.replayFunction = replayFunction;
 
@@ -314,6 +324,12 @@ export class ArchivedEventBus extends Construct {
    */
   public grantReplay(grantee: iam.IGrantable): iam.Grant {
     const replayArn = Stack.of(this).formatArn({ service: 'events', resource: 'replay', resourceName: `${this.replayNamePrefix}*` });
+    if (Construct.isConstruct(grantee.grantPrincipal)) {
+      Validations.of(grantee.grantPrincipal).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:replay/${this.replayNamePrefix}*]`,
+        reason: 'A replay is named when it starts; the grant covers only the replays named with this bus\'s replay prefix.',
+      });
+    }
     return iam.Grant.addToPrincipal({ grantee, actions: ['events:StartReplay'], resourceArns: [this.archive.archiveArn] })
       .combine(iam.Grant.addToPrincipal({ grantee, actions: ['events:DescribeReplay', 'events:CancelReplay'], resourceArns: [replayArn] }));
   }

@@ -120,10 +120,16 @@ export class DeadLetterQueue extends Construct {
       enforceSSL: true,
     });
 
-    Validations.of(this.queue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason: 'This queue is itself a dead-letter queue: nothing consumes it that could fail; its messages are redriven to their sources.',
-    });
+    Validations.of(this.queue).acknowledge(
+      {
+        id: 'Serverless-SQSRedrivePolicy',
+        reason: 'This queue is itself a dead-letter queue: nothing consumes it that could fail; its messages are redriven to their sources.',
+      },
+      {
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself a dead-letter queue (of SQS redrive, Lambda destinations or EventBridge targets), so it needs none of its own.',
+      },
+    );
 
     const cfnQueue = this.queue.node.defaultChild as sqs.CfnQueue;
     cfnQueue.redriveAllowPolicy = Lazy.any({ produce: () => this.renderRedriveAllowPolicy() });

@@ -72,7 +72,12 @@ describe('demo app', () => {
     expect(summary).toContain('dead-letter queue CdkResilienceDemo/SharedDeadLetters after 5 receives, retention 14 days, redrive allowed from 2 named source(s)');
     expect(summary).toContain('batch size 100, batching window 10 s, max concurrency 5, partial batch responses on');
     expect(summary).toContain('alarms: ApproximateNumberOfMessagesVisible ≥ 1 (notifies); ApproximateAgeOfOldestMessage ≥ 2 days (notifies); Errors ≥ 1 (notifies)');
-    expect(summary).not.toMatch(/OFF|NO dead-letter queue|NONE/);
+    expect(summary).toContain('• CdkResilienceDemo/Shipper/Function\n      2 retries, events kept 6 h, on failure → CdkResilienceDemo/Shipper/FailureQueue');
+    expect(summary).toContain('alarms: ApproximateNumberOfMessagesVisible ≥ 1 (notifies); Errors ≥ 1 (notifies); Throttles ≥ 1 (notifies); AsyncEventsDropped ≥ 1 (notifies)');
+    expect(summary).toMatch(/• CdkResilienceDemo\/OrderEvents \(CdkResilienceDemo-OrderEvents-[0-9a-f]{8}\)\n      archive: 30 days, every event; undeliverable events → CdkResilienceDemo\/OrderEvents\/DeadLetterQueue/);
+    expect(summary).toContain('rule OrderPlaced: refuses replayed events\n        → CdkResilienceDemo/Shipper/Function: 185 retries over 24 h, dead-letter queue CdkResilienceDemo/OrderEvents/DeadLetterQueue');
+    expect(summary).toContain('InvocationsFailedToBeSentToDlq ≥ 1 on OrderPlaced (notifies)');
+    expect(summary).not.toMatch(/OFF|NO dead-letter queue|NONE|NOTHING/);
   });
 });
 
