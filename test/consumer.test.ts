@@ -15,7 +15,7 @@ const run = (cmd: string, args: string[], cwd: string) =>
 const installed = (pkg: string) => JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
 
 describe('published package', () => {
-  test('installs into a fresh CDK app and synthesizes a QueueDecoupledFunction with the CDK CLI', () => {
+  test('installs into a fresh CDK app and synthesizes with the CDK CLI, bundled handlers included', () => {
     // GIVEN the library, compiled and packed as it is published
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'consumer-'));
     run(path.join(ROOT, 'node_modules', '.bin', 'jsii'), ['--silence-warnings=reserved-word'], ROOT);
@@ -37,7 +37,7 @@ describe('published package', () => {
     fs.writeFileSync(path.join(app, 'app.js'), `
       const { App, Duration, Stack } = require('aws-cdk-lib');
       const lambda = require('aws-cdk-lib/aws-lambda');
-      const { QueueDecoupledFunction } = require('cdk-resilience');
+      const { ArchivedEventBus, QueueDecoupledFunction } = require('cdk-resilience');
       const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
       const stack = new Stack(app, 'Consumer');
       new QueueDecoupledFunction(stack, 'Orders', {
@@ -48,6 +48,7 @@ describe('published package', () => {
           timeout: Duration.seconds(20),
         },
       });
+      new ArchivedEventBus(stack, 'Events');
       app.synth();
     `);
     // ... and the CDK CLI synthesizes it
@@ -63,6 +64,11 @@ describe('published package', () => {
     const source = resources.find(r => r.Type === 'AWS::SQS::Queue' && r.Properties.RedrivePolicy);
     expect(source.Properties.VisibilityTimeout).toBe(120);
     expect(source.Properties.RedrivePolicy.maxReceiveCount).toBe(5);
+
+    // the replay function's bundled handler shipped in the package and became an asset
+    const replayFunction = resources.find(r => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.ARCHIVE_ARN);
+    const assetPath = path.join(app, 'cdk.out', replayFunction.Metadata['aws:asset:path'], 'index.js');
+    expect(fs.readFileSync(assetPath, 'utf8')).toContain('StartReplayCommand');
 
     fs.rmSync(work, { recursive: true, force: true });
   });
