@@ -56,6 +56,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-lambda-powertools/batch@^2',
     '@aws-sdk/client-eventbridge@^3',
     'aws-sdk-client-mock@^4',
+    '@aws-sdk/client-dynamodb@^3',
+    'dynalite@^4',
   ],
   // Handlers the library deploys (src/*.lambda.ts) are bundled by esbuild; the
   // Lambda runtime provides the AWS SDK v3, so it is never bundled.
@@ -66,6 +68,16 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   gitignore: ['cdk.out', 'demo/cdk.out', '.jsii.tabl.json', '*.tabl.json'],
 });
+
+// `cdk-resilience/runtime`: code for users' Lambda handlers, next to jsii's own entry points.
+project.package.addField('exports', {
+  '.': { types: './lib/index.d.ts', default: './lib/index.js' },
+  './runtime': { types: './lib/runtime/index.d.ts', default: './lib/runtime/index.js' },
+  './.jsii': './.jsii',
+  './package.json': './package.json',
+});
+// TypeScript with the older `node` module resolution ignores `exports`.
+project.package.addField('typesVersions', { '*': { runtime: ['lib/runtime/index.d.ts'] } });
 
 // Tests synthesize the bundled handlers, so `npm test` bundles them first.
 const bundle = project.tasks.tryFind('bundle');

@@ -1,4 +1,4 @@
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -178,7 +178,7 @@ export class ArchivedEventBus extends Construct {
     validateDurationRange('targetMaxEventAge', props.targetMaxEventAge, LIMITS.targetMaxEventAge.min, LIMITS.targetMaxEventAge.max);
     validateEventBusName(props.eventBusName);
     this.archiveRetention = props.archiveRetention ?? DEFAULTS.archiveRetention;
-    if (!this.archiveRetention.isUnresolved() && !Number.isInteger(this.archiveRetention.toHours() / 24)) {
+    if (!this.archiveRetention.isUnresolved() && this.archiveRetention.toSeconds() % 86_400 !== 0) {
       throw new Error(`archiveRetention must be whole days (Duration.days(0) keeps events forever), got ${formatDuration(this.archiveRetention)}`);
     }
     if (props.deadLetterQueue?.fifo) {
@@ -226,7 +226,7 @@ export class ArchivedEventBus extends Construct {
     this.archive.node.addDependency(this.eventBus);
 
     const replayFunction = new ReplayFunction(this, 'ReplayFunction', {
-      description: `Replays archived events onto ${this.eventBusName}`,
+      description: `Replays archived events onto ${this.eventBusName}`.slice(0, 256),
       timeout: DEFAULTS.replayFunctionTimeout,
       memorySize: 256,
       architecture: lambda.Architecture.ARM_64,
@@ -298,7 +298,8 @@ export class ArchivedEventBus extends Construct {
       metric: new cloudwatch.Metric({
         namespace: 'AWS/Events',
         metricName: 'InvocationsFailedToBeSentToDlq',
-        dimensionsMap: { EventBusName: this.eventBusName, RuleName: rule.ruleName },
+        // On a custom bus, the rule's Ref is `<bus>|<rule>`; the metric names the rule alone.
+        dimensionsMap: { EventBusName: this.eventBusName, RuleName: Fn.select(1, Fn.split('|', rule.ruleName)) },
         statistic: cloudwatch.Stats.SUM,
         period: Duration.minutes(5),
       }),
@@ -370,7 +371,7 @@ class ResilientTarget implements events.IRuleTarget {
 
 function validateEventBusName(name?: string): void {
   if (name === undefined || Token.isUnresolved(name)) return;
-  if (name === 'default' || !/^[/.\-_A-Za-z0-9]{1,256}$/.test(name)) {
-    throw new Error(`eventBusName must be 1-256 letters, digits, '.', '-', '_' or '/', and not 'default', got '${name}'`);
+  if (name === 'default' || !/^[.\-_A-Za-z0-9]{1,256}$/.test(name)) {
+    throw new Error(`eventBusName must be 1-256 letters, digits, '.', '-' or '_', and not 'default', got '${name}'`);
   }
 }

@@ -2,3 +2,4 @@ export * from './dead-letter-queue';
 export * from './queue-decoupled-function';
 export * from './async-function';
 export * from './archived-event-bus';
+export * from './circuit-breaker-table';

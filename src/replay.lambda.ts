@@ -62,7 +62,12 @@ export async function handler(request: ReplayRequest, context: ReplayContext): P
   }));
   console.log(JSON.stringify({ message: 'replay started', replayName, from, to, ruleArns, state: started.State }));
 
-  let result: ReplayResult = { replayName, replayArn: started.ReplayArn, state: started.State ?? ReplayState.STARTING, stateReason: started.StateReason };
+  let result: ReplayResult = {
+    replayName,
+    replayArn: started.ReplayArn,
+    state: started.State ?? ReplayState.STARTING,
+    stateReason: started.StateReason,
+  };
   while (!TERMINAL_STATES.includes(result.state)) {
     if (context.getRemainingTimeInMillis() < config.pollIntervalMs + RETURN_MARGIN_MS) {
       console.log(JSON.stringify({ message: 'replay still running when the function had to return', ...result }));
@@ -99,10 +104,18 @@ function readConfig(): Config {
   return {
     archiveArn: env('ARCHIVE_ARN'),
     eventBusArn: env('EVENT_BUS_ARN'),
-    retentionDays: Number(env('ARCHIVE_RETENTION_DAYS')),
+    retentionDays: wholeNumber('ARCHIVE_RETENTION_DAYS', env('ARCHIVE_RETENTION_DAYS')),
     namePrefix: env('REPLAY_NAME_PREFIX'),
     pollIntervalMs: Number(process.env.REPLAY_POLL_INTERVAL_MS ?? 5_000),
   };
+}
+
+function wholeNumber(name: string, value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) {
+    throw new Error(`environment variable ${name} must be a whole number of days, got ${JSON.stringify(value)}`);
+  }
+  return parsed;
 }
 
 /** Checks the window and returns its bounds. Retention 0 means the archive keeps events forever. */
@@ -121,9 +134,12 @@ export function validateWindow(request: ReplayRequest, retentionDays: number, no
   return { from, to };
 }
 
+/** An ISO-8601 date-time with a time zone: 2026-01-31T12:00:00Z, 2026-01-31T12:00:00.000+01:00. */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
 function parseTime(name: string, value: unknown): Date {
-  const date = typeof value === 'string' ? new Date(value) : new Date(NaN);
-  if (typeof value !== 'string' || Number.isNaN(date.getTime())) {
+  const date = typeof value === 'string' && ISO_8601.test(value) ? new Date(value) : new Date(NaN);
+  if (Number.isNaN(date.getTime())) {
     throw new Error(`${name} must be an ISO-8601 date-time such as 2026-01-31T12:00:00Z, got ${JSON.stringify(value)}`);
   }
   return date;

@@ -68,13 +68,13 @@ function statementsOf(stack: Stack, role: iam.IRole): any[] {
 }
 
 /** What `grantReplay()` gives: start a replay of the archive, describe and cancel the replays named with the prefix. */
-function replayStatements(bus: ArchivedEventBus): unknown[] {
+function replayStatements(eb: ArchivedEventBus): unknown[] {
   return [
-    { Effect: 'Allow', Action: 'events:StartReplay', Resource: { 'Fn::GetAtt': [logicalIdOf(bus.archive), 'Arn'] } },
+    { Effect: 'Allow', Action: 'events:StartReplay', Resource: { 'Fn::GetAtt': [logicalIdOf(eb.archive), 'Arn'] } },
     {
       Effect: 'Allow',
       Action: ['events:DescribeReplay', 'events:CancelReplay'],
-      Resource: arnOf(`replay/${bus.replayNamePrefix}*`),
+      Resource: arnOf(`replay/${eb.replayNamePrefix}*`),
     },
   ];
 }
@@ -765,10 +765,10 @@ describe('ArchivedEventBus', () => {
       expect(new Set([base.prefix, otherStack.prefix, otherId.prefix]).size).toBe(3);
     });
 
-    test('the replay name prefix is at most 38 characters, the bus name at most 256', () => {
+    test('the replay name prefix is at most 38 characters, with a long construct id and stack name', () => {
       // GIVEN
-      const stackName = 'S'.repeat(120);
-      const longId = 'VeryLongConstructId'.repeat(10);
+      const stackName = 'S'.repeat(60);
+      const longId = 'VeryLongConstructId'.repeat(5);
 
       // WHEN
       const long = namesIn(stack => bus(stack, {}, longId), stackName);
@@ -776,12 +776,36 @@ describe('ArchivedEventBus', () => {
 
       // THEN
       expect(long.prefix.length).toBeLessThanOrEqual(38);
-      expect(long.prefix).toMatch(/^[A-Za-z0-9_-]+-[0-9a-f]{8}$/);
-      expect(long.busName.length).toBeLessThanOrEqual(256);
-      expect(long.busName).toMatch(/^[A-Za-z0-9_-]+-[0-9a-f]{8}$/);
+      expect(long.prefix).toMatch(/^S+-[0-9a-f]{8}$/);
+      expect(long.busName).toMatch(new RegExp(`^${stackName}-${longId}-[0-9a-f]{8}$`));
       // the hash keeps names apart when the readable part is cut
       expect(sibling.prefix).not.toEqual(long.prefix);
       expect(sibling.busName).not.toEqual(long.busName);
+    });
+
+    test('a default bus name is at most 256 characters, and the bus synthesizes', () => {
+      // GIVEN
+      const stackName = 'S'.repeat(120);
+      const longId = 'VeryLongConstructId'.repeat(10);
+
+      // WHEN
+      const long = namesIn(stack => bus(stack, {}, longId), stackName);
+
+      // THEN
+      expect(long.busName.length).toBeLessThanOrEqual(256);
+      expect(long.busName).toMatch(/^[A-Za-z0-9_-]+-[0-9a-f]{8}$/);
+      expect(long.prefix.length).toBeLessThanOrEqual(38);
+    });
+
+    test('an eventBusName of 256 characters (the maximum) synthesizes', () => {
+      // GIVEN
+      const name = 'b'.repeat(256);
+
+      // WHEN
+      const names = namesIn(stack => bus(stack, { eventBusName: name }));
+
+      // THEN
+      expect(names.busName).toBe(name);
     });
   });
 

@@ -345,6 +345,14 @@ describe('AsyncFunction', () => {
         .toThrow(/retryAttempts must be an integer between 0 and 2, got 3/);
     });
 
+    test('fails if retryAttempts is not an integer', () => {
+      // GIVEN
+      const stack = newStack();
+      // WHEN / THEN
+      expect(() => worker(stack, { retryAttempts: 1.5 }))
+        .toThrow(/retryAttempts must be an integer between 0 and 2, got 1.5/);
+    });
+
     test('fails if maxEventAge is 59 seconds', () => {
       // GIVEN
       const stack = newStack();

@@ -445,6 +445,13 @@ describe('replay function', () => {
       // WHEN / THEN
       await expectRejected(recentWindow(), `environment variable ${name} is not set`);
     });
+    test.each(['abc', '-1', '1.5'])('fails if ARCHIVE_RETENTION_DAYS is %s', async (value) => {
+      // GIVEN
+      process.env.ARCHIVE_RETENTION_DAYS = value;
+
+      // WHEN / THEN
+      await expectRejected(recentWindow(), `environment variable ARCHIVE_RETENTION_DAYS must be a whole number of days, got "${value}"`);
+    });
   });
 
   describe('archive retention', () => {
