@@ -3,9 +3,11 @@ import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events_targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as path from 'path';
 import { Construct } from 'constructs';
-import { ArchivedEventBus, AsyncFunction, DeadLetterQueue, QueueDecoupledFunction } from '../src';
+import { ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, QueueDecoupledFunction } from '../src';
 
 /** A handler that processes an SQS batch and reports the messages it could not process. */
 const BATCH_HANDLER = `
@@ -126,6 +128,25 @@ export class DemoStack extends Stack {
     });
     bus.grantPutEvents(orders.function);
     bus.grantReplay(operator);
+
+    // A function that calls a payments API through a circuit breaker whose
+    // state all its environments share; an alarm fires when the circuit opens.
+    const charge = new nodejs.NodejsFunction(this, 'Charge', {
+      description: 'Charges orders through the payments API, behind a circuit breaker',
+      entry: path.join(__dirname, 'handlers', 'charge.ts'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: Duration.seconds(10),
+      memorySize: 256,
+      tracing: lambda.Tracing.ACTIVE,
+      bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
+    });
+    acknowledgeFunctionChoices({ function: charge });
+    Validations.of(charge).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: 'The demo invokes Charge synchronously; its caller sees and handles the error.',
+    });
+    new CircuitBreakerTable(this, 'Circuits', { alarmAction }).attachTo(charge);
     bus.replayFunction.grantInvoke(operator);
     Validations.of(operator).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(bus.replayFunction.node.defaultChild as CfnElement)}.Arn>:*]`,

@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-type Resource = { Type: string; Properties?: any; Metadata?: Record<string, any> };
+type Resource = { Type: string; Properties?: any; Metadata?: Record<string, any>; DeletionPolicy?: string };
 type Template = { Resources?: Record<string, Resource> };
 
 /** Returns the summary of every stack in the cloud assembly at `outdir`. */
@@ -70,6 +70,7 @@ function summarizeStack(name: string, template: Template): string[] {
   }
   lines.push(...summarizeAsyncFunctions(resources));
   lines.push(...summarizeEventBuses(resources));
+  lines.push(...summarizeCircuitTables(resources));
   lines.push('');
   return lines;
 }
@@ -118,6 +119,27 @@ function summarizeEventBuses(resources: Record<string, Resource>): string[] {
       }
     }
     lines.push(`      alarms: ${[...alarmsOn(resources, dlq ? [dlq] : []), ...ruleAlarms(resources, name)].join('; ') || 'NONE'}`);
+  }
+  return lines;
+}
+
+function summarizeCircuitTables(resources: Record<string, Resource>): string[] {
+  const tables = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::GlobalTable'
+    && r.Properties?.TimeToLiveSpecification?.AttributeName === 'expiresAt');
+  if (tables.length === 0) return [];
+  const lines = ['', '  Circuit breaker tables (shared circuit state)'];
+  for (const [tableId, table] of tables) {
+    const users = Object.values(resources)
+      .filter(r => r.Type === 'AWS::Lambda::Function' && refOf(r.Properties?.Environment?.Variables?.CIRCUIT_BREAKER_TABLE) === tableId)
+      .map(pathOf);
+    const alarms = Object.values(resources)
+      .filter(r => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties?.MetricName === 'CircuitOpened'
+        && (r.Properties.Dimensions ?? []).some((d: any) => refOf(d.Value) === tableId))
+      .map(r => `CircuitOpened ≥ ${r.Properties.Threshold}${r.Properties.AlarmActions?.length ? ' (notifies)' : ''}`);
+    lines.push(`  • ${pathOf(table)}: ${table.Properties.BillingMode === 'PAY_PER_REQUEST' ? 'on-demand' : 'provisioned'}, `
+      + `abandoned circuits expire (TTL on expiresAt), removal ${table.DeletionPolicy ?? 'Delete'}`);
+    lines.push(`      used by: ${users.join(', ') || 'no function'}`);
+    lines.push(`      alarms: ${alarms.join('; ') || 'NONE'}`);
   }
   return lines;
 }

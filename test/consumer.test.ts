@@ -31,13 +31,18 @@ describe('published package', () => {
         'cdk-resilience': `file:../${tarball}`,
         'aws-cdk-lib': installed('aws-cdk-lib'),
         'constructs': installed('constructs'),
+        // to bundle and type-check a handler that imports cdk-resilience/runtime
+        'esbuild': installed('esbuild'),
+        'typescript': installed('typescript'),
+        '@aws-sdk/client-dynamodb': installed('@aws-sdk/client-dynamodb'),
       },
     }));
     run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], app);
     fs.writeFileSync(path.join(app, 'app.js'), `
       const { App, Duration, Stack } = require('aws-cdk-lib');
       const lambda = require('aws-cdk-lib/aws-lambda');
-      const { ArchivedEventBus, QueueDecoupledFunction } = require('cdk-resilience');
+      const nodejs = require('aws-cdk-lib/aws-lambda-nodejs');
+      const { ArchivedEventBus, CircuitBreakerTable, QueueDecoupledFunction } = require('cdk-resilience');
       const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
       const stack = new Stack(app, 'Consumer');
       new QueueDecoupledFunction(stack, 'Orders', {
@@ -49,8 +54,31 @@ describe('published package', () => {
         },
       });
       new ArchivedEventBus(stack, 'Events');
+      const payments = new nodejs.NodejsFunction(stack, 'Payments', {
+        entry: 'handler.ts',
+        runtime: lambda.Runtime.NODEJS_22_X,
+        bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
+      });
+      new CircuitBreakerTable(stack, 'Circuits').attachTo(payments);
       app.synth();
     `);
+    fs.writeFileSync(path.join(app, 'handler.ts'), `
+      import { CircuitBreaker, CircuitOpenError } from 'cdk-resilience/runtime';
+      const breaker = new CircuitBreaker({ circuitId: 'payments-api', failureThreshold: 3 });
+      export const handler = async (): Promise<string> => {
+        try {
+          return await breaker.fire(async () => 'paid');
+        } catch (error) {
+          return error instanceof CircuitOpenError ? 'try later' : 'failed';
+        }
+      };
+    `);
+    // ... the handler type-checks against the published types, with Node.js module resolution
+    fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'es2022', noEmit: true, skipLibCheck: true, types: [] },
+      files: ['handler.ts'],
+    }));
+    run(path.join(app, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], app);
     // ... and the CDK CLI synthesizes it
     run(path.join(ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--no-notices', '--app', 'node app.js', '--output', 'cdk.out'], app);
 
@@ -69,6 +97,14 @@ describe('published package', () => {
     const replayFunction = resources.find(r => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.ARCHIVE_ARN);
     const assetPath = path.join(app, 'cdk.out', replayFunction.Metadata['aws:asset:path'], 'index.js');
     expect(fs.readFileSync(assetPath, 'utf8')).toContain('StartReplayCommand');
+
+    // the NodejsFunction bundled cdk-resilience/runtime, and not the AWS SDK
+    const paymentsFunction = resources.find(r => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.CIRCUIT_BREAKER_TABLE);
+    const bundle = fs.readFileSync(path.join(app, 'cdk.out', paymentsFunction.Metadata['aws:asset:path'], 'index.js'), 'utf8');
+    expect(bundle).toContain('CircuitOpenError');
+    expect(bundle).toContain('require("@aws-sdk/client-dynamodb")');
+    expect(bundle).not.toContain('aws-cdk-lib');
+    expect(bundle.length).toBeLessThan(30_000);
 
     fs.rmSync(work, { recursive: true, force: true });
   });

@@ -77,7 +77,9 @@ describe('demo app', () => {
     expect(summary).toMatch(/• CdkResilienceDemo\/OrderEvents \(CdkResilienceDemo-OrderEvents-[0-9a-f]{8}\)\n      archive: 30 days, every event; undeliverable events → CdkResilienceDemo\/OrderEvents\/DeadLetterQueue/);
     expect(summary).toContain('rule OrderPlaced: refuses replayed events\n        → CdkResilienceDemo/Shipper/Function: 185 retries over 24 h, dead-letter queue CdkResilienceDemo/OrderEvents/DeadLetterQueue');
     expect(summary).toContain('InvocationsFailedToBeSentToDlq ≥ 1 on OrderPlaced (notifies)');
-    expect(summary).not.toMatch(/OFF|NO dead-letter queue|NONE|NOTHING/);
+    expect(summary).toContain('• CdkResilienceDemo/Circuits: on-demand, abandoned circuits expire (TTL on expiresAt), removal Delete\n'
+      + '      used by: CdkResilienceDemo/Charge\n      alarms: CircuitOpened ≥ 1 (notifies)');
+    expect(summary).not.toMatch(/OFF|NO dead-letter queue|NONE|NOTHING|no function/);
   });
 });
 
