@@ -58,6 +58,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-sdk-client-mock@^4',
     '@aws-sdk/client-dynamodb@^3',
     'dynalite@^4',
+    'circuitbreaker-lambda@0.0.1',
   ],
   // Handlers the library deploys (src/*.lambda.ts) are bundled by esbuild; the
   // Lambda runtime provides the AWS SDK v3, so it is never bundled.
@@ -78,6 +79,12 @@ project.package.addField('exports', {
 });
 // TypeScript with the older `node` module resolution ignores `exports`.
 project.package.addField('typesVersions', { '*': { runtime: ['lib/runtime/index.d.ts'] } });
+
+// Benchmarks run outside the test suite and print their figures as ratios against a baseline.
+project.addTask('bench', {
+  description: 'Run the benchmarks',
+  exec: 'ts-node --project tsconfig.dev.json bench/circuit-breaker.bench.ts',
+});
 
 // Tests synthesize the bundled handlers, so `npm test` bundles them first.
 const bundle = project.tasks.tryFind('bundle');

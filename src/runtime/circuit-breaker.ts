@@ -234,30 +234,23 @@ export class CircuitBreaker {
     const key = { id: { S: this.circuitId } };
     const names = { '#state': 'state' };
     try {
-      // Two conditional writes race-free between them: add to the current window, or start a new one.
-      // Each fails only when the other applies (or the circuit left CLOSED), so a few rounds settle it.
-      for (let round = 0; round < 3; round++) {
-        try {
-          const { Attributes } = await this.client.send(new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: 'ADD failures :one SET expiresAt = :ttl',
-            ConditionExpression: '#state = :closed AND windowStart > :floor',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ':one': n(1), ':closed': { S: 'CLOSED' }, ':floor': n(floor), ':ttl': n(ttl(now)) },
-            ReturnValues: 'ALL_NEW',
-          }));
-          return await this.openIfOverThreshold(fromItem(Attributes!), now);
-        } catch (error) {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Two conditional writes race-free between them: add to the current window (creating the record
+      // if there is none), or start a new window.
+      // Each fails only when the other applies or the circuit left CLOSED; after a round in which both
+      // failed, read the circuit: if it left CLOSED, remember that (later calls are refused without a request).
+      for (let round = 0; round < 2; round++) {
+        if (round > 0) {
+          this.cached = undefined;
+          const circuit = await this.read(Date.now());
+          if (circuit === undefined || circuit.state !== 'CLOSED') return;
         }
         try {
           const { Attributes } = await this.client.send(new UpdateItemCommand({
             TableName: this.tableName,
             Key: key,
-            UpdateExpression: 'SET failures = :one, windowStart = :now, #state = :closed, version = if_not_exists(version, :zero), '
-              + 'consecutiveOpens = if_not_exists(consecutiveOpens, :zero), expiresAt = :ttl',
-            ConditionExpression: 'attribute_not_exists(id) OR (#state = :closed AND windowStart <= :floor)',
+            UpdateExpression: 'ADD failures :one SET windowStart = if_not_exists(windowStart, :now), #state = if_not_exists(#state, :closed), '
+              + 'version = if_not_exists(version, :zero), consecutiveOpens = if_not_exists(consecutiveOpens, :zero), expiresAt = :ttl',
+            ConditionExpression: 'attribute_not_exists(id) OR (#state = :closed AND windowStart > :floor)',
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: { ':one': n(1), ':zero': n(0), ':now': n(now), ':closed': { S: 'CLOSED' }, ':floor': n(floor), ':ttl': n(ttl(now)) },
             ReturnValues: 'ALL_NEW',
@@ -266,8 +259,22 @@ export class CircuitBreaker {
         } catch (error) {
           if (!(error instanceof ConditionalCheckFailedException)) throw error;
         }
+        try {
+          const { Attributes } = await this.client.send(new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'SET failures = :one, windowStart = :now, expiresAt = :ttl',
+            ConditionExpression: '#state = :closed AND windowStart <= :floor',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ':one': n(1), ':now': n(now), ':closed': { S: 'CLOSED' }, ':floor': n(floor), ':ttl': n(ttl(now)) },
+            ReturnValues: 'ALL_NEW',
+          }));
+          return await this.openIfOverThreshold(fromItem(Attributes!), now);
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
       }
-      // Neither applies: the circuit is no longer CLOSED. Read it afresh next time.
+      // Still racing with other environments after two rounds: this failure is not counted; read afresh next time.
       this.cached = undefined;
     } catch (error) {
       this.logDynamoDbError('UpdateItem', error);
