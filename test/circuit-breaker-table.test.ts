@@ -272,7 +272,7 @@ describe('CircuitBreakerTable', () => {
     expect(custom.label).toBe('Payments opened');
   });
 
-  test('the table acknowledges the point-in-time recovery findings, with a reason', () => {
+  test('the table acknowledges the point-in-time recovery finding, with a reason', () => {
     // GIVEN
     const stack = newStack();
 
@@ -281,7 +281,7 @@ describe('CircuitBreakerTable', () => {
 
     // THEN
     const acknowledgements = acknowledgementsOn(circuits.table);
-    expect(Object.keys(acknowledgements).sort()).toEqual(['Annotation::AwsSolutions-DDB3', 'Annotation::Serverless-DynamoDBPITREnabled']);
+    expect(Object.keys(acknowledgements).sort()).toEqual(['Annotation::AwsSolutions-DDB3']);
     for (const reason of Object.values(acknowledgements)) {
       expect(reason).toMatch(/disposable circuit state/);
     }
@@ -319,9 +319,8 @@ describe('CircuitBreakerTable', () => {
     // What cdk-nag 3.0.2 actually checks: its point-in-time recovery rule
     // inspects AWS::DynamoDB::Table only, not the AWS::DynamoDB::GlobalTable
     // of a TableV2, and its Serverless pack has no DynamoDB rule at all (there
-    // is no Serverless-DynamoDBPITREnabled). So the table's acknowledgements
-    // suppress nothing today: AwsSolutions-DDB3 is precautionary, and
-    // Serverless-DynamoDBPITREnabled names no rule of the packs the demo runs.
+    // is no Serverless-DynamoDBPITREnabled). So the table's acknowledgement of
+    // AwsSolutions-DDB3 suppresses nothing today: it is precautionary.
 
     // GIVEN a plain Table and a plain TableV2, neither with point-in-time recovery
     const app = newApp();
