@@ -41,7 +41,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   prettier: false,
   eslint: true,
   // Lint src, test and demo with the dev tsconfig, which includes them all.
-  eslintOptions: { dirs: ['src'], devdirs: ['test', 'demo'], tsconfigPath: './tsconfig.dev.json', projectService: false },
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'demo', 'bench'], tsconfigPath: './tsconfig.dev.json', projectService: false },
   jestOptions: {
     // Snapshots never update themselves: `npm test` runs jest with --ci; use `npx projen test:update` to accept changes.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,

@@ -118,28 +118,33 @@ async function benchOurs(endpointClient: () => DynamoDBClient, table: string): P
 function documentClientShim(client: DynamoDBClient, counts: Counts, storedStates: string[]) {
   const marshall = (value: unknown): AttributeValue => typeof value === 'number' ? { N: String(value) } : { S: String(value) };
   const marshallMap = (map: Record<string, unknown> = {}) => Object.fromEntries(Object.entries(map).map(([k, v]) => [k, marshall(v)]));
-  const unmarshallMap = (map: Record<string, AttributeValue> = {}) => Object.fromEntries(Object.entries(map).map(([k, v]) => [k, v.N !== undefined ? Number(v.N) : v.S]));
+  const unmarshall = (value: AttributeValue) => value.N !== undefined ? Number(value.N) : value.S;
+  const unmarshallMap = (map: Record<string, AttributeValue> = {}) => Object.fromEntries(Object.entries(map).map(([k, v]) => [k, unmarshall(v)]));
   class DocumentClient {
     get(params: any) {
-      return { promise: async () => {
-        counts.reads++;
-        const { Item } = await client.send(new GetItemCommand({ TableName: params.TableName, Key: marshallMap(params.Key) }));
-        return { Item: Item ? unmarshallMap(Item) : undefined };
-      } };
+      return {
+        promise: async () => {
+          counts.reads++;
+          const { Item } = await client.send(new GetItemCommand({ TableName: params.TableName, Key: marshallMap(params.Key) }));
+          return { Item: Item ? unmarshallMap(Item) : undefined };
+        },
+      };
     }
     update(params: any) {
-      return { promise: async () => {
-        counts.writes++;
-        storedStates.push(params.ExpressionAttributeValues[':st']);
-        const { Attributes } = await client.send(new UpdateItemCommand({
-          TableName: params.TableName,
-          Key: marshallMap(params.Key),
-          UpdateExpression: params.UpdateExpression,
-          ExpressionAttributeValues: marshallMap(params.ExpressionAttributeValues),
-          ReturnValues: params.ReturnValues,
-        }));
-        return { Attributes: Attributes ? unmarshallMap(Attributes) : undefined };
-      } };
+      return {
+        promise: async () => {
+          counts.writes++;
+          storedStates.push(params.ExpressionAttributeValues[':st']);
+          const { Attributes } = await client.send(new UpdateItemCommand({
+            TableName: params.TableName,
+            Key: marshallMap(params.Key),
+            UpdateExpression: params.UpdateExpression,
+            ExpressionAttributeValues: marshallMap(params.ExpressionAttributeValues),
+            ReturnValues: params.ReturnValues,
+          }));
+          return { Attributes: Attributes ? unmarshallMap(Attributes) : undefined };
+        },
+      };
     }
   }
   return { DynamoDB: { DocumentClient } };

@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { CfnElement, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events_targets from 'aws-cdk-lib/aws-events-targets';
@@ -5,7 +6,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as path from 'path';
 import { Construct } from 'constructs';
 import { ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, QueueDecoupledFunction } from '../src';
 

@@ -10,7 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { IConstruct } from 'constructs';
 import { ArchivedEventBus, ArchivedEventBusProps, DeadLetterQueue } from '../src';
-import { actionsOn, handlerProps, maskAssetHashes, newApp, newStack } from './helpers';
+import { actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack } from './helpers';
 
 /** The CloudFormation resource (Type, Properties, DependsOn...) behind `construct`. */
 function resourceOf(stack: Stack, construct: IConstruct): any {
@@ -22,11 +22,6 @@ function resourceOf(stack: Stack, construct: IConstruct): any {
 /** The CloudFormation properties of the resource behind `construct`. */
 function propertiesOf(stack: Stack, construct: IConstruct): any {
   return resourceOf(stack, construct).Properties;
-}
-
-function logicalIdOf(construct: IConstruct): string {
-  const element = construct.node.defaultChild as CfnElement;
-  return element.stack.getLogicalId(element);
 }
 
 /** An ARN of the stack's partition, region and account, as `Stack.formatArn()` renders it. */

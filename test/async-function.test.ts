@@ -1,4 +1,4 @@
-import { CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,24 +6,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { IConstruct } from 'constructs';
 import { AsyncFunction, AsyncFunctionProps, DeadLetterQueue } from '../src';
-import { actionsOn, handlerProps, maskAssetHashes, newStack } from './helpers';
+import { actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newStack, propertiesOf } from './helpers';
 
 const IMPORTED_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:orders';
 const IMPORTED_ROLE_ARN = 'arn:aws:iam::123456789012:role/orders';
-
-/** The CloudFormation properties of the resource behind `construct`. */
-function propertiesOf(stack: Stack, construct: IConstruct): any {
-  const element = construct.node.defaultChild as CfnElement;
-  const template = Template.fromStack(stack).toJSON();
-  return template.Resources[stack.getLogicalId(element)].Properties;
-}
-
-function logicalIdOf(construct: IConstruct): string {
-  const element = construct.node.defaultChild as CfnElement;
-  return element.stack.getLogicalId(element);
-}
 
 /** The properties of the only AWS::Lambda::EventInvokeConfig of the stack. */
 function eventInvokeConfigOf(stack: Stack): any {

@@ -9,16 +9,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { CircuitBreakerTable } from '../src';
-import { actionsOn, handlerProps, maskAssetHashes, newApp, newStack } from './helpers';
+import { actionsOn, handlerProps, maskAssetHashes, newApp, newStack, onlyLogicalId } from './helpers';
 
 const IMPORTED_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:legacy';
-
-/** The logical ID of the only resource of `type` in the template. */
-function onlyLogicalId(template: Template, type: string): string {
-  const ids = Object.keys(template.findResources(type));
-  expect(ids).toHaveLength(1);
-  return ids[0];
-}
 
 /** The logical ID of the table of `circuits`. */
 function tableId(stack: Stack, circuits: CircuitBreakerTable): string {

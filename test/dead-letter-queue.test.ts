@@ -5,17 +5,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DeadLetterQueue } from '../src';
-import { actionsOn, maskAssetHashes, newStack } from './helpers';
+import { actionsOn, maskAssetHashes, newStack, onlyLogicalId } from './helpers';
 
 const ORDERS_ARN = 'arn:aws:sqs:us-east-1:123456789012:orders';
 const PAYMENTS_ARN = 'arn:aws:sqs:us-east-1:123456789012:payments';
-
-/** The logical ID of the only resource of `type` in the template. */
-function onlyLogicalId(template: Template, type: string): string {
-  const ids = Object.keys(template.findResources(type));
-  expect(ids).toHaveLength(1);
-  return ids[0];
-}
 
 function newRole(stack: Stack, id = 'Operator'): iam.Role {
   return new iam.Role(stack, id, { assumedBy: new iam.AccountRootPrincipal() });

@@ -1,6 +1,7 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { IConstruct } from 'constructs';
 
 /**
  * An app whose synth runs AWS's offline CloudFormation validator (bundled in
@@ -40,4 +41,24 @@ export function actionsOn(template: Template, resource: unknown): string[] {
     }
   }
   return actions.sort();
+}
+
+/** The CloudFormation properties of the resource behind `construct`. */
+export function propertiesOf(stack: Stack, construct: IConstruct): any {
+  const element = construct.node.defaultChild as CfnElement;
+  const template = Template.fromStack(stack).toJSON();
+  return template.Resources[stack.getLogicalId(element)].Properties;
+}
+
+/** The logical ID of the resource behind `construct`. */
+export function logicalIdOf(construct: IConstruct): string {
+  const element = construct.node.defaultChild as CfnElement;
+  return element.stack.getLogicalId(element);
+}
+
+/** The logical ID of the only resource of `type` in the template. */
+export function onlyLogicalId(template: Template, type: string): string {
+  const ids = Object.keys(template.findResources(type));
+  expect(ids).toHaveLength(1);
+  return ids[0];
 }

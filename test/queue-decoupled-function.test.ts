@@ -1,27 +1,14 @@
-import { CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { IConstruct } from 'constructs';
 import { DeadLetterQueue, QueueDecoupledFunction, QueueDecoupledFunctionProps } from '../src';
-import { actionsOn, handlerProps, maskAssetHashes, newApp, newStack } from './helpers';
+import { actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, propertiesOf } from './helpers';
 
 const IMPORTED_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:orders';
-
-/** The CloudFormation properties of the resource behind `construct`. */
-function propertiesOf(stack: Stack, construct: IConstruct): any {
-  const element = construct.node.defaultChild as CfnElement;
-  const template = Template.fromStack(stack).toJSON();
-  return template.Resources[stack.getLogicalId(element)].Properties;
-}
-
-function logicalIdOf(construct: IConstruct): string {
-  const element = construct.node.defaultChild as CfnElement;
-  return element.stack.getLogicalId(element);
-}
 
 /** The ARN that the dead-letter queue's redrive-allow policy gives a source queue named `queueName`. */
 function arnFromName(queueName: string): unknown {

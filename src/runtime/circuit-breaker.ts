@@ -1,4 +1,7 @@
+// The Lambda Node.js runtime provides the AWS SDK v3: it is deliberately not a dependency of this package.
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+// eslint-disable-next-line import/no-extraneous-dependencies
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 
 /** The states of a circuit. */
