@@ -96,6 +96,8 @@ export class CircuitBreaker {
   private cached?: { circuit: Circuit; until: number };
   /** After DynamoDB failed, the breaker does not ask it again before this time. */
   private unavailableUntil = 0;
+  /** The read in flight, shared by the calls that need it. */
+  private reading?: Promise<Circuit | undefined>;
 
   constructor(options: CircuitBreakerOptions = {}) {
     this.circuitId = options.circuitId ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? '';
@@ -206,6 +208,12 @@ export class CircuitBreaker {
     if (now < this.unavailableUntil) {
       return undefined;
     }
+    // Concurrent calls in one environment share one read.
+    this.reading ??= this.fetch(now).finally(() => { this.reading = undefined; });
+    return this.reading;
+  }
+
+  private async fetch(now: number): Promise<Circuit | undefined> {
     try {
       const { Item } = await this.client.send(new GetItemCommand({
         TableName: this.tableName,
@@ -244,7 +252,7 @@ export class CircuitBreaker {
       for (let round = 0; round < 2; round++) {
         if (round > 0) {
           this.cached = undefined;
-          const circuit = await this.read(Date.now());
+          const circuit = await this.fetch(Date.now());
           if (circuit === undefined || circuit.state !== 'CLOSED') return;
         }
         try {

@@ -791,6 +791,42 @@ describe('CircuitBreaker', () => {
       expect(await breakers[0].state()).toBe('CLOSED');
     });
 
+    test('no failure is lost: 50 concurrent failures open a circuit whose threshold is 50', async () => {
+      // GIVEN: 50 environments, a threshold of 50, a fresh circuit
+      const circuitId = newCircuitId('no-lost-failure');
+      const breakers = Array.from({ length: ENVIRONMENTS }, () => breaker({ circuitId, failureThreshold: ENVIRONMENTS, stateCacheTtl: 0 }));
+
+      // WHEN: all 50 fail at once
+      const failed = await fireAll(breakers, failing);
+
+      // THEN: every failure counted: the circuit opens, once
+      expect(failed.calls).toBe(ENVIRONMENTS);
+      expect(failed.errors.filter(e => e instanceof DownstreamError)).toHaveLength(ENVIRONMENTS);
+      expect(await record(circuitId)).toMatchObject({ state: 'OPEN', version: 1, failures: ENVIRONMENTS });
+      expect(transitions(circuitId)).toEqual(['CLOSED -> OPEN']);
+    });
+
+    test('no failure is lost when 50 concurrent failures start a new window together', async () => {
+      // GIVEN: 50 environments, a threshold of 50, a circuit with one failure in a window that has ended
+      const circuitId = newCircuitId('no-lost-failure-window');
+      const windowDuration = 2_000;
+      const breakers = Array.from({ length: ENVIRONMENTS }, () => breaker({
+        circuitId, failureThreshold: ENVIRONMENTS, windowDuration, stateCacheTtl: 0,
+      }));
+      await expect(breakers[0].fire(failing)).rejects.toBeInstanceOf(DownstreamError);
+      await sleepUntil((await record(circuitId))!.windowStart as number + windowDuration);
+
+      // WHEN: all 50 fail at once
+      const started = Date.now();
+      const failed = await fireAll(breakers, failing);
+
+      // THEN: (all within one new window) every failure counted: the circuit opens, once
+      expect(Date.now() - started).toBeLessThan(windowDuration);
+      expect(failed.calls).toBe(ENVIRONMENTS);
+      expect(await record(circuitId)).toMatchObject({ state: 'OPEN', version: 1, failures: ENVIRONMENTS });
+      expect(transitions(circuitId)).toEqual(['CLOSED -> OPEN']);
+    });
+
     test('a probe whose environment died: after probeTimeout, one and only one other environment probes', async () => {
       // GIVEN: an OPEN circuit whose timeout is over; one environment claims the probe and never reports
       const circuitId = newCircuitId('dead-probe');
@@ -801,10 +837,13 @@ describe('CircuitBreaker', () => {
       await expect(dying.fire(failing)).rejects.toBeInstanceOf(DownstreamError);
       await sleepUntil((await record(circuitId))!.openUntil as number);
       let reportLate!: (value: string) => void;
+      const claimedAt = Date.now();
       const hungProbe = dying.fire(() => new Promise<string>(resolve => { reportLate = resolve; }));
       await until(() => reportLate !== undefined);
       const claimed = (await record(circuitId))!;
       expect(claimed).toMatchObject({ state: 'HALF_OPEN', version: 2 });
+      expect(claimed.probeUntil).toBeGreaterThanOrEqual(claimedAt + 300);
+      expect(claimed.probeUntil).toBeLessThanOrEqual(Date.now() + 300);
 
       // WHEN: the others fire before probeTimeout
       const early = await fireAll(others, succeeding);
@@ -819,9 +858,19 @@ describe('CircuitBreaker', () => {
 
       // WHEN: probeTimeout passes; the others fire at once
       await sleepUntil(claimed.probeUntil as number);
-      const late = await fireAll(others, succeeding);
+      const reclaimedAt = Date.now();
+      let duringProbe: Record<string, string | number> | undefined;
+      let probeStarted = 0;
+      const late = await fireAll(others, async () => {
+        probeStarted = Date.now();
+        duringProbe = await record(circuitId);
+        return 'ok';
+      });
 
-      // THEN: exactly one probed, and closed the circuit
+      // THEN: exactly one probed, holding its own claim for probeTimeout, and closed the circuit
+      expect(duringProbe).toMatchObject({ state: 'HALF_OPEN', version: 3 });
+      expect(duringProbe!.probeUntil).toBeGreaterThanOrEqual(reclaimedAt + 300);
+      expect(duringProbe!.probeUntil).toBeLessThanOrEqual(probeStarted + 300);
       expect(late.calls).toBe(1);
       expect(late.values).toEqual(['ok']);
       expect(late.errors).toHaveLength(others.length - 1);
