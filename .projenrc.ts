@@ -50,6 +50,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       coverageReporters: ['text-summary'],
     },
   },
+  // Bundled into the package (jsii needs non-jsii dependencies bundled): validates JSON Schema at synth time.
+  bundledDeps: ['ajv@^8'],
   devDeps: [
     'aws-cdk@^2.1100.0',
     'cdk-nag@^3.0.2',
@@ -59,6 +61,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-dynamodb@^3',
     'dynalite@^4',
     'circuitbreaker-lambda@0.0.1',
+    'failure-lambda@0.4.4',
   ],
   // Handlers the library deploys (src/*.lambda.ts) are bundled by esbuild; the
   // Lambda runtime provides the AWS SDK v3, so it is never bundled.

@@ -3,3 +3,5 @@ export * from './queue-decoupled-function';
 export * from './async-function';
 export * from './archived-event-bus';
 export * from './circuit-breaker-table';
+export * from './app-config-profile';
+export * from './failure-injection';

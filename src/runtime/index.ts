@@ -7,3 +7,11 @@
  */
 export { CircuitBreaker, CircuitOpenError, CIRCUIT_BREAKER_METRICS_NAMESPACE } from './circuit-breaker';
 export type { CircuitBreakerOptions, CircuitState } from './circuit-breaker';
+export { getConfiguration, APPCONFIG_CONFIGURATION_PATH_ENV } from './configuration';
+export { clearConfigurationCache } from './appconfig-extension';
+export type { ExtensionReadOptions } from './appconfig-extension';
+export { injectFailure, FAILURE_INJECTION_PATH_ENV, FAILURE_INJECTION_DISABLED_ENV } from './failure-injection';
+export type {
+  FailureInjectionOptions, FailureInjectionFlags, FailureFlag, FailureMode, LatencyAttributes, TimeoutAttributes,
+  DiskSpaceAttributes, DenylistAttributes, StatusCodeAttributes, ExceptionAttributes, CorruptionAttributes,
+} from './failure-injection';

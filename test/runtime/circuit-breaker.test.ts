@@ -4,7 +4,7 @@
  * reads are enforced by the server, not by a mock. Durations are small and
  * real (no fake timers): the breaker compares `Date.now()` with what it wrote.
  */
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { LocalDynamoDb, startDynalite } from './dynalite';
 import { CircuitBreaker, CircuitBreakerOptions, CircuitOpenError } from '../../src/runtime';
 
@@ -64,8 +64,8 @@ async function until(condition: () => boolean, timeout = 5_000): Promise<void> {
 }
 
 /** The circuit's record in DynamoDB (strings and numbers), or undefined. */
-async function record(circuitId: string, tableName = TABLE, client = reader): Promise<Record<string, string | number> | undefined> {
-  const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: { id: { S: circuitId } }, ConsistentRead: true }));
+async function record(circuitId: string): Promise<Record<string, string | number> | undefined> {
+  const { Item } = await reader.send(new GetItemCommand({ TableName: TABLE, Key: { id: { S: circuitId } }, ConsistentRead: true }));
   if (!Item) return undefined;
   return Object.fromEntries(Object.entries(Item).map(([k, v]) => [k, v.N !== undefined ? Number(v.N) : v.S!]));
 }
@@ -563,7 +563,8 @@ describe('CircuitBreaker', () => {
 
         // THEN: its error is thrown as it is (never DynamoDB's)
         expect(thrown).toBe(failure);
-        expect(error).toHaveBeenCalledTimes(await failedRequests(send));
+        expect(await failedRequests(send)).toBe(1);
+        expect(error).toHaveBeenCalledTimes(1);
 
         // WHEN: an environment that still trusts its cached CLOSED state fails to count a failure
         error.mockClear();
@@ -717,26 +718,36 @@ describe('CircuitBreaker', () => {
 
     /**
      * Fires every breaker at once. The downstream counts its calls and holds
-     * each call until every other call has settled, so that a second probe,
-     * if the breaker allowed one, would overlap the first and be seen.
+     * each call until every other call has settled or reached it, then lets
+     * them all go at once: a second probe, if the breaker allowed one, would
+     * overlap the first and be seen, and failures reach DynamoDB together.
      */
     async function fireAll(breakers: CircuitBreaker[], outcome: () => Promise<string>) {
       let calls = 0;
       let inFlight = 0;
       let maxInFlight = 0;
       let settled = 0;
+      let release!: () => void;
+      const everyoneThere = new Promise<void>(resolve => { release = resolve; });
+      const check = () => {
+        if (settled + inFlight >= breakers.length) release();
+      };
       const downstream = async () => {
         calls += 1;
         inFlight += 1;
         maxInFlight = Math.max(maxInFlight, inFlight);
+        check();
         try {
-          await until(() => settled + inFlight >= breakers.length);
+          await everyoneThere;
           return await outcome();
         } finally {
           inFlight -= 1;
         }
       };
-      const results = await Promise.allSettled(breakers.map(b => b.fire(downstream).finally(() => { settled += 1; })));
+      const results = await Promise.allSettled(breakers.map(b => b.fire(downstream).finally(() => {
+        settled += 1;
+        check();
+      })));
       const values = results.filter(r => r.status === 'fulfilled').map(r => (r as PromiseFulfilledResult<string>).value);
       const errors = results.filter(r => r.status === 'rejected').map(r => (r as PromiseRejectedResult).reason);
       return { calls, maxInFlight, values, errors };
@@ -807,23 +818,28 @@ describe('CircuitBreaker', () => {
     });
 
     test('no failure is lost when 50 concurrent failures start a new window together', async () => {
-      // GIVEN: 50 environments, a threshold of 50, a circuit with one failure in a window that has ended
+      // GIVEN: 50 environments, a threshold of 50, and a CLOSED circuit whose window ended long ago
       const circuitId = newCircuitId('no-lost-failure-window');
-      const windowDuration = 2_000;
-      const breakers = Array.from({ length: ENVIRONMENTS }, () => breaker({
-        circuitId, failureThreshold: ENVIRONMENTS, windowDuration, stateCacheTtl: 0,
+      const oldWindow = Date.now() - 120_000;
+      await reader.send(new PutItemCommand({
+        TableName: TABLE,
+        Item: {
+          id: { S: circuitId }, state: { S: 'CLOSED' }, version: { N: '0' }, failures: { N: '3' }, windowStart: { N: String(oldWindow) },
+          openUntil: { N: '0' }, consecutiveOpens: { N: '0' }, successes: { N: '0' }, probeUntil: { N: '0' },
+        },
       }));
-      await expect(breakers[0].fire(failing)).rejects.toBeInstanceOf(DownstreamError);
-      await sleepUntil((await record(circuitId))!.windowStart as number + windowDuration);
+      const breakers = Array.from({ length: ENVIRONMENTS }, () => breaker({
+        circuitId, failureThreshold: ENVIRONMENTS, windowDuration: 60_000, stateCacheTtl: 0,
+      }));
 
-      // WHEN: all 50 fail at once
-      const started = Date.now();
+      // WHEN: all 50 fail at once: each finds the window over, and all race to start the new one
       const failed = await fireAll(breakers, failing);
 
-      // THEN: (all within one new window) every failure counted: the circuit opens, once
-      expect(Date.now() - started).toBeLessThan(windowDuration);
+      // THEN: every failure counted in the new window: the circuit opens, once
       expect(failed.calls).toBe(ENVIRONMENTS);
-      expect(await record(circuitId)).toMatchObject({ state: 'OPEN', version: 1, failures: ENVIRONMENTS });
+      const opened = (await record(circuitId))!;
+      expect(opened).toMatchObject({ state: 'OPEN', version: 1, failures: ENVIRONMENTS });
+      expect(opened.windowStart).toBeGreaterThan(oldWindow + 60_000);
       expect(transitions(circuitId)).toEqual(['CLOSED -> OPEN']);
     });
 

@@ -1,0 +1,277 @@
+import { Annotations, Lazy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as appconfig from 'aws-cdk-lib/aws-appconfig';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { thresholdAlarm } from './private/alarms';
+import { appConfigExtensionLayerArn } from './private/appconfig-layers';
+import { deterministicName } from './private/names';
+import { validateJsonContent } from './private/json-schema';
+
+/** The environment variable that tells `getConfiguration()` (cdk-resilience/runtime) which profile to read. */
+const CONFIGURATION_PATH_ENV = 'APPCONFIG_CONFIGURATION_PATH';
+
+/**
+ * Properties of an `AppConfigProfile`.
+ */
+export interface AppConfigProfileProps {
+  /**
+   * The name of the AppConfig application.
+   *
+   * @default - a name derived from the stack name and the construct path
+   */
+  readonly applicationName?: string;
+
+  /**
+   * The name of the environment.
+   *
+   * @default 'default'
+   */
+  readonly environmentName?: string;
+
+  /**
+   * The name of the configuration profile.
+   *
+   * @default 'configuration'
+   */
+  readonly profileName?: string;
+
+  /**
+   * The configuration, hosted by AppConfig (`ConfigurationContent.fromInlineJson()`, `.fromFile()`, ...).
+   * JSON content is checked at synth time (and against `schema` when given).
+   */
+  readonly content: appconfig.ConfigurationContent;
+
+  /**
+   * The type of the configuration: free-form, or AppConfig feature flags.
+   *
+   * @default ConfigurationType.FREEFORM
+   */
+  readonly type?: appconfig.ConfigurationType;
+
+  /**
+   * A JSON Schema (draft-07) that every version of the configuration must
+   * satisfy: AppConfig refuses to deploy one that does not, and the initial
+   * content is checked at synth time.
+   *
+   * @default - no schema
+   */
+  readonly schema?: string;
+
+  /**
+   * How a new version rolls out to the functions.
+   *
+   * @default - AppConfig.Linear20PercentEvery6Minutes (20% every 6 minutes, then 30 minutes of bake time), never all at once
+   * @see https://docs.aws.amazon.com/appconfig/latest/userguide/appconfig-creating-deployment-strategy.html
+   */
+  readonly deploymentStrategy?: appconfig.IDeploymentStrategy;
+
+  /**
+   * Alarms that roll a deployment back when they fire. `attachTo(fn)` adds the
+   * function's error alarm.
+   *
+   * @default - none but those `attachTo()` adds
+   */
+  readonly monitors?: cloudwatch.IAlarm[];
+
+  /**
+   * What the alarms `attachTo()` creates do when they fire (and recover).
+   *
+   * @default - no action (they still roll deployments back)
+   */
+  readonly alarmAction?: cloudwatch.IAlarmAction;
+
+  /**
+   * The ARN of the AppConfig Lambda extension layer, for a region the library
+   * does not know or a stack whose region is a token.
+   *
+   * @default - the layer of extension 2.0.17054.0 for the stack's region and the function's architecture
+   */
+  readonly layerArn?: string;
+}
+
+/**
+ * Options of `AppConfigProfile.attachTo()`.
+ */
+export interface AppConfigAttachOptions {
+  /**
+   * The environment variable that receives the profile's extension route.
+   *
+   * @default 'APPCONFIG_CONFIGURATION_PATH' (what `getConfiguration()` of cdk-resilience/runtime reads)
+   */
+  readonly environmentVariable?: string;
+
+  /**
+   * Whether the function's error alarm joins the rollback monitors.
+   *
+   * @default true
+   */
+  readonly monitorErrors?: boolean;
+}
+
+/** The functions that already have the AppConfig extension layer. */
+const FUNCTIONS_WITH_EXTENSION = new WeakSet<lambda.Function>();
+
+/**
+ * Configuration apart from code: an AppConfig application, environment and
+ * hosted configuration profile, validated before it deploys, rolled out
+ * gradually, and rolled back when an alarm fires.
+ *
+ * `attachTo(fn)` adds the AppConfig Lambda extension to a function, tells it
+ * which profile to read, grants it read of this profile only, and adds its
+ * error alarm to the environment's rollback monitors.
+ */
+export class AppConfigProfile extends Construct {
+  /** The AppConfig application. */
+  public readonly application: appconfig.Application;
+  /** The environment the configuration deploys to. */
+  public readonly environment: appconfig.Environment;
+  /** The hosted configuration profile. */
+  public readonly configuration: appconfig.HostedConfiguration;
+  /** How new versions roll out. */
+  public readonly deploymentStrategy: appconfig.IDeploymentStrategy;
+  /** The application's name. */
+  public readonly applicationName: string;
+  /** The environment's name. */
+  public readonly environmentName: string;
+  /** The profile's name. */
+  public readonly profileName: string;
+  /** The extension route of the profile: `/applications/{app}/environments/{env}/configurations/{profile}`. */
+  public readonly configurationPath: string;
+
+  private readonly monitorAlarms: cloudwatch.IAlarm[];
+  private readonly alarmAction?: cloudwatch.IAlarmAction;
+  private readonly layerArn?: string;
+  private monitorRole?: iam.Role;
+
+  constructor(scope: Construct, id: string, props: AppConfigProfileProps) {
+    super(scope, id);
+    this.applicationName = props.applicationName ?? deterministicName(this, 64);
+    this.environmentName = props.environmentName ?? 'default';
+    this.profileName = props.profileName ?? 'configuration';
+    this.monitorAlarms = [...(props.monitors ?? [])];
+    this.alarmAction = props.alarmAction;
+    this.layerArn = props.layerArn;
+
+    validateJsonContent('content', props.content, props.schema);
+
+    this.application = new appconfig.Application(this, 'Application', { applicationName: this.applicationName });
+    // Monitors are rendered at synth time, so that attachTo() can add alarms after construction.
+    this.environment = new appconfig.Environment(this, 'Environment', {
+      application: this.application,
+      environmentName: this.environmentName,
+    });
+    (this.environment.node.defaultChild as appconfig.CfnEnvironment).monitors = Lazy.any({
+      produce: () => this.monitorAlarms.length === 0 ? undefined : this.monitorAlarms.map(alarm => ({
+        alarmArn: alarm.alarmArn,
+        alarmRoleArn: this.grantMonitorRole().roleArn,
+      })),
+    });
+
+    this.deploymentStrategy = props.deploymentStrategy ?? appconfig.DeploymentStrategy.fromDeploymentStrategyId(
+      this, 'DeploymentStrategy', appconfig.DeploymentStrategyId.LINEAR_20_PERCENT_EVERY_6_MINUTES);
+    if (isAllAtOnce(this.deploymentStrategy) && this.monitorAlarms.length === 0) {
+      Annotations.of(this).addWarningV2('cdk-resilience:all-at-once-without-monitors',
+        'deploymentStrategy deploys all at once and no monitor can roll it back: a bad configuration reaches every function at once. Use a gradual strategy, or give monitors (attachTo() adds the function\'s error alarm).');
+    }
+
+    this.configuration = new appconfig.HostedConfiguration(this, 'Configuration', {
+      application: this.application,
+      name: this.profileName,
+      content: props.content,
+      validators: props.schema ? [appconfig.JsonSchemaValidator.fromInline(props.schema)] : undefined,
+      deploymentStrategy: this.deploymentStrategy,
+      deployTo: [this.environment],
+      type: props.type,
+    });
+
+    this.configurationPath = `/applications/${this.applicationName}/environments/${this.environmentName}/configurations/${this.profileName}`;
+  }
+
+  /**
+   * Lets `fn` read this profile through the AppConfig Lambda extension: adds
+   * the extension layer (for the stack's region and the function's
+   * architecture), sets `APPCONFIG_CONFIGURATION_PATH`, grants read of this
+   * profile only, and adds the function's error alarm to the rollback
+   * monitors (returned, when added).
+   */
+  public attachTo(fn: lambda.Function, options: AppConfigAttachOptions = {}): cloudwatch.Alarm | undefined {
+    if (!FUNCTIONS_WITH_EXTENSION.has(fn)) {
+      fn.addLayers(lambda.LayerVersion.fromLayerVersionArn(this, `ExtensionLayer${fn.node.addr}`, this.extensionLayerArn(fn)));
+      FUNCTIONS_WITH_EXTENSION.add(fn);
+    }
+    fn.addEnvironment(options.environmentVariable ?? CONFIGURATION_PATH_ENV, this.configurationPath);
+    this.grantRead(fn);
+    if (options.monitorErrors === false) {
+      return undefined;
+    }
+    const alarm = thresholdAlarm(this, `ErrorsAlarm${fn.node.addr}`, {
+      metric: fn.metricErrors({ statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      description: `${fn.node.path} failed while ${this.node.path} was deploying: AppConfig rolls the deployment back.`,
+      alarmAction: this.alarmAction,
+    });
+    this.addMonitor(alarm);
+    return alarm;
+  }
+
+  /**
+   * Grants reading this profile through AppConfig (a configuration session
+   * and its latest configuration), in any environment of this application.
+   */
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    // The environment is a wildcard: naming it would be a dependency cycle
+    // (environment -> monitor alarm -> function -> its policy -> environment).
+    const resource = Stack.of(this).formatArn({
+      service: 'appconfig',
+      resource: 'application',
+      resourceName: `${this.application.applicationId}/environment/*/configuration/${this.configuration.configurationProfileId}`,
+    });
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['appconfig:StartConfigurationSession', 'appconfig:GetLatestConfiguration'],
+      resourceArns: [resource],
+    });
+  }
+
+  /** Adds an alarm that rolls a deployment back when it fires. */
+  public addMonitor(alarm: cloudwatch.IAlarm): void {
+    this.monitorAlarms.push(alarm);
+  }
+
+  private extensionLayerArn(fn: lambda.Function): string {
+    if (this.layerArn) return this.layerArn;
+    const region = Stack.of(this).region;
+    if (Token.isUnresolved(region)) {
+      throw new Error(`layerArn is required when the stack's region is not known at synth time (env-agnostic stack), got region ${region}: set the stack's env.region or give the AppConfig extension layer ARN`);
+    }
+    const arn = appConfigExtensionLayerArn(region, fn.architecture === lambda.Architecture.ARM_64);
+    if (!arn) {
+      throw new Error(`layerArn is required for region ${region}: the library knows no AppConfig extension layer there`);
+    }
+    return arn;
+  }
+
+  private grantMonitorRole(): iam.Role {
+    if (!this.monitorRole) {
+      this.monitorRole = new iam.Role(this, 'MonitorRole', {
+        assumedBy: new iam.ServicePrincipal('appconfig.amazonaws.com'),
+        description: `Lets AppConfig read the alarms that roll ${this.node.path} back`,
+      });
+      // AppConfig reads the alarms with DescribeAlarms, which supports no resource-level permissions.
+      this.monitorRole.addToPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }));
+      Validations.of(this.monitorRole).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'AppConfig reads its monitor alarms with cloudwatch:DescribeAlarms, which supports no resource-level permissions.',
+      });
+    }
+    return this.monitorRole;
+  }
+}
+
+function isAllAtOnce(strategy: appconfig.IDeploymentStrategy): boolean {
+  if (strategy.deploymentStrategyId === appconfig.DeploymentStrategyId.ALL_AT_ONCE.id) return true;
+  const growthFactor = (strategy as appconfig.DeploymentStrategy).growthFactor;
+  return growthFactor === 100;
+}

@@ -1,0 +1,78 @@
+/**
+ * Reads configuration through the AWS AppConfig Lambda extension, which
+ * serves it on localhost: `GET /applications/{app}/environments/{env}/configurations/{profile}`.
+ * The extension polls AppConfig itself; this cache saves even the local HTTP
+ * call for `maxAge` milliseconds.
+ */
+
+/** Options to read a configuration through the AppConfig Lambda extension. */
+export interface ExtensionReadOptions {
+  /**
+   * The extension route, `/applications/{app}/environments/{env}/configurations/{profile}`.
+   * Default: the environment variable that `attachTo()` sets.
+   */
+  readonly path?: string;
+  /** The extension's port. Default: `AWS_APPCONFIG_EXTENSION_HTTP_PORT`, else 2772. */
+  readonly port?: number;
+  /** The host. Default: `localhost`. */
+  readonly host?: string;
+  /** How long a configuration read is reused, in ms. Default 5,000; 0 reads every time. */
+  readonly maxAge?: number;
+  /** How long to wait for the extension, in ms. Default 1,000. */
+  readonly timeout?: number;
+}
+
+interface CacheEntry {
+  readonly value: unknown;
+  readonly until: number;
+}
+
+const cache = new Map<string, CacheEntry>();
+const inflight = new Map<string, Promise<unknown>>();
+
+/** The extension's URL for `path`. */
+export function extensionUrl(path: string, options: ExtensionReadOptions = {}): string {
+  const port = options.port ?? Number(process.env.AWS_APPCONFIG_EXTENSION_HTTP_PORT ?? 2772);
+  return `http://${options.host ?? 'localhost'}:${port}${path.startsWith('/') ? path : `/${path}`}`;
+}
+
+/**
+ * Reads the configuration at `path` (JSON parsed when the extension says it
+ * is JSON, text otherwise), from the cache while it is fresh. Concurrent
+ * reads share one request. Throws when the extension cannot answer.
+ */
+export async function readThroughExtension(path: string, options: ExtensionReadOptions = {}): Promise<unknown> {
+  const url = extensionUrl(path, options);
+  const maxAge = options.maxAge ?? 5_000;
+  const now = Date.now();
+  const cached = cache.get(url);
+  if (cached && now < cached.until) {
+    return cached.value;
+  }
+  let request = inflight.get(url);
+  if (!request) {
+    request = fetchOnce(url, options.timeout ?? 1_000)
+      .then(value => {
+        cache.set(url, { value, until: Date.now() + maxAge });
+        return value;
+      })
+      .finally(() => inflight.delete(url));
+    inflight.set(url, request);
+  }
+  return request;
+}
+
+/** Forgets every cached configuration (for tests, or after a known change). */
+export function clearConfigurationCache(): void {
+  cache.clear();
+}
+
+async function fetchOnce(url: string, timeout: number): Promise<unknown> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeout) });
+  const body = await response.text();
+  if (!response.ok) {
+    throw new Error(`AppConfig extension answered ${response.status} for ${url}: ${body.slice(0, 200)}`);
+  }
+  const type = response.headers.get('content-type') ?? '';
+  return type.includes('json') ? JSON.parse(body) : body;
+}

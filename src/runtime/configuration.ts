@@ -1,0 +1,18 @@
+import { ExtensionReadOptions, readThroughExtension } from './appconfig-extension';
+
+/** The environment variable that `AppConfigProfile.attachTo(fn)` sets: the extension route of the profile. */
+export const APPCONFIG_CONFIGURATION_PATH_ENV = 'APPCONFIG_CONFIGURATION_PATH';
+
+/**
+ * The configuration of the `AppConfigProfile` attached to this function, read
+ * through the AppConfig Lambda extension and cached for `maxAge` (default 5 s).
+ * JSON is parsed. Throws when the extension cannot answer: a function that
+ * needs its configuration should fail rather than guess.
+ */
+export async function getConfiguration<T = unknown>(options: ExtensionReadOptions = {}): Promise<T> {
+  const path = options.path ?? process.env[APPCONFIG_CONFIGURATION_PATH_ENV];
+  if (!path) {
+    throw new Error(`getConfiguration needs options.path or ${APPCONFIG_CONFIGURATION_PATH_ENV} (AppConfigProfile.attachTo(fn) sets it)`);
+  }
+  return await readThroughExtension(path, options) as T;
+}
