@@ -7,7 +7,8 @@ import { DemoStack } from './demo-stack';
  * finding and the cdk-nag AwsSolutions and Serverless packs.
  */
 export function buildDemoApp(app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } })): App {
-  new DemoStack(app, 'CdkResilienceDemo');
+  // The AppConfig Lambda extension layer is regional: the stack names its region (the account stays open).
+  new DemoStack(app, 'CdkResilienceDemo', { env: { region: process.env.CDK_DEFAULT_REGION || 'eu-west-1' } });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return app;
 }

@@ -1,13 +1,14 @@
 import * as path from 'path';
 import { CfnElement, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 import * as events_targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, QueueDecoupledFunction } from '../src';
+import { AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, FailureInjection, QueueDecoupledFunction } from '../src';
 
 /** A handler that processes an SQS batch and reports the messages it could not process. */
 const BATCH_HANDLER = `
@@ -147,6 +148,43 @@ export class DemoStack extends Stack {
       reason: 'The demo invokes Charge synchronously; its caller sees and handles the error.',
     });
     new CircuitBreakerTable(this, 'Circuits', { alarmAction }).attachTo(charge);
+
+    // A queue-decoupled function whose limits live in AppConfig (validated,
+    // rolled out gradually, rolled back when the function fails) and whose
+    // handler runs under failure injection for chaos experiments.
+    const reserve = new nodejs.NodejsFunction(this, 'Reserve', {
+      description: 'Reserves the items of each order',
+      entry: path.join(__dirname, 'handlers', 'reserve.ts'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+      tracing: lambda.Tracing.ACTIVE,
+      bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
+    });
+    acknowledgeFunctionChoices({ function: reserve });
+    Validations.of(reserve).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: 'Its queue invokes Reserve synchronously; failed messages go to the queue\'s dead-letter queue.',
+    });
+    const reservations = new QueueDecoupledFunction(this, 'Reservations', {
+      function: reserve,
+      alarmAction,
+    });
+    new AppConfigProfile(this, 'ReservationConfig', {
+      content: appconfig.ConfigurationContent.fromInlineJson(JSON.stringify({ maxItemsPerOrder: 20 })),
+      schema: JSON.stringify({
+        type: 'object',
+        properties: { maxItemsPerOrder: { type: 'integer', minimum: 1, maximum: 100 } },
+        required: ['maxItemsPerOrder'],
+        additionalProperties: false,
+      }),
+      alarmAction,
+    }).attachTo(reserve);
+    new FailureInjection(this, 'Chaos', {
+      // the experiment ends when the reservations' oldest message grows too old
+      monitors: [reservations.alarms[1]],
+    }).attachTo(reserve);
     bus.replayFunction.grantInvoke(operator);
     Validations.of(operator).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(bus.replayFunction.node.defaultChild as CfnElement)}.Arn>:*]`,

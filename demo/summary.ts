@@ -71,6 +71,7 @@ function summarizeStack(name: string, template: Template): string[] {
   lines.push(...summarizeAsyncFunctions(resources));
   lines.push(...summarizeEventBuses(resources));
   lines.push(...summarizeCircuitTables(resources));
+  lines.push(...summarizeAppConfig(resources));
   lines.push('');
   return lines;
 }
@@ -140,6 +141,29 @@ function summarizeCircuitTables(resources: Record<string, Resource>): string[] {
       + `abandoned circuits expire (TTL on expiresAt), removal ${table.DeletionPolicy ?? 'Delete'}`);
     lines.push(`      used by: ${users.join(', ') || 'no function'}`);
     lines.push(`      alarms: ${alarms.join('; ') || 'NONE'}`);
+  }
+  return lines;
+}
+
+function summarizeAppConfig(resources: Record<string, Resource>): string[] {
+  const profiles = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::AppConfig::ConfigurationProfile');
+  if (profiles.length === 0) return [];
+  const lines = ['', '  AppConfig profiles (validated, gradual, alarm-guarded)'];
+  for (const [profileId, profile] of profiles) {
+    const p = profile.Properties;
+    const deployment = Object.values(resources).find(r => r.Type === 'AWS::AppConfig::Deployment' && refOf(r.Properties?.ConfigurationProfileId) === profileId);
+    const environment = deployment ? resources[refOf(deployment.Properties.EnvironmentId) ?? ''] : undefined;
+    const monitors = environment?.Properties?.Monitors?.length ?? 0;
+    const readers = Object.values(resources)
+      .filter(r => r.Type === 'AWS::Lambda::Function'
+        && Object.values(r.Properties?.Environment?.Variables ?? {}).some(v => typeof v === 'string' && v.endsWith(`/configurations/${p.Name}`)
+          && v.includes(`/environments/${environment?.Properties?.Name}/`)))
+      .map(pathOf);
+    const kind = p.Type === 'AWS.AppConfig.FeatureFlags' ? 'feature flags' : 'free-form';
+    lines.push(`  • ${parentPath(profile).replace(/\/Configuration$/, '')} (${kind}, environment ${environment?.Properties?.Name ?? '?'})`);
+    lines.push(`      ${(p.Validators ?? []).length > 0 ? 'validated by a JSON Schema' : 'no validator'}, rollout ${deployment?.Properties?.DeploymentStrategyId ?? 'NONE'}`
+      + `, rolled back by ${monitors} alarm(s)`);
+    lines.push(`      read by: ${readers.join(', ') || 'no function'}`);
   }
   return lines;
 }

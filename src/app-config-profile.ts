@@ -1,4 +1,4 @@
-import { Annotations, Lazy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnElement, Lazy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { thresholdAlarm } from './private/alarms';
 import { appConfigExtensionLayerArn } from './private/appconfig-layers';
+import { acknowledgeGrantedWildcard, nagArnPrefix } from './private/nag';
 import { deterministicName } from './private/names';
 import { validateJsonContent } from './private/json-schema';
 
@@ -228,6 +229,12 @@ export class AppConfigProfile extends Construct {
       resource: 'application',
       resourceName: `${this.application.applicationId}/environment/*/configuration/${this.configuration.configurationProfileId}`,
     });
+    const stack = Stack.of(this);
+    const profile = this.configuration.node.findChild('ConfigurationProfile') as CfnElement;
+    acknowledgeGrantedWildcard(grantee,
+      `${nagArnPrefix(this, 'appconfig')}:application/<${stack.getLogicalId(this.application.node.defaultChild as CfnElement)}>`
+        + `/environment/*/configuration/<${stack.getLogicalId(profile)}>`,
+      'The grant names this application and profile; the environment is a wildcard because naming it would be a dependency cycle (environment, monitor alarm, function, policy).');
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['appconfig:StartConfigurationSession', 'appconfig:GetLatestConfiguration'],

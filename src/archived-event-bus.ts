@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { thresholdAlarm } from './private/alarms';
 import { DEFAULTS, LIMITS } from './private/defaults';
+import { acknowledgeGrantedWildcard, nagArnPrefix } from './private/nag';
 import { deterministicName } from './private/names';
 import { formatDuration, validateDurationRange, validateNumberRange } from './private/validation';
 import { ReplayFunction } from './replay-function';
@@ -325,12 +326,8 @@ export class ArchivedEventBus extends Construct {
    */
   public grantReplay(grantee: iam.IGrantable): iam.Grant {
     const replayArn = Stack.of(this).formatArn({ service: 'events', resource: 'replay', resourceName: `${this.replayNamePrefix}*` });
-    if (Construct.isConstruct(grantee.grantPrincipal)) {
-      Validations.of(grantee.grantPrincipal).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:replay/${this.replayNamePrefix}*]`,
-        reason: 'A replay is named when it starts; the grant covers only the replays named with this bus\'s replay prefix.',
-      });
-    }
+    acknowledgeGrantedWildcard(grantee, `${nagArnPrefix(this, 'events')}:replay/${this.replayNamePrefix}*`,
+      'A replay is named when it starts; the grant covers only the replays named with this bus\'s replay prefix.');
     return iam.Grant.addToPrincipal({ grantee, actions: ['events:StartReplay'], resourceArns: [this.archive.archiveArn] })
       .combine(iam.Grant.addToPrincipal({ grantee, actions: ['events:DescribeReplay', 'events:CancelReplay'], resourceArns: [replayArn] }));
   }

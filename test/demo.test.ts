@@ -79,6 +79,13 @@ describe('demo app', () => {
     expect(summary).toContain('InvocationsFailedToBeSentToDlq ≥ 1 on OrderPlaced (notifies)');
     expect(summary).toContain('• CdkResilienceDemo/Circuits: on-demand, abandoned circuits expire (TTL on expiresAt), removal Delete\n'
       + '      used by: CdkResilienceDemo/Charge\n      alarms: CircuitOpened ≥ 1 (notifies)');
+    expect(summary).toContain('• CdkResilienceDemo/ReservationConfig (free-form, environment default)\n'
+      + '      validated by a JSON Schema, rollout AppConfig.Linear20PercentEvery6Minutes, rolled back by 1 alarm(s)\n'
+      + '      read by: CdkResilienceDemo/Reserve');
+    expect(summary).toContain('• CdkResilienceDemo/Chaos/Profile (feature flags, environment chaos)\n'
+      + '      no validator, rollout AppConfig.Linear50PercentEvery30Seconds, rolled back by 1 alarm(s)\n'
+      + '      read by: CdkResilienceDemo/Reserve');
+    expect(summary).toContain('• CdkResilienceDemo/Reservations\n      visibility timeout 180 s (6.0 × function timeout 30 s)');
     expect(summary).not.toMatch(/OFF|NO dead-letter queue|NONE|NOTHING|no function/);
   });
 });

@@ -121,8 +121,8 @@ interface ConfigurationState {
   document?: { readonly source: unknown; readonly modes: readonly ActiveMode[] | undefined };
   /** After a failed read, the extension is not asked again before this time. */
   failedUntil: number;
-  /** The read in flight, shared by concurrent invocations: one failed read logs one warning. */
-  reading?: Promise<readonly ActiveMode[] | undefined>;
+  /** The error of the last failed read, which concurrent invocations share: it is logged once. */
+  lastError?: unknown;
 }
 
 const MODES: readonly FailureMode[] = ['latency', 'timeout', 'diskspace', 'denylist', 'statuscode', 'exception', 'corruption'];
@@ -161,30 +161,28 @@ const states = new Map<string, ConfigurationState>();
  * document is invalid (not an object, a flag without a boolean `enabled`, an
  * enabled flag with a missing or out-of-range attribute, a bad regular
  * expression), NO failure is injected (not even the valid modes), the handler
- * runs untouched, and one warning line is logged per failed read. After a
- * failed read the extension is not asked again for `maxAge` ms.
+ * runs untouched, and one warning line is logged per failed read (a missing
+ * path: one per wrapper). After a failed read the extension is not asked again
+ * for `maxAge` ms.
  *
  * `FAILURE_INJECTION_DISABLED=true` turns it all off: nothing is read.
+ * The environment (`FAILURE_INJECTION_DISABLED`, `FAILURE_INJECTION_CONFIGURATION_PATH`,
+ * `AWS_APPCONFIG_EXTENSION_HTTP_PORT`) is read once, at the wrapper's first
+ * invocation: it does not change during an execution environment's life.
  */
 export function injectFailure<TEvent = any, TResult = any, TContext = any>(
   handler: (event: TEvent, context: TContext) => Promise<TResult>,
   options: FailureInjectionOptions = {},
 ): (event: TEvent, context: TContext) => Promise<TResult> {
   const random = options.random ?? Math.random;
-  let warnedMissingPath = false;
+  let source: Source | 'disabled' | undefined;
   return async (event, context) => {
-    if (process.env[FAILURE_INJECTION_DISABLED_ENV]?.trim().toLowerCase() === 'true') {
+    // The environment is read once: it does not change during an execution environment's life.
+    source ??= resolveSource(options);
+    if (source === 'disabled') {
       return handler(event, context);
     }
-    const route = options.path ?? process.env[FAILURE_INJECTION_PATH_ENV];
-    if (!route) {
-      if (!warnedMissingPath) {
-        warnedMissingPath = true;
-        warn(`failure injection: no configuration path (options.path or ${FAILURE_INJECTION_PATH_ENV}); no failure is injected`);
-      }
-      return handler(event, context);
-    }
-    const modes = await activeModes(route, options);
+    const modes = await activeModes(source);
     if (modes === undefined || modes.length === 0) {
       return handler(event, context);
     }
@@ -200,6 +198,39 @@ export function injectFailure<TEvent = any, TResult = any, TContext = any>(
     }
     return inject(drawn, handler, event, context, random, options.tmpDir ?? os.tmpdir());
   };
+}
+
+/** Where a wrapper reads its configuration, resolved once from its options and the environment. */
+interface Source {
+  readonly route: string;
+  readonly url: string;
+  /** The options for `readThroughExtension`, the port resolved (so that no variable is read per invocation). */
+  readonly read: ExtensionReadOptions;
+  readonly maxAge: number;
+  readonly state: ConfigurationState;
+}
+
+function resolveSource(options: FailureInjectionOptions): Source | 'disabled' {
+  if (process.env[FAILURE_INJECTION_DISABLED_ENV]?.trim().toLowerCase() === 'true') {
+    return 'disabled';
+  }
+  const route = options.path ?? process.env[FAILURE_INJECTION_PATH_ENV];
+  if (!route) {
+    warn(`failure injection: no configuration path (options.path or ${FAILURE_INJECTION_PATH_ENV}); no failure is injected`);
+    return 'disabled';
+  }
+  const read: ExtensionReadOptions = {
+    ...options,
+    path: route,
+    port: options.port ?? Number(process.env.AWS_APPCONFIG_EXTENSION_HTTP_PORT ?? 2772),
+  };
+  const url = extensionUrl(route, read);
+  let state = states.get(url);
+  if (!state) {
+    state = { failedUntil: 0 };
+    states.set(url, state);
+  }
+  return { route, url, read, maxAge: options.maxAge ?? 5_000, state };
 }
 
 async function inject<TEvent, TResult, TContext>(
@@ -287,40 +318,33 @@ function sleep(ms: number): Promise<void> {
 // ---- configuration ----------------------------------------------------------------------------
 
 /** The enabled modes of the configuration at `route`, in order; `undefined` when it cannot be read or is invalid. */
-function activeModes(route: string, options: FailureInjectionOptions): Promise<readonly ActiveMode[] | undefined> {
-  const url = extensionUrl(route, options);
-  let state = states.get(url);
-  if (!state) {
-    state = { failedUntil: 0 };
-    states.set(url, state);
+async function activeModes(source: Source): Promise<readonly ActiveMode[] | undefined> {
+  const state = source.state;
+  if (state.failedUntil !== 0 && Date.now() < state.failedUntil) {
+    return undefined;
   }
-  if (Date.now() < state.failedUntil) {
-    return Promise.resolve(undefined);
-  }
-  const s = state;
-  s.reading ??= read(s, url, route, options).finally(() => { s.reading = undefined; });
-  return s.reading;
-}
-
-async function read(state: ConfigurationState, url: string, route: string, options: FailureInjectionOptions): Promise<readonly ActiveMode[] | undefined> {
-  let source: unknown;
+  let document: unknown;
   try {
-    source = await readThroughExtension(route, options);
+    document = await readThroughExtension(source.route, source.read);
   } catch (error) {
-    state.failedUntil = Date.now() + (options.maxAge ?? 5_000);
-    warn('failure injection: the AppConfig extension did not answer; no failure is injected', {
-      url,
-      error: (error as Error)?.message ?? String(error),
-    });
+    // Concurrent invocations share one read, and so its error: one warning per failed read.
+    if (error !== state.lastError) {
+      state.lastError = error;
+      state.failedUntil = Date.now() + source.maxAge;
+      warn('failure injection: could not read the configuration through the AppConfig extension; no failure is injected', {
+        url: source.url,
+        error: (error as Error)?.message ?? String(error),
+      });
+    }
     return undefined;
   }
   // The extension cache returns the same document until it expires: validate (and warn) once per read.
-  if (!state.document || state.document.source !== source) {
-    const { modes, problems } = validate(source);
+  if (state.document?.source !== document || state.document === undefined) {
+    const { modes, problems } = validate(document);
     if (problems.length > 0) {
-      warn('failure injection: invalid configuration; no failure is injected', { url, problems });
+      warn('failure injection: invalid configuration; no failure is injected', { url: source.url, problems });
     }
-    state.document = { source, modes };
+    state.document = { source: document, modes };
   }
   return state.document.modes;
 }

@@ -4,6 +4,7 @@
  * reads are enforced by the server, not by a mock. Durations are small and
  * real (no fake timers): the breaker compares `Date.now()` with what it wrote.
  */
+import { Agent } from 'http';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { LocalDynamoDb, startDynalite } from './dynalite';
 import { CircuitBreaker, CircuitBreakerOptions, CircuitOpenError } from '../../src/runtime';
@@ -715,6 +716,27 @@ describe('CircuitBreaker', () => {
 
   describe('many environments', () => {
     const ENVIRONMENTS = 50;
+    const clients: DynamoDBClient[] = [];
+
+    afterAll(() => clients.forEach(c => c.destroy()));
+
+    /**
+     * A breaker with a client of its own, as in its own Lambda environment. The
+     * client keeps no idle connection: under load, a request on a connection the
+     * server is closing would fail with ECONNRESET and the breaker would
+     * (rightly) fail open, which is not what these tests are about.
+     */
+    function environment(options: CircuitBreakerOptions & { circuitId: string }): CircuitBreaker {
+      const client = new DynamoDBClient({
+        endpoint: db.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        maxAttempts: 1,
+        requestHandler: { httpAgent: new Agent({ keepAlive: false }) },
+      });
+      clients.push(client);
+      return new CircuitBreaker({ tableName: TABLE, client, ...options });
+    }
 
     /**
      * Fires every breaker at once. The downstream counts its calls and holds
@@ -756,7 +778,7 @@ describe('CircuitBreaker', () => {
     test('50 environments: one CLOSED -> OPEN, no lost failures, one probe at a time, one HALF_OPEN -> CLOSED', async () => {
       // GIVEN: 50 environments sharing a circuit
       const circuitId = newCircuitId('shared');
-      const breakers = Array.from({ length: ENVIRONMENTS }, () => breaker({
+      const breakers = Array.from({ length: ENVIRONMENTS }, () => environment({
         circuitId, failureThreshold: 5, successThreshold: 2, openTimeout: 500, stateCacheTtl: 0,
       }));
 
@@ -805,7 +827,7 @@ describe('CircuitBreaker', () => {
     test('no failure is lost: 50 concurrent failures open a circuit whose threshold is 50', async () => {
       // GIVEN: 50 environments, a threshold of 50, a fresh circuit
       const circuitId = newCircuitId('no-lost-failure');
-      const breakers = Array.from({ length: ENVIRONMENTS }, () => breaker({ circuitId, failureThreshold: ENVIRONMENTS, stateCacheTtl: 0 }));
+      const breakers = Array.from({ length: ENVIRONMENTS }, () => environment({ circuitId, failureThreshold: ENVIRONMENTS, stateCacheTtl: 0 }));
 
       // WHEN: all 50 fail at once
       const failed = await fireAll(breakers, failing);
@@ -824,11 +846,18 @@ describe('CircuitBreaker', () => {
       await reader.send(new PutItemCommand({
         TableName: TABLE,
         Item: {
-          id: { S: circuitId }, state: { S: 'CLOSED' }, version: { N: '0' }, failures: { N: '3' }, windowStart: { N: String(oldWindow) },
-          openUntil: { N: '0' }, consecutiveOpens: { N: '0' }, successes: { N: '0' }, probeUntil: { N: '0' },
+          id: { S: circuitId },
+          state: { S: 'CLOSED' },
+          version: { N: '0' },
+          failures: { N: '3' },
+          windowStart: { N: String(oldWindow) },
+          openUntil: { N: '0' },
+          consecutiveOpens: { N: '0' },
+          successes: { N: '0' },
+          probeUntil: { N: '0' },
         },
       }));
-      const breakers = Array.from({ length: ENVIRONMENTS }, () => breaker({
+      const breakers = Array.from({ length: ENVIRONMENTS }, () => environment({
         circuitId, failureThreshold: ENVIRONMENTS, windowDuration: 60_000, stateCacheTtl: 0,
       }));
 
@@ -846,7 +875,7 @@ describe('CircuitBreaker', () => {
     test('a probe whose environment died: after probeTimeout, one and only one other environment probes', async () => {
       // GIVEN: an OPEN circuit whose timeout is over; one environment claims the probe and never reports
       const circuitId = newCircuitId('dead-probe');
-      const breakers = Array.from({ length: 20 }, () => breaker({
+      const breakers = Array.from({ length: 20 }, () => environment({
         circuitId, failureThreshold: 1, successThreshold: 1, openTimeout: 200, probeTimeout: 300, stateCacheTtl: 0,
       }));
       const [dying, ...others] = breakers;

@@ -1,0 +1,164 @@
+/**
+ * Failure injection benchmark: the cost of the wrapper when no failure is
+ * injected, which is what every invocation of a function with chaos wiring
+ * pays between experiments. Our runtime `injectFailure` against the published
+ * anchor `failure-lambda@0.4.4`, on the same local stand-in of the AppConfig
+ * Lambda extension (a real HTTP server on 127.0.0.1 serving the extension's
+ * route), 2,000 sequential invocations each, interleaved with the bare handler.
+ *
+ * - ours reads the `FailureInjection` feature-flag document, every flag disabled;
+ * - the anchor reads its own freeform document at its own route, with
+ *   `isEnabled: false` (it cannot read the feature-flag format).
+ *
+ * The anchor runs `require('aws-sdk')` (the SDK v2, which it does not declare)
+ * and `new aws.SSM()` when it is loaded; it uses SSM only when
+ * `FAILURE_INJECTION_PARAM` is set, never on its AppConfig path. Rather than
+ * install that deprecated SDK, `require('aws-sdk')` is answered by a stub
+ * whose SSM throws if it is ever called; the anchor's own code runs unchanged.
+ *
+ * Usage: npx ts-node --project tsconfig.dev.json bench/failure-injection.bench.ts
+ */
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import * as os from 'os';
+import { clearConfigurationCache, FAILURE_INJECTION_PATH_ENV, injectFailure } from '../src/runtime';
+
+const INVOCATIONS = 2_000;
+const WARM_UP = 200;
+
+const OURS_ROUTE = '/applications/bench/environments/bench/configurations/failure-injection';
+const ANCHOR_ROUTE = '/applications/bench/environments/bench/configurations/failure-lambda';
+const ALL_DISABLED = {
+  latency: { enabled: false },
+  timeout: { enabled: false },
+  diskspace: { enabled: false },
+  denylist: { enabled: false },
+  statuscode: { enabled: false },
+  exception: { enabled: false },
+  corruption: { enabled: false },
+};
+/** failure-lambda 0.4.4's freeform format (README example), injection off. */
+const ANCHOR_DISABLED = { isEnabled: false, failureMode: 'latency', rate: 1, minLatency: 100, maxLatency: 400 };
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+
+/** The AppConfig extension stand-in: both documents at their routes, requests counted by route. */
+async function startExtension(): Promise<{ port: number; requests: Map<string, number>; stop: () => Promise<void> }> {
+  const documents = new Map<string, unknown>([[OURS_ROUTE, ALL_DISABLED], [ANCHOR_ROUTE, ANCHOR_DISABLED]]);
+  const requests = new Map<string, number>();
+  const server = http.createServer((request, response) => {
+    const route = request.url ?? '';
+    requests.set(route, (requests.get(route) ?? 0) + 1);
+    const document = documents.get(route);
+    if (document === undefined) {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    } else {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document));
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    requests,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise<void>(resolve => server.close(() => resolve()));
+    },
+  };
+}
+
+function loadAnchor(): (handler: Handler) => Handler {
+  const stub = {
+    SSM: class {
+      getParameter(): never {
+        throw new Error('the aws-sdk stub: failure-lambda reads SSM only when FAILURE_INJECTION_PARAM is set');
+      }
+    },
+  };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Module = require('module');
+  const load = Module._load;
+  Module._load = (request: string, ...rest: unknown[]) => request === 'aws-sdk' ? stub : load(request, ...rest);
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('failure-lambda');
+  } finally {
+    Module._load = load;
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
+function ratio(anchor: number, ours: number): string {
+  if (ours <= 0) return anchor <= 0 ? '1×' : '∞ (ours ≤ 0)';
+  const r = anchor / ours;
+  return `${r >= 100 ? r.toFixed(0) : r.toFixed(1)}×`;
+}
+
+async function main(): Promise<void> {
+  const extension = await startExtension();
+  // Both read the extension on localhost at AWS_APPCONFIG_EXTENSION_HTTP_PORT, as in Lambda.
+  process.env.AWS_APPCONFIG_EXTENSION_HTTP_PORT = String(extension.port);
+  process.env[FAILURE_INJECTION_PATH_ENV] = OURS_ROUTE;
+  process.env.FAILURE_APPCONFIG_APPLICATION = 'bench';
+  process.env.FAILURE_APPCONFIG_ENVIRONMENT = 'bench';
+  process.env.FAILURE_APPCONFIG_CONFIGURATION = 'failure-lambda';
+  try {
+    const result = { statusCode: 200, body: 'ok' };
+    const bare: Handler = async () => result;
+    const variants: Array<{ name: string; handler: Handler; route?: string }> = [
+      { name: 'bare handler', handler: bare },
+      { name: 'cdk-resilience `injectFailure`', handler: injectFailure(bare), route: OURS_ROUTE },
+      { name: 'failure-lambda 0.4.4', handler: loadAnchor()(bare), route: ANCHOR_ROUTE },
+    ];
+    for (const v of variants) {
+      for (let i = 0; i < WARM_UP; i++) {
+        if (await v.handler({}, {}) !== result) throw new Error(`${v.name} changed the result`);
+      }
+    }
+    // The measured run starts cold: our first invocation reads the configuration again.
+    clearConfigurationCache();
+    extension.requests.clear();
+    const durations = variants.map(() => [] as number[]);
+    for (let i = 0; i < INVOCATIONS; i++) {
+      // Interleaved, in a rotating order, so that noise of the machine falls on every variant alike.
+      for (let k = 0; k < variants.length; k++) {
+        const j = (i + k) % variants.length;
+        const start = process.hrtime.bigint();
+        await variants[j].handler({}, {});
+        durations[j].push(Number(process.hrtime.bigint() - start) / 1e3);
+      }
+    }
+    const baseMedian = percentile(durations[0], 0.5);
+    const baseP99 = percentile(durations[0], 0.99);
+    const rows = variants.map((v, j) => ({
+      name: v.name,
+      fetches: v.route ? (extension.requests.get(v.route) ?? 0) / INVOCATIONS : 0,
+      median: percentile(durations[j], 0.5) - baseMedian,
+      p99: percentile(durations[j], 0.99) - baseP99,
+    }));
+    const [, ours, anchor] = rows;
+    const fmt = (us: number) => us.toFixed(1);
+    console.log([
+      `Failure injection, every flag off: ${INVOCATIONS.toLocaleString('en-US')} sequential invocations per handler (after ${WARM_UP} warm-up), `
+        + 'AppConfig extension stand-in on 127.0.0.1',
+      `(${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, Node.js ${process.version}, ${new Date().toISOString().slice(0, 10)})`,
+      '',
+      '| handler | configuration fetches per invocation | added median µs per invocation | added p99 µs per invocation |',
+      '|---|---|---|---|',
+      `| bare handler | 0 | 0 (bare: ${fmt(baseMedian)}) | 0 (bare: ${fmt(baseP99)}) |`,
+      ...rows.slice(1).map(r => `| ${r.name} | ${r.fetches} | ${fmt(r.median)} | ${fmt(r.p99)} |`),
+      `| failure-lambda ÷ cdk-resilience | ${ratio(anchor.fetches, ours.fetches)} | ${ratio(anchor.median, ours.median)} | ${ratio(anchor.p99, ours.p99)} |`,
+    ].join('\n'));
+  } finally {
+    await extension.stop();
+  }
+}
+
+void main();

@@ -1,0 +1,693 @@
+/**
+ * Tests of the runtime `injectFailure` against a real HTTP server on
+ * 127.0.0.1 that serves the AppConfig Lambda extension's route
+ * `/applications/{app}/environments/{env}/configurations/{profile}` with the
+ * simplified feature-flag document each test sets. Durations are small and
+ * real (no fake timers).
+ */
+import dns from 'dns';
+import { promises as fs } from 'fs';
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { clearConfigurationCache } from '../../src/runtime/appconfig-extension';
+import {
+  FAILURE_INJECTION_DISABLED_ENV, FAILURE_INJECTION_PATH_ENV, FailureInjectionFlags, FailureInjectionOptions, injectFailure,
+} from '../../src/runtime';
+
+/** A stand-in for the AppConfig Lambda extension: answers what the test set for each path, and counts requests. */
+interface LocalExtension {
+  readonly port: number;
+  /** Requests received, by path. */
+  readonly requests: Map<string, number>;
+  /** Serves `document` as JSON at `route`, or a raw answer. */
+  serve(route: string, answer: FailureInjectionFlags | Record<string, unknown> | RawAnswer): void;
+  stop(): Promise<void>;
+}
+
+interface RawAnswer {
+  readonly raw: true;
+  readonly status: number;
+  readonly body: string;
+}
+
+async function startExtension(): Promise<LocalExtension> {
+  const answers = new Map<string, FailureInjectionFlags | Record<string, unknown> | RawAnswer>();
+  const requests = new Map<string, number>();
+  const server = http.createServer((request, response) => {
+    const route = request.url ?? '';
+    requests.set(route, (requests.get(route) ?? 0) + 1);
+    const answer = answers.get(route);
+    if (!answer || !/^\/applications\/[^/]+\/environments\/[^/]+\/configurations\/[^/]+$/.test(route)) {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    } else if ((answer as RawAnswer).raw) {
+      const raw = answer as RawAnswer;
+      response.writeHead(raw.status, { 'content-type': 'application/json' }).end(raw.body);
+    } else {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  let stopped = false;
+  return {
+    port: (server.address() as AddressInfo).port,
+    requests,
+    serve: (route, answer) => { answers.set(route, answer); },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      server.closeAllConnections();
+      await new Promise<void>(resolve => server.close(() => resolve()));
+    },
+  };
+}
+
+const ALL_DISABLED: FailureInjectionFlags = {
+  latency: { enabled: false },
+  timeout: { enabled: false },
+  diskspace: { enabled: false },
+  denylist: { enabled: false },
+  statuscode: { enabled: false },
+  exception: { enabled: false },
+  corruption: { enabled: false },
+};
+
+const OK = { statusCode: 200, body: 'handled' };
+
+let extension: LocalExtension;
+let log: jest.SpyInstance;
+let warn: jest.SpyInstance;
+let routeCount = 0;
+let route: string;
+let tmpDir: string;
+const originalLookup = dns.lookup;
+const originalPromisesLookup = dns.promises.lookup;
+
+beforeAll(async () => {
+  extension = await startExtension();
+});
+
+afterAll(async () => {
+  await extension.stop();
+});
+
+beforeEach(async () => {
+  clearConfigurationCache();
+  // Each test reads its own profile: nothing a test remembers about its configuration leaks into another.
+  routeCount += 1;
+  route = `/applications/orders-${routeCount}/environments/test/configurations/chaos`;
+  tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'failure-injection-test-'));
+  log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+});
+
+afterEach(async () => {
+  jest.restoreAllMocks();
+  delete process.env[FAILURE_INJECTION_DISABLED_ENV];
+  delete process.env[FAILURE_INJECTION_PATH_ENV];
+  delete process.env.AWS_APPCONFIG_EXTENSION_HTTP_PORT;
+  await fs.rm(tmpDir, { recursive: true, force: true });
+});
+
+/** Options that read `route` from the local extension. */
+function local(options: FailureInjectionOptions = {}): FailureInjectionOptions {
+  return { path: route, host: '127.0.0.1', port: extension.port, tmpDir, ...options };
+}
+
+/** The flags with the given ones enabled (all others disabled). */
+function flags(enabled: FailureInjectionFlags): FailureInjectionFlags {
+  return { ...ALL_DISABLED, ...enabled };
+}
+
+/** A handler that counts its calls and returns `result`. */
+function handlerReturning<T>(result: T): jest.Mock<Promise<T>, [unknown, unknown]> {
+  return jest.fn(async () => result);
+}
+
+/** A seeded PRNG (mulberry32), so statistical tests are repeatable. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function lines(spy: jest.SpyInstance): any[] {
+  return spy.mock.calls.map(args => JSON.parse(String(args[0])));
+}
+
+function injected(): string[] {
+  return lines(log).map(line => line.mode);
+}
+
+function requests(): number {
+  return extension.requests.get(route) ?? 0;
+}
+
+/** A Lambda context whose invocation ends `ms` from now. */
+function contextEndingIn(ms: number) {
+  const deadline = Date.now() + ms;
+  return { getRemainingTimeInMillis: () => deadline - Date.now() };
+}
+
+describe('injectFailure', () => {
+  test('with every flag disabled, the result is the handler\'s own and nothing is logged', async () => {
+    // GIVEN
+    extension.serve(route, ALL_DISABLED);
+    const handler = handlerReturning(OK);
+    const event = { id: 1 };
+    const context = contextEndingIn(1_000);
+    // WHEN
+    const result = await injectFailure(handler, local())(event, context);
+    // THEN
+    expect(result).toBe(OK);
+    expect(handler).toHaveBeenCalledWith(event, context);
+    expect(requests()).toBe(1);
+    expect(log).not.toHaveBeenCalled();
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  test('reads the path from FAILURE_INJECTION_CONFIGURATION_PATH and the port from AWS_APPCONFIG_EXTENSION_HTTP_PORT', async () => {
+    // GIVEN
+    extension.serve(route, flags({ statuscode: { enabled: true, percentage: 100, statusCode: 503 } }));
+    process.env[FAILURE_INJECTION_PATH_ENV] = route;
+    process.env.AWS_APPCONFIG_EXTENSION_HTTP_PORT = String(extension.port);
+    // WHEN
+    const result = await injectFailure(handlerReturning(OK), { host: '127.0.0.1' })({}, {});
+    // THEN
+    expect(result).toEqual({ statusCode: 503 });
+    expect(requests()).toBe(1);
+  });
+
+  describe('modes', () => {
+    test('latency sleeps uniformly between minLatency and maxLatency before the handler', async () => {
+      // GIVEN
+      extension.serve(route, flags({ latency: { enabled: true, percentage: 100, minLatency: 100, maxLatency: 200 } }));
+      let calledAfter = 0;
+      const start = Date.now();
+      const handler = jest.fn(async () => { calledAfter = Date.now() - start; return OK; });
+      // WHEN: the draw for the percentage, then 0.5 of the range
+      const result = await injectFailure(handler, local({ random: () => 0.5 }))({}, {});
+      // THEN
+      expect(result).toBe(OK);
+      expect(calledAfter).toBeGreaterThanOrEqual(145);
+      expect(lines(log)).toEqual([expect.objectContaining({ mode: 'latency', latency: 150, minLatency: 100, maxLatency: 200, percentage: 100 })]);
+    });
+
+    test('timeout sleeps until only timeoutBuffer ms of the invocation are left', async () => {
+      // GIVEN
+      extension.serve(route, flags({ timeout: { enabled: true, percentage: 100, timeoutBuffer: 100 } }));
+      const context = contextEndingIn(400);
+      let remainingInHandler = 0;
+      const handler = jest.fn(async (_event: unknown, c: typeof context) => { remainingInHandler = c.getRemainingTimeInMillis(); return OK; });
+      // WHEN
+      await injectFailure(handler, local())({}, context);
+      // THEN
+      expect(remainingInHandler).toBeLessThanOrEqual(105);
+      expect(remainingInHandler).toBeGreaterThan(20);
+      expect(lines(log)).toEqual([expect.objectContaining({ mode: 'timeout', timeoutBuffer: 100 })]);
+    });
+
+    test('timeout is skipped without a Lambda context', async () => {
+      // GIVEN
+      extension.serve(route, flags({ timeout: { enabled: true, percentage: 100, timeoutBuffer: 100 } }));
+      // WHEN
+      const result = await injectFailure(handlerReturning(OK), local())({}, undefined);
+      // THEN
+      expect(result).toBe(OK);
+      expect(log).not.toHaveBeenCalled();
+    });
+
+    test('diskspace writes a file of diskSpace MB for the invocation and deletes it afterwards', async () => {
+      // GIVEN
+      extension.serve(route, flags({ diskspace: { enabled: true, percentage: 100, diskSpace: 3 } }));
+      let filesInHandler: Array<{ name: string; size: number }> = [];
+      const handler = jest.fn(async () => {
+        filesInHandler = await Promise.all((await fs.readdir(tmpDir)).map(async name => ({ name, size: (await fs.stat(path.join(tmpDir, name))).size })));
+        return OK;
+      });
+      // WHEN
+      const result = await injectFailure(handler, local())({}, {});
+      // THEN
+      expect(result).toBe(OK);
+      expect(filesInHandler).toEqual([{ name: expect.stringMatching(/^failure-injection-.*\.tmp$/), size: 3 * 1024 * 1024 }]);
+      expect(await fs.readdir(tmpDir)).toEqual([]);
+      expect(lines(log)).toEqual([expect.objectContaining({ mode: 'diskspace', diskSpace: 3 })]);
+    });
+
+    test('diskspace deletes its file also when the handler throws', async () => {
+      // GIVEN
+      extension.serve(route, flags({ diskspace: { enabled: true, percentage: 100, diskSpace: 1 } }));
+      let filesInHandler = 0;
+      const handler = jest.fn(async () => {
+        filesInHandler = (await fs.readdir(tmpDir)).length;
+        throw new Error('handler failed');
+      });
+      // WHEN
+      await expect(injectFailure(handler, local())({}, {})).rejects.toThrow('handler failed');
+      // THEN
+      expect(filesInHandler).toBe(1);
+      expect(await fs.readdir(tmpDir)).toEqual([]);
+    });
+
+    test('diskspace deletes a file left by a process that was killed', async () => {
+      // GIVEN: a file of an earlier process (killed by a timeout before it could clean up)
+      extension.serve(route, flags({ diskspace: { enabled: true, percentage: 100, diskSpace: 1 } }));
+      await fs.writeFile(path.join(tmpDir, 'failure-injection-1-1700000000000-1.tmp'), Buffer.alloc(1024));
+      await fs.writeFile(path.join(tmpDir, 'someone-elses.tmp'), 'kept');
+      // WHEN
+      await injectFailure(handlerReturning(OK), local())({}, {});
+      // THEN
+      expect(await fs.readdir(tmpDir)).toEqual(['someone-elses.tmp']);
+    });
+
+    test('denylist makes DNS lookups of matching hosts fail during the invocation, and restores DNS afterwards', async () => {
+      // GIVEN
+      extension.serve(route, flags({ denylist: { enabled: true, percentage: 100, denylist: ['^s3\\..*', '^localhost$'] } }));
+      const seen: Record<string, string> = {};
+      const handler = jest.fn(async () => {
+        seen.callback = await new Promise<string>(resolve => dns.lookup('s3.eu-west-1.amazonaws.com', (error) => resolve(error?.code ?? 'resolved')));
+        seen.promises = await dns.promises.lookup('s3.eu-west-1.amazonaws.com').then(() => 'resolved', (error) => error.code);
+        seen.options = await new Promise<string>(resolve => dns.lookup('localhost', { all: true }, (error) => resolve(error?.code ?? 'resolved')));
+        seen.other = await dns.promises.lookup('127.0.0.1').then(() => 'resolved', (error) => error.code);
+        seen.otherCallback = await new Promise<string>(resolve => dns.lookup('127.0.0.1', 4, (error) => resolve(error?.code ?? 'resolved')));
+        // A real HTTP request to the (running) local server by a denied name:
+        seen.fetch = await fetch(`http://localhost:${extension.port}${route}`).then(() => 'answered', (error) => error.cause?.code);
+        return OK;
+      });
+      // WHEN
+      const result = await injectFailure(handler, local())({}, {});
+      // THEN
+      expect(result).toBe(OK);
+      expect(seen).toEqual({ callback: 'ENOTFOUND', promises: 'ENOTFOUND', options: 'ENOTFOUND', other: 'resolved', otherCallback: 'resolved', fetch: 'ENOTFOUND' });
+      expect(dns.lookup).toBe(originalLookup);
+      expect(dns.promises.lookup).toBe(originalPromisesLookup);
+      expect(await dns.promises.lookup('localhost')).toEqual(expect.objectContaining({ address: expect.any(String) }));
+      expect(lines(log)).toEqual([expect.objectContaining({ mode: 'denylist', denylist: ['^s3\\..*', '^localhost$'] })]);
+    });
+
+    test('denylist restores DNS also when the handler throws', async () => {
+      // GIVEN
+      extension.serve(route, flags({ denylist: { enabled: true, percentage: 100, denylist: ['.*'] } }));
+      let patchedInHandler = false;
+      const handler = jest.fn(async () => {
+        patchedInHandler = dns.lookup !== originalLookup && dns.promises.lookup !== originalPromisesLookup;
+        throw new Error('handler failed');
+      });
+      // WHEN
+      await expect(injectFailure(handler, local())({}, {})).rejects.toThrow('handler failed');
+      // THEN
+      expect(patchedInHandler).toBe(true);
+      expect(dns.lookup).toBe(originalLookup);
+      expect(dns.promises.lookup).toBe(originalPromisesLookup);
+    });
+
+    test('statuscode returns { statusCode } without calling the handler', async () => {
+      // GIVEN
+      extension.serve(route, flags({ statuscode: { enabled: true, percentage: 100, statusCode: 502 } }));
+      const handler = handlerReturning(OK);
+      // WHEN
+      const result = await injectFailure(handler, local())({}, {});
+      // THEN
+      expect(result).toEqual({ statusCode: 502 });
+      expect(handler).not.toHaveBeenCalled();
+      expect(lines(log)).toEqual([expect.objectContaining({ mode: 'statuscode', statusCode: 502 })]);
+    });
+
+    test('exception throws exceptionMessage without calling the handler', async () => {
+      // GIVEN
+      extension.serve(route, flags({ exception: { enabled: true, percentage: 100, exceptionMessage: 'injected by chaos' } }));
+      const handler = handlerReturning(OK);
+      // WHEN / THEN
+      await expect(injectFailure(handler, local())({}, {})).rejects.toThrow(/^injected by chaos$/);
+      expect(handler).not.toHaveBeenCalled();
+      expect(lines(log)).toEqual([expect.objectContaining({ mode: 'exception', exceptionMessage: 'injected by chaos' })]);
+    });
+
+    test('corruption replaces the body of the handler\'s result', async () => {
+      // GIVEN
+      extension.serve(route, flags({ corruption: { enabled: true, percentage: 100, body: '{"garbled' } }));
+      const handler = handlerReturning({ statusCode: 200, headers: { 'x-id': '1' }, body: '{"ok":true}' });
+      // WHEN
+      const result = await injectFailure(handler, local())({}, {});
+      // THEN
+      expect(result).toEqual({ statusCode: 200, headers: { 'x-id': '1' }, body: '{"garbled' });
+      expect(handler).toHaveBeenCalledTimes(1);
+      expect(lines(log)).toEqual([expect.objectContaining({ mode: 'corruption', body: '{"garbled' })]);
+    });
+
+    test('corruption returns the body when the result has none', async () => {
+      // GIVEN
+      extension.serve(route, flags({ corruption: { enabled: true, percentage: 100, body: 'garbled' } }));
+      // WHEN
+      const result = await injectFailure(handlerReturning('plain result'), local())({}, {});
+      // THEN
+      expect(result).toBe('garbled');
+    });
+  });
+
+  describe('percentages and order', () => {
+    test('a draw below the percentage injects, a draw above does not', async () => {
+      // GIVEN
+      extension.serve(route, flags({ exception: { enabled: true, percentage: 50, exceptionMessage: 'boom' } }));
+      const handler = handlerReturning(OK);
+      // WHEN / THEN
+      await expect(injectFailure(handler, local({ random: () => 0.49 }))({}, {})).rejects.toThrow('boom');
+      await expect(injectFailure(handler, local({ random: () => 0.51 }))({}, {})).resolves.toBe(OK);
+      expect(handler).toHaveBeenCalledTimes(1);
+    });
+
+    test('percentage 0 never injects; a missing percentage is 100', async () => {
+      // GIVEN
+      const zero = route;
+      extension.serve(zero, flags({ statuscode: { enabled: true, percentage: 0, statusCode: 500 } }));
+      const always = `${route}-always`;
+      extension.serve(always, flags({ statuscode: { enabled: true, statusCode: 500 } }));
+      // WHEN / THEN
+      await expect(injectFailure(handlerReturning(OK), local({ random: () => 0 }))({}, {})).resolves.toBe(OK);
+      await expect(injectFailure(handlerReturning(OK), local({ path: always, random: () => 0.999 }))({}, {})).resolves.toEqual({ statusCode: 500 });
+    });
+
+    test('1,000 invocations at 30% inject 300 ± 50 failures, with one configuration read', async () => {
+      // GIVEN
+      extension.serve(route, flags({ statuscode: { enabled: true, percentage: 30, statusCode: 500 } }));
+      const wrapped = injectFailure(handlerReturning(OK), local({ random: seeded(42) }));
+      // WHEN
+      let failures = 0;
+      for (let i = 0; i < 1_000; i++) {
+        if ((await wrapped({}, {})).statusCode === 500) failures++;
+      }
+      // THEN
+      expect(failures).toBeGreaterThanOrEqual(250);
+      expect(failures).toBeLessThanOrEqual(350);
+      expect(requests()).toBe(1);
+      expect(log).toHaveBeenCalledTimes(failures);
+    });
+
+    test('each mode is drawn independently with its own percentage', async () => {
+      // GIVEN: draws are consumed in mode order: latency 0.1 (< 20%), statuscode 0.5 (>= 40%), exception 0.3 (< 60%)
+      extension.serve(route, flags({
+        latency: { enabled: true, percentage: 20, minLatency: 0, maxLatency: 0 },
+        statuscode: { enabled: true, percentage: 40, statusCode: 500 },
+        exception: { enabled: true, percentage: 60, exceptionMessage: 'boom' },
+      }));
+      const draws = [0.1, 0.5, 0.3, 0];
+      // WHEN / THEN
+      await expect(injectFailure(handlerReturning(OK), local({ random: () => draws.shift()! }))({}, {})).rejects.toThrow('boom');
+      expect(injected()).toEqual(['latency', 'exception']);
+    });
+
+    test('latency is applied before exception', async () => {
+      // GIVEN
+      extension.serve(route, flags({
+        exception: { enabled: true, percentage: 100, exceptionMessage: 'boom' },
+        latency: { enabled: true, percentage: 100, minLatency: 100, maxLatency: 100 },
+      }));
+      const start = Date.now();
+      // WHEN
+      await expect(injectFailure(handlerReturning(OK), local())({}, {})).rejects.toThrow('boom');
+      // THEN
+      expect(Date.now() - start).toBeGreaterThanOrEqual(95);
+      expect(injected()).toEqual(['latency', 'exception']);
+    });
+
+    test('modes apply in the documented order; statuscode ends the invocation before exception and corruption', async () => {
+      // GIVEN: every mode enabled at 100%
+      extension.serve(route, {
+        corruption: { enabled: true, percentage: 100, body: 'garbled' },
+        exception: { enabled: true, percentage: 100, exceptionMessage: 'boom' },
+        statuscode: { enabled: true, percentage: 100, statusCode: 429 },
+        denylist: { enabled: true, percentage: 100, denylist: ['^dynamodb\\.'] },
+        diskspace: { enabled: true, percentage: 100, diskSpace: 1 },
+        timeout: { enabled: true, percentage: 100, timeoutBuffer: 1_000 },
+        latency: { enabled: true, percentage: 100, minLatency: 10, maxLatency: 20 },
+      });
+      const handler = handlerReturning(OK);
+      // WHEN
+      const result = await injectFailure(handler, local())({}, contextEndingIn(1_050));
+      // THEN
+      expect(result).toEqual({ statusCode: 429 });
+      expect(handler).not.toHaveBeenCalled();
+      expect(injected()).toEqual(['latency', 'timeout', 'diskspace', 'denylist', 'statuscode']);
+      expect(await fs.readdir(tmpDir)).toEqual([]);
+      expect(dns.lookup).toBe(originalLookup);
+    });
+
+    test('corruption applies after the other modes, to the handler\'s result', async () => {
+      // GIVEN
+      extension.serve(route, flags({
+        corruption: { enabled: true, percentage: 100, body: 'garbled' },
+        latency: { enabled: true, percentage: 100, minLatency: 0, maxLatency: 10 },
+      }));
+      // WHEN
+      const result = await injectFailure(handlerReturning(OK), local())({}, {});
+      // THEN
+      expect(result).toEqual({ statusCode: 200, body: 'garbled' });
+      expect(injected()).toEqual(['latency', 'corruption']);
+    });
+  });
+
+  describe('switches', () => {
+    test('FAILURE_INJECTION_DISABLED=true calls the handler untouched without reading the configuration', async () => {
+      // GIVEN
+      extension.serve(route, flags({ exception: { enabled: true, percentage: 100, exceptionMessage: 'boom' } }));
+      process.env[FAILURE_INJECTION_DISABLED_ENV] = 'true';
+      const handler = handlerReturning(OK);
+      // WHEN
+      const result = await injectFailure(handler, local())({}, {});
+      // THEN
+      expect(result).toBe(OK);
+      expect(requests()).toBe(0);
+      expect(log).not.toHaveBeenCalled();
+      expect(warn).not.toHaveBeenCalled();
+    });
+
+    test('dryRun logs one line per mode it would inject and injects nothing', async () => {
+      // GIVEN
+      extension.serve(route, flags({
+        latency: { enabled: true, percentage: 100, minLatency: 5_000, maxLatency: 5_000 },
+        diskspace: { enabled: true, percentage: 100, diskSpace: 1 },
+        statuscode: { enabled: true, percentage: 100, statusCode: 500 },
+        exception: { enabled: true, percentage: 100, exceptionMessage: 'boom' },
+        corruption: { enabled: false },
+      }));
+      const handler = jest.fn(async () => ({ ...OK, files: (await fs.readdir(tmpDir)).length }));
+      const start = Date.now();
+      // WHEN
+      const result = await injectFailure(handler, local({ dryRun: true }))({}, {});
+      // THEN
+      expect(Date.now() - start).toBeLessThan(1_000);
+      expect(result).toEqual({ ...OK, files: 0 });
+      expect(lines(log)).toEqual([
+        expect.objectContaining({ mode: 'latency', latency: 5_000, dryRun: true }),
+        expect.objectContaining({ mode: 'diskspace', diskSpace: 1, dryRun: true }),
+        expect.objectContaining({ mode: 'statuscode', statusCode: 500, dryRun: true }),
+        expect.objectContaining({ mode: 'exception', exceptionMessage: 'boom', dryRun: true }),
+      ]);
+    });
+  });
+
+  describe('caching', () => {
+    test('invocations within maxAge read the configuration once; after maxAge it is read again', async () => {
+      // GIVEN
+      extension.serve(route, ALL_DISABLED);
+      const wrapped = injectFailure(handlerReturning(OK), local({ maxAge: 200 }));
+      // WHEN
+      await wrapped({}, {});
+      await wrapped({}, {});
+      // THEN
+      expect(requests()).toBe(1);
+      // WHEN
+      await new Promise(resolve => setTimeout(resolve, 250));
+      await wrapped({}, {});
+      // THEN
+      expect(requests()).toBe(2);
+    });
+
+    test('concurrent invocations share one read', async () => {
+      // GIVEN
+      extension.serve(route, ALL_DISABLED);
+      const wrapped = injectFailure(handlerReturning(OK), local());
+      // WHEN
+      const results = await Promise.all(Array.from({ length: 10 }, () => wrapped({}, {})));
+      // THEN
+      expect(results).toEqual(Array(10).fill(OK));
+      expect(requests()).toBe(1);
+    });
+
+    test('a new document is used once the cached one expires', async () => {
+      // GIVEN
+      extension.serve(route, ALL_DISABLED);
+      const wrapped = injectFailure(handlerReturning(OK), local({ maxAge: 100 }));
+      await expect(wrapped({}, {})).resolves.toBe(OK);
+      // WHEN
+      extension.serve(route, flags({ statuscode: { enabled: true, percentage: 100, statusCode: 500 } }));
+      await new Promise(resolve => setTimeout(resolve, 150));
+      // THEN
+      await expect(wrapped({}, {})).resolves.toEqual({ statusCode: 500 });
+    });
+  });
+
+  describe('fails safe', () => {
+    /** Asserts the handler ran untouched and exactly one warning was logged. */
+    async function expectOneWarning(options: FailureInjectionOptions, pattern: RegExp): Promise<any> {
+      const handler = handlerReturning(OK);
+      const result = await injectFailure(handler, options)({}, {});
+      expect(result).toBe(OK);
+      expect(handler).toHaveBeenCalledTimes(1);
+      expect(log).not.toHaveBeenCalled();
+      expect(warn).toHaveBeenCalledTimes(1);
+      const [line] = lines(warn);
+      expect(line).toEqual(expect.objectContaining({ level: 'WARN', message: expect.stringMatching(pattern) }));
+      return line;
+    }
+
+    test('when the extension does not answer', async () => {
+      // GIVEN: a server that was stopped
+      const stopped = await startExtension();
+      stopped.serve(route, flags({ exception: { enabled: true, percentage: 100, exceptionMessage: 'boom' } }));
+      await stopped.stop();
+      // WHEN / THEN
+      await expectOneWarning(local({ port: stopped.port }), /could not read the configuration/);
+    });
+
+    test('after a failed read, the extension is not asked again for maxAge', async () => {
+      // GIVEN
+      extension.serve(route, { raw: true, status: 500, body: '{"message":"internal"}' });
+      const wrapped = injectFailure(handlerReturning(OK), local({ maxAge: 200 }));
+      // WHEN
+      await wrapped({}, {});
+      await wrapped({}, {});
+      // THEN
+      expect(requests()).toBe(1);
+      expect(warn).toHaveBeenCalledTimes(1);
+      // WHEN
+      await new Promise(resolve => setTimeout(resolve, 250));
+      await wrapped({}, {});
+      // THEN: one more read, one more warning
+      expect(requests()).toBe(2);
+      expect(warn).toHaveBeenCalledTimes(2);
+    });
+
+    test('when the extension answers 500', async () => {
+      // GIVEN
+      extension.serve(route, { raw: true, status: 500, body: '{"message":"internal"}' });
+      // WHEN / THEN
+      const line = await expectOneWarning(local(), /could not read the configuration/);
+      expect(line.error).toMatch(/500/);
+    });
+
+    test('when the configuration is not found (404)', async () => {
+      // WHEN / THEN: nothing is served at this route
+      await expectOneWarning(local(), /could not read the configuration/);
+    });
+
+    test('when the document is malformed JSON', async () => {
+      // GIVEN
+      extension.serve(route, { raw: true, status: 200, body: '{"exception": {"enabled": tru' });
+      // WHEN / THEN
+      await expectOneWarning(local(), /could not read the configuration/);
+    });
+
+    test('when a percentage is out of range: no mode is injected, not even the valid ones', async () => {
+      // GIVEN
+      extension.serve(route, flags({
+        latency: { enabled: true, percentage: 150, minLatency: 0, maxLatency: 0 },
+        exception: { enabled: true, percentage: 100, exceptionMessage: 'boom' },
+      }));
+      // WHEN / THEN
+      const line = await expectOneWarning(local(), /invalid configuration/);
+      expect(line.problems).toEqual(['latency.percentage must be a number between 0 and 100, got 150']);
+    });
+
+    test('when a statusCode is out of range', async () => {
+      // GIVEN
+      extension.serve(route, flags({ statuscode: { enabled: true, percentage: 100, statusCode: 42 } }));
+      // WHEN / THEN
+      const line = await expectOneWarning(local(), /invalid configuration/);
+      expect(line.problems).toEqual(['statuscode.statusCode must be an integer between 100 and 599, got 42']);
+    });
+
+    test('when values are missing, of the wrong type or out of range, every problem is named in the one warning', async () => {
+      // GIVEN
+      extension.serve(route, {
+        latency: { enabled: true, percentage: 100, minLatency: 400, maxLatency: 100 },
+        timeout: { enabled: 'yes' },
+        diskspace: { enabled: true, diskSpace: 20_000 },
+        denylist: { enabled: true, denylist: ['(unclosed'] },
+        exception: { enabled: true },
+        corruption: { enabled: true, body: 42 },
+      });
+      // WHEN / THEN
+      const line = await expectOneWarning(local(), /invalid configuration/);
+      expect(line.problems).toEqual([
+        'latency.maxLatency must be at least minLatency (400), got 100',
+        'timeout must be an object with a boolean "enabled", got {"enabled":"yes"}',
+        'diskspace.diskSpace must be an integer between 1 and 10240, got 20000',
+        expect.stringMatching(/^denylist.denylist has an invalid regular expression "\(unclosed"/),
+        'exception.exceptionMessage must be a string, got nothing',
+        'corruption.body must be a string, got 42',
+      ]);
+    });
+
+    test('when the denylist is not an array of strings', async () => {
+      // GIVEN
+      extension.serve(route, flags({ denylist: { enabled: true, percentage: 100, denylist: 's3' as any } }));
+      // WHEN / THEN
+      const line = await expectOneWarning(local(), /invalid configuration/);
+      expect(line.problems).toEqual(['denylist.denylist must be an array of regular expressions (strings), got "s3"']);
+    });
+
+    test('an invalid document is reported once per read, not once per invocation', async () => {
+      // GIVEN
+      extension.serve(route, flags({ statuscode: { enabled: true, percentage: 100, statusCode: 42 } }));
+      const wrapped = injectFailure(handlerReturning(OK), local());
+      // WHEN
+      for (let i = 0; i < 5; i++) await wrapped({}, {});
+      // THEN
+      expect(requests()).toBe(1);
+      expect(warn).toHaveBeenCalledTimes(1);
+    });
+
+    test('when the document is not an object of flags', async () => {
+      // GIVEN
+      extension.serve(route, { raw: true, status: 200, body: '["latency"]' });
+      // WHEN / THEN
+      await expectOneWarning(local(), /invalid configuration/);
+    });
+
+    test('when the path is missing: one warning for the wrapper, no request', async () => {
+      // GIVEN: neither options.path nor FAILURE_INJECTION_CONFIGURATION_PATH
+      const handler = handlerReturning(OK);
+      const wrapped = injectFailure(handler, { host: '127.0.0.1', port: extension.port });
+      const total = () => [...extension.requests.values()].reduce((a, b) => a + b, 0);
+      const before = total();
+      // WHEN
+      const results = [await wrapped({}, {}), await wrapped({}, {})];
+      // THEN
+      expect(results).toEqual([OK, OK]);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(lines(warn)[0].message).toMatch(/no configuration path/);
+      expect(total()).toBe(before);
+    });
+
+    test('a full disk does not break the handler', async () => {
+      // GIVEN: a tmpDir that does not exist, so the file cannot be written
+      extension.serve(route, flags({ diskspace: { enabled: true, percentage: 100, diskSpace: 1 } }));
+      const handler = handlerReturning(OK);
+      // WHEN
+      const result = await injectFailure(handler, local({ tmpDir: path.join(tmpDir, 'missing') }))({}, {});
+      // THEN
+      expect(result).toBe(OK);
+      expect(lines(warn)).toEqual([expect.objectContaining({ message: expect.stringMatching(/diskspace wrote 0 of 1 MB/) })]);
+    });
+  });
+});
