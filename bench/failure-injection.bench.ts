@@ -153,7 +153,8 @@ async function main(): Promise<void> {
       '| handler | configuration fetches per invocation | added median µs per invocation | added p99 µs per invocation |',
       '|---|---|---|---|',
       `| bare handler | 0 | 0 (bare: ${fmt(baseMedian)}) | 0 (bare: ${fmt(baseP99)}) |`,
-      ...rows.slice(1).map(r => `| ${r.name} | ${r.fetches} | ${fmt(r.median)} | ${fmt(r.p99)} |`),
+      ...rows.slice(1).map(r => `| ${r.name} | ${r.fetches} (${Math.round(r.fetches * INVOCATIONS).toLocaleString('en-US')} of ${INVOCATIONS.toLocaleString('en-US')}) `
+        + `| ${fmt(r.median)} | ${fmt(r.p99)} |`),
       `| failure-lambda ÷ cdk-resilience | ${ratio(anchor.fetches, ours.fetches)} | ${ratio(anchor.median, ours.median)} | ${ratio(anchor.p99, ours.p99)} |`,
     ].join('\n'));
   } finally {

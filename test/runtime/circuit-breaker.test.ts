@@ -165,13 +165,13 @@ describe('CircuitBreaker', () => {
     test('failures older than windowDuration do not count: a new window starts', async () => {
       // GIVEN
       const circuitId = newCircuitId('window');
-      const cb = breaker({ circuitId, failureThreshold: 3, windowDuration: 300, stateCacheTtl: 0 });
+      const cb = breaker({ circuitId, failureThreshold: 3, windowDuration: 1_000, stateCacheTtl: 0 });
       await expect(cb.fire(failing)).rejects.toBeInstanceOf(DownstreamError);
       await expect(cb.fire(failing)).rejects.toBeInstanceOf(DownstreamError);
       const firstWindow = (await record(circuitId))!.windowStart as number;
 
       // WHEN: the window passes, then two more failures
-      await sleep(400);
+      await sleep(1_100);
       await expect(cb.fire(failing)).rejects.toBeInstanceOf(DownstreamError);
       await expect(cb.fire(failing)).rejects.toBeInstanceOf(DownstreamError);
 
@@ -179,7 +179,7 @@ describe('CircuitBreaker', () => {
       expect(await cb.state()).toBe('CLOSED');
       const current = (await record(circuitId))!;
       expect(current).toMatchObject({ state: 'CLOSED', failures: 2 });
-      expect(current.windowStart as number).toBeGreaterThanOrEqual(firstWindow + 300);
+      expect(current.windowStart as number).toBeGreaterThanOrEqual(firstWindow + 1_000);
       expect(transitions(circuitId)).toEqual([]);
 
       // WHEN: a third failure in the new window
@@ -193,7 +193,7 @@ describe('CircuitBreaker', () => {
     test('refuses while OPEN until openTimeout, then one probe (HALF_OPEN); successThreshold probes close it', async () => {
       // GIVEN: a circuit opened by one environment, watched by another
       const circuitId = newCircuitId('lifecycle');
-      const options = { circuitId, failureThreshold: 1, successThreshold: 2, openTimeout: 300, stateCacheTtl: 0 };
+      const options = { circuitId, failureThreshold: 1, successThreshold: 2, openTimeout: 500, stateCacheTtl: 0 };
       const cb = breaker(options);
       const other = breaker(options);
       const before = Date.now();
@@ -211,8 +211,8 @@ describe('CircuitBreaker', () => {
       expect(refused.circuitId).toBe(circuitId);
       expect(refused.state).toBe('OPEN');
       expect(refused.retryAfter).toBeInstanceOf(Date);
-      expect(refused.retryAfter.getTime()).toBeGreaterThanOrEqual(before + 300);
-      expect(refused.retryAfter.getTime()).toBeLessThanOrEqual(after + 300);
+      expect(refused.retryAfter.getTime()).toBeGreaterThanOrEqual(before + 500);
+      expect(refused.retryAfter.getTime()).toBeLessThanOrEqual(after + 500);
       expect(refused.message).toBe(`circuit ${circuitId} is OPEN: retry after ${refused.retryAfter.toISOString()}`);
       await expect(cb.fire(operation)).rejects.toBeInstanceOf(CircuitOpenError);
       expect(operation).not.toHaveBeenCalled();
@@ -255,7 +255,7 @@ describe('CircuitBreaker', () => {
     test('a failed probe reopens with the open timeout doubled, capped at maxOpenTimeout; closing resets it', async () => {
       // GIVEN
       const circuitId = newCircuitId('doubling');
-      const cb = breaker({ circuitId, failureThreshold: 1, successThreshold: 1, openTimeout: 100, maxOpenTimeout: 300, stateCacheTtl: 0 });
+      const cb = breaker({ circuitId, failureThreshold: 1, successThreshold: 1, openTimeout: 250, maxOpenTimeout: 750, stateCacheTtl: 0 });
 
       /** Runs `operation` (which opens the circuit), checks how long it stays OPEN, and waits for that. */
       const opensFor = async (operation: () => Promise<unknown>, expected: number) => {
@@ -270,11 +270,11 @@ describe('CircuitBreaker', () => {
         await sleepUntil(retryAfter);
       };
 
-      // WHEN / THEN: opened, then three failed probes: 100, 200, 300 (not 400), 300 ms
-      await opensFor(failing, 100);
-      await opensFor(failing, 200);
-      await opensFor(failing, 300);
-      await opensFor(failing, 300);
+      // WHEN / THEN: opened, then three failed probes: 250, 500, 750 (not 1000), 750 ms
+      await opensFor(failing, 250);
+      await opensFor(failing, 500);
+      await opensFor(failing, 750);
+      await opensFor(failing, 750);
       expect(await record(circuitId)).toMatchObject({ state: 'OPEN', consecutiveOpens: 4 });
 
       // WHEN: a successful probe closes it, then it opens again
@@ -282,8 +282,8 @@ describe('CircuitBreaker', () => {
       expect(await cb.state()).toBe('CLOSED');
       expect(await record(circuitId)).toMatchObject({ state: 'CLOSED', consecutiveOpens: 0 });
 
-      // THEN: the open timeout is back to 100 ms
-      await opensFor(failing, 100);
+      // THEN: the open timeout is back to 250 ms
+      await opensFor(failing, 250);
       expect(transitions(circuitId)).toEqual([
         'CLOSED -> OPEN',
         'OPEN -> HALF_OPEN', 'HALF_OPEN -> OPEN',
@@ -389,7 +389,7 @@ describe('CircuitBreaker', () => {
     test('while OPEN, calls make no DynamoDB request until openTimeout passes', async () => {
       // GIVEN: a circuit opened by one environment and read once by another
       const circuitId = newCircuitId('open-cached');
-      const options = { circuitId, failureThreshold: 1, successThreshold: 1, openTimeout: 300, stateCacheTtl: 0 };
+      const options = { circuitId, failureThreshold: 1, successThreshold: 1, openTimeout: 1_000, stateCacheTtl: 0 };
       const opener = breaker(options);
       const client = db.client();
       const send = jest.spyOn(client, 'send');
@@ -779,7 +779,7 @@ describe('CircuitBreaker', () => {
       // GIVEN: 50 environments sharing a circuit
       const circuitId = newCircuitId('shared');
       const breakers = Array.from({ length: ENVIRONMENTS }, () => environment({
-        circuitId, failureThreshold: 5, successThreshold: 2, openTimeout: 500, stateCacheTtl: 0,
+        circuitId, failureThreshold: 5, successThreshold: 2, openTimeout: 1_000, stateCacheTtl: 0,
       }));
 
       // WHEN: all fail at once
@@ -876,7 +876,7 @@ describe('CircuitBreaker', () => {
       // GIVEN: an OPEN circuit whose timeout is over; one environment claims the probe and never reports
       const circuitId = newCircuitId('dead-probe');
       const breakers = Array.from({ length: 20 }, () => environment({
-        circuitId, failureThreshold: 1, successThreshold: 1, openTimeout: 200, probeTimeout: 300, stateCacheTtl: 0,
+        circuitId, failureThreshold: 1, successThreshold: 1, openTimeout: 200, probeTimeout: 1_000, stateCacheTtl: 0,
       }));
       const [dying, ...others] = breakers;
       await expect(dying.fire(failing)).rejects.toBeInstanceOf(DownstreamError);
@@ -887,8 +887,8 @@ describe('CircuitBreaker', () => {
       await until(() => reportLate !== undefined);
       const claimed = (await record(circuitId))!;
       expect(claimed).toMatchObject({ state: 'HALF_OPEN', version: 2 });
-      expect(claimed.probeUntil).toBeGreaterThanOrEqual(claimedAt + 300);
-      expect(claimed.probeUntil).toBeLessThanOrEqual(Date.now() + 300);
+      expect(claimed.probeUntil).toBeGreaterThanOrEqual(claimedAt + 1_000);
+      expect(claimed.probeUntil).toBeLessThanOrEqual(Date.now() + 1_000);
 
       // WHEN: the others fire before probeTimeout
       const early = await fireAll(others, succeeding);
@@ -914,8 +914,8 @@ describe('CircuitBreaker', () => {
 
       // THEN: exactly one probed, holding its own claim for probeTimeout, and closed the circuit
       expect(duringProbe).toMatchObject({ state: 'HALF_OPEN', version: 3 });
-      expect(duringProbe!.probeUntil).toBeGreaterThanOrEqual(reclaimedAt + 300);
-      expect(duringProbe!.probeUntil).toBeLessThanOrEqual(probeStarted + 300);
+      expect(duringProbe!.probeUntil).toBeGreaterThanOrEqual(reclaimedAt + 1_000);
+      expect(duringProbe!.probeUntil).toBeLessThanOrEqual(probeStarted + 1_000);
       expect(late.calls).toBe(1);
       expect(late.values).toEqual(['ok']);
       expect(late.errors).toHaveLength(others.length - 1);

@@ -125,7 +125,7 @@ function flags(enabled: FailureInjectionFlags): FailureInjectionFlags {
 
 /** A handler that counts its calls and returns `result`. */
 function handlerReturning<T>(result: T): jest.Mock<Promise<T>, [unknown, unknown]> {
-  return jest.fn(async () => result);
+  return jest.fn(async (_event: unknown, _context: unknown) => result);
 }
 
 /** A seeded PRNG (mulberry32), so statistical tests are repeatable. */
