@@ -86,7 +86,10 @@ project.package.addField('typesVersions', { '*': { runtime: ['lib/runtime/index.
 // Benchmarks run outside the test suite and print their figures as ratios against a baseline.
 project.addTask('bench', {
   description: 'Run the benchmarks',
-  exec: 'ts-node --project tsconfig.dev.json bench/circuit-breaker.bench.ts',
+  steps: [
+    { exec: 'ts-node --project tsconfig.dev.json bench/circuit-breaker.bench.ts' },
+    { exec: 'ts-node --project tsconfig.dev.json bench/failure-injection.bench.ts' },
+  ],
 });
 
 // Tests synthesize the bundled handlers, so `npm test` bundles them first.

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { CfnElement, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
-import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
+import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events_targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';

@@ -6,9 +6,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { thresholdAlarm } from './private/alarms';
 import { appConfigExtensionLayerArn } from './private/appconfig-layers';
+import { validateJsonContent } from './private/json-schema';
 import { acknowledgeGrantedWildcard, nagArnPrefix } from './private/nag';
 import { deterministicName } from './private/names';
-import { validateJsonContent } from './private/json-schema';
 
 /** The environment variable that tells `getConfiguration()` (cdk-resilience/runtime) which profile to read. */
 const CONFIGURATION_PATH_ENV = 'APPCONFIG_CONFIGURATION_PATH';

@@ -531,6 +531,40 @@ describe('AppConfigProfile', () => {
       template.resourceCountIs('AWS::IAM::Role', 2);
     });
 
+    test('a function in another stack: with monitorErrors false, the function\'s stack depends on the profile\'s', () => {
+      // GIVEN
+      const app = newApp();
+      const configStack = new Stack(app, 'Config', { env: { region: REGION, account: ACCOUNT } });
+      const appStack = new Stack(app, 'App', { env: { region: REGION, account: ACCOUNT } });
+      const p = profile(configStack);
+      const fn = newFunction(appStack);
+
+      // WHEN
+      p.attachTo(fn, { monitorErrors: false });
+
+      // THEN
+      expect(() => app.synth()).not.toThrow();
+      expect(appStack.dependencies.map(stack => stack.node.id)).toEqual(['Config']);
+      expect(configStack.dependencies).toEqual([]);
+      expect(propertiesOf(appStack, fn).Layers).toEqual([X86_LAYER]);
+      expect(JSON.stringify(statementsOf(Template.fromStack(appStack), fn.role!))).toContain('Fn::ImportValue');
+    });
+
+    test('a function in another stack: the error alarm would make the stacks depend on each other', () => {
+      // GIVEN
+      const app = newApp();
+      const configStack = new Stack(app, 'Config', { env: { region: REGION, account: ACCOUNT } });
+      const appStack = new Stack(app, 'App', { env: { region: REGION, account: ACCOUNT } });
+      const p = profile(configStack);
+      const fn = newFunction(appStack);
+
+      // WHEN
+      p.attachTo(fn);
+
+      // THEN the environment (Config) monitors an alarm on the function (App), whose policy names the profile (Config)
+      expect(() => app.synth()).toThrow(/Adding this dependency \(App -> Config\/Config\/.*\) would create a cyclic reference/);
+    });
+
     test('fails if the region is a token and no layerArn is given', () => {
       // GIVEN an env-agnostic stack
       const stack = new Stack(newApp(), 'S');
@@ -728,18 +762,4 @@ describe('AppConfigProfile', () => {
     // THEN
     expect(maskAssetHashes(Template.fromStack(stack).toJSON())).toMatchSnapshot();
   });
-});
-
-test('zz scratch', () => {
-  const app = newApp();
-  const env = { region: REGION, account: ACCOUNT };
-  const a = new Stack(app, 'A', { env });
-  const b = new Stack(app, 'B', { env });
-  const p = profile(a);
-  const fn = newFunction(b);
-  try { p.attachTo(fn); Template.fromStack(b); Template.fromStack(a); app.synth(); console.log('cross ok'); } catch (e) { console.log('cross', (e as Error).message); }
-  const s = regionalStack();
-  const q = profile(s);
-  const f = newFunction(s);
-  try { q.attachTo(f); q.attachTo(f); console.log('twice ok'); } catch (e) { console.log('twice', (e as Error).message); }
 });

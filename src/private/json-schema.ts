@@ -1,5 +1,5 @@
-import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 import Ajv from 'ajv';
+import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 
 /**
  * Checks hosted configuration content at synth time: JSON content must

@@ -339,7 +339,7 @@ async function activeModes(source: Source): Promise<readonly ActiveMode[] | unde
     return undefined;
   }
   // The extension cache returns the same document until it expires: validate (and warn) once per read.
-  if (state.document?.source !== document || state.document === undefined) {
+  if (!state.document || state.document.source !== document) {
     const { modes, problems } = validate(document);
     if (problems.length > 0) {
       warn('failure injection: invalid configuration; no failure is injected', { url: source.url, problems });

@@ -11,10 +11,10 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { clearConfigurationCache } from '../../src/runtime/appconfig-extension';
 import {
   FAILURE_INJECTION_DISABLED_ENV, FAILURE_INJECTION_PATH_ENV, FailureInjectionFlags, FailureInjectionOptions, injectFailure,
 } from '../../src/runtime';
+import { clearConfigurationCache } from '../../src/runtime/appconfig-extension';
 
 /** A stand-in for the AppConfig Lambda extension: answers what the test set for each path, and counts requests. */
 interface LocalExtension {
@@ -128,15 +128,12 @@ function handlerReturning<T>(result: T): jest.Mock<Promise<T>, [unknown, unknown
   return jest.fn(async (_event: unknown, _context: unknown) => result);
 }
 
-/** A seeded PRNG (mulberry32), so statistical tests are repeatable. */
+/** A seeded PRNG (Park-Miller, exact in doubles), so statistical tests are repeatable. */
 function seeded(seed: number): () => number {
-  let a = seed >>> 0;
+  let state = seed % 2_147_483_647 || 1;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    state = (state * 16_807) % 2_147_483_647;
+    return (state - 1) / 2_147_483_646;
   };
 }
 
@@ -148,7 +145,7 @@ function injected(): string[] {
   return lines(log).map(line => line.mode);
 }
 
-function requests(): number {
+function requestCount(): number {
   return extension.requests.get(route) ?? 0;
 }
 
@@ -170,7 +167,7 @@ describe('injectFailure', () => {
     // THEN
     expect(result).toBe(OK);
     expect(handler).toHaveBeenCalledWith(event, context);
-    expect(requests()).toBe(1);
+    expect(requestCount()).toBe(1);
     expect(log).not.toHaveBeenCalled();
     expect(warn).not.toHaveBeenCalled();
   });
@@ -184,7 +181,7 @@ describe('injectFailure', () => {
     const result = await injectFailure(handlerReturning(OK), { host: '127.0.0.1' })({}, {});
     // THEN
     expect(result).toEqual({ statusCode: 503 });
-    expect(requests()).toBe(1);
+    expect(requestCount()).toBe(1);
   });
 
   describe('modes', () => {
@@ -231,7 +228,8 @@ describe('injectFailure', () => {
       extension.serve(route, flags({ diskspace: { enabled: true, percentage: 100, diskSpace: 3 } }));
       let filesInHandler: Array<{ name: string; size: number }> = [];
       const handler = jest.fn(async () => {
-        filesInHandler = await Promise.all((await fs.readdir(tmpDir)).map(async name => ({ name, size: (await fs.stat(path.join(tmpDir, name))).size })));
+        const names = await fs.readdir(tmpDir);
+        filesInHandler = await Promise.all(names.map(async name => ({ name, size: (await fs.stat(path.join(tmpDir, name))).size })));
         return OK;
       });
       // WHEN
@@ -388,7 +386,7 @@ describe('injectFailure', () => {
       // THEN
       expect(failures).toBeGreaterThanOrEqual(250);
       expect(failures).toBeLessThanOrEqual(350);
-      expect(requests()).toBe(1);
+      expect(requestCount()).toBe(1);
       expect(log).toHaveBeenCalledTimes(failures);
     });
 
@@ -465,7 +463,7 @@ describe('injectFailure', () => {
       const result = await injectFailure(handler, local())({}, {});
       // THEN
       expect(result).toBe(OK);
-      expect(requests()).toBe(0);
+      expect(requestCount()).toBe(0);
       expect(log).not.toHaveBeenCalled();
       expect(warn).not.toHaveBeenCalled();
     });
@@ -504,12 +502,12 @@ describe('injectFailure', () => {
       await wrapped({}, {});
       await wrapped({}, {});
       // THEN
-      expect(requests()).toBe(1);
+      expect(requestCount()).toBe(1);
       // WHEN
       await new Promise(resolve => setTimeout(resolve, 250));
       await wrapped({}, {});
       // THEN
-      expect(requests()).toBe(2);
+      expect(requestCount()).toBe(2);
     });
 
     test('concurrent invocations share one read', async () => {
@@ -520,7 +518,7 @@ describe('injectFailure', () => {
       const results = await Promise.all(Array.from({ length: 10 }, () => wrapped({}, {})));
       // THEN
       expect(results).toEqual(Array(10).fill(OK));
-      expect(requests()).toBe(1);
+      expect(requestCount()).toBe(1);
     });
 
     test('a new document is used once the cached one expires', async () => {
@@ -567,13 +565,13 @@ describe('injectFailure', () => {
       await wrapped({}, {});
       await wrapped({}, {});
       // THEN
-      expect(requests()).toBe(1);
+      expect(requestCount()).toBe(1);
       expect(warn).toHaveBeenCalledTimes(1);
       // WHEN
       await new Promise(resolve => setTimeout(resolve, 250));
       await wrapped({}, {});
       // THEN: one more read, one more warning
-      expect(requests()).toBe(2);
+      expect(requestCount()).toBe(2);
       expect(warn).toHaveBeenCalledTimes(2);
     });
 
@@ -653,7 +651,7 @@ describe('injectFailure', () => {
       // WHEN
       for (let i = 0; i < 5; i++) await wrapped({}, {});
       // THEN
-      expect(requests()).toBe(1);
+      expect(requestCount()).toBe(1);
       expect(warn).toHaveBeenCalledTimes(1);
     });
 

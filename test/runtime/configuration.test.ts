@@ -1,0 +1,303 @@
+/**
+ * Tests of the runtime `getConfiguration` against a real HTTP server on
+ * 127.0.0.1 (random port) that serves the AppConfig Lambda extension's route
+ * `/applications/{app}/environments/{env}/configurations/{profile}`. Durations
+ * are small and real (no fake timers).
+ */
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import { APPCONFIG_CONFIGURATION_PATH_ENV, clearConfigurationCache, getConfiguration } from '../../src/runtime';
+
+const HOST = '127.0.0.1';
+const PATH = '/applications/orders/environments/prod/configurations/limits';
+const DOCUMENT = { maxItems: 10, greeting: 'hello', nested: { on: true } };
+
+/** What the fake extension answers for one route. */
+interface Route {
+  status?: number;
+  contentType?: string;
+  body: string;
+  /** Milliseconds before answering. */
+  delay?: number;
+}
+
+let server: http.Server;
+let port: number;
+/** The routes the fake extension serves, by path. */
+let routes: Map<string, Route>;
+/** The paths requested, in order. */
+let requests: string[];
+let savedEnv: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    requests.push(req.url ?? '');
+    const route = routes.get(req.url ?? '');
+    const answer = () => {
+      if (!route) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+        return;
+      }
+      res.writeHead(route.status ?? 200, { 'content-type': route.contentType ?? 'application/json' }).end(route.body);
+    };
+    if (route?.delay) setTimeout(answer, route.delay);
+    else answer();
+  });
+  await new Promise<void>(resolve => server.listen(0, HOST, resolve));
+  port = (server.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>(resolve => server.close(() => resolve()));
+});
+
+beforeEach(() => {
+  routes = new Map([[PATH, { body: JSON.stringify(DOCUMENT) }]]);
+  requests = [];
+  savedEnv = { ...process.env };
+  process.env[APPCONFIG_CONFIGURATION_PATH_ENV] = PATH;
+  delete process.env.AWS_APPCONFIG_EXTENSION_HTTP_PORT;
+  clearConfigurationCache();
+});
+
+afterEach(() => {
+  process.env = savedEnv;
+  clearConfigurationCache();
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms));
+}
+
+describe('getConfiguration', () => {
+  test('reads the path of APPCONFIG_CONFIGURATION_PATH and parses JSON', async () => {
+    // GIVEN the extension serves the profile as JSON
+
+    // WHEN
+    const configuration = await getConfiguration<typeof DOCUMENT>({ port, host: HOST });
+
+    // THEN
+    expect(configuration).toEqual(DOCUMENT);
+    expect(requests).toEqual([PATH]);
+  });
+
+  test('the variable is the one AppConfigProfile.attachTo() sets', () => {
+    // GIVEN / WHEN / THEN
+    expect(APPCONFIG_CONFIGURATION_PATH_ENV).toBe('APPCONFIG_CONFIGURATION_PATH');
+  });
+
+  test('a content type that is not JSON gives the text', async () => {
+    // GIVEN
+    routes.set(PATH, { contentType: 'text/plain', body: 'maxItems=10' });
+
+    // WHEN
+    const configuration = await getConfiguration({ port, host: HOST });
+
+    // THEN
+    expect(configuration).toBe('maxItems=10');
+  });
+
+  test('a JSON content type with a charset is parsed', async () => {
+    // GIVEN
+    routes.set(PATH, { contentType: 'application/json; charset=utf-8', body: '[1,2]' });
+
+    // WHEN
+    const configuration = await getConfiguration({ port, host: HOST });
+
+    // THEN
+    expect(configuration).toEqual([1, 2]);
+  });
+
+  test('options.path is read instead of the variable', async () => {
+    // GIVEN
+    const other = '/applications/orders/environments/prod/configurations/other';
+    routes.set(other, { body: '{"other":true}' });
+
+    // WHEN
+    const configuration = await getConfiguration({ port, host: HOST, path: other });
+
+    // THEN
+    expect(configuration).toEqual({ other: true });
+    expect(requests).toEqual([other]);
+  });
+
+  test('cached within maxAge: two calls, one request', async () => {
+    // GIVEN
+    const first = await getConfiguration({ port, host: HOST });
+    routes.set(PATH, { body: '{"changed":true}' });
+
+    // WHEN
+    const second = await getConfiguration({ port, host: HOST });
+
+    // THEN
+    expect(second).toEqual(first);
+    expect(second).toEqual(DOCUMENT);
+    expect(requests).toHaveLength(1);
+  });
+
+  test('read again after maxAge', async () => {
+    // GIVEN
+    const first = await getConfiguration({ port, host: HOST, maxAge: 50 });
+    routes.set(PATH, { body: '{"changed":true}' });
+
+    // WHEN
+    const cached = await getConfiguration({ port, host: HOST, maxAge: 50 });
+    await sleep(80);
+    const fresh = await getConfiguration({ port, host: HOST, maxAge: 50 });
+
+    // THEN
+    expect(first).toEqual(DOCUMENT);
+    expect(cached).toEqual(DOCUMENT);
+    expect(fresh).toEqual({ changed: true });
+    expect(requests).toHaveLength(2);
+  });
+
+  test('maxAge 0 reads every time', async () => {
+    // GIVEN
+    await getConfiguration({ port, host: HOST, maxAge: 0 });
+
+    // WHEN
+    await getConfiguration({ port, host: HOST, maxAge: 0 });
+
+    // THEN
+    expect(requests).toHaveLength(2);
+  });
+
+  test('clearConfigurationCache() forgets the cached configuration', async () => {
+    // GIVEN
+    await getConfiguration({ port, host: HOST });
+    routes.set(PATH, { body: '{"changed":true}' });
+
+    // WHEN
+    clearConfigurationCache();
+    const configuration = await getConfiguration({ port, host: HOST });
+
+    // THEN
+    expect(configuration).toEqual({ changed: true });
+    expect(requests).toHaveLength(2);
+  });
+
+  test('concurrent calls share one request', async () => {
+    // GIVEN a slow extension
+    routes.set(PATH, { body: JSON.stringify(DOCUMENT), delay: 50 });
+
+    // WHEN
+    const results = await Promise.all([1, 2, 3, 4, 5].map(() => getConfiguration({ port, host: HOST })));
+
+    // THEN
+    expect(requests).toEqual([PATH]);
+    for (const result of results) {
+      expect(result).toEqual(DOCUMENT);
+    }
+  });
+
+  test('each path has its own cache entry', async () => {
+    // GIVEN
+    const other = '/applications/orders/environments/prod/configurations/other';
+    routes.set(other, { body: '{"other":true}' });
+
+    // WHEN
+    const a = await getConfiguration({ port, host: HOST });
+    const b = await getConfiguration({ port, host: HOST, path: other });
+
+    // THEN
+    expect(a).toEqual(DOCUMENT);
+    expect(b).toEqual({ other: true });
+    expect(requests).toEqual([PATH, other]);
+  });
+
+  test('throws with the status when the extension does not answer 2xx', async () => {
+    // GIVEN
+    routes.set(PATH, { status: 400, contentType: 'text/plain', body: 'Bad request: no such configuration' });
+
+    // WHEN / THEN
+    await expect(getConfiguration({ port, host: HOST }))
+      .rejects.toThrow(new RegExp(`^AppConfig extension answered 400 for http://127\\.0\\.0\\.1:${port}${PATH}: Bad request: no such configuration$`));
+  });
+
+  test('a failed read is not cached: the next call reads again', async () => {
+    // GIVEN
+    routes.set(PATH, { status: 503, contentType: 'text/plain', body: 'starting' });
+    await expect(getConfiguration({ port, host: HOST })).rejects.toThrow(/AppConfig extension answered 503/);
+    routes.set(PATH, { body: JSON.stringify(DOCUMENT) });
+
+    // WHEN
+    const configuration = await getConfiguration({ port, host: HOST });
+
+    // THEN
+    expect(configuration).toEqual(DOCUMENT);
+    expect(requests).toHaveLength(2);
+  });
+
+  test('throws when the extension does not answer within timeout', async () => {
+    // GIVEN
+    routes.set(PATH, { body: '{}', delay: 500 });
+
+    // WHEN / THEN
+    const start = Date.now();
+    await expect(getConfiguration({ port, host: HOST, timeout: 50 })).rejects.toThrow(/^The operation was aborted due to timeout$/);
+    expect(Date.now() - start).toBeLessThan(400);
+  });
+
+  test('throws when the JSON is invalid, and caches nothing', async () => {
+    // GIVEN
+    routes.set(PATH, { body: '{"maxItems": 1' });
+
+    // WHEN / THEN
+    await expect(getConfiguration({ port, host: HOST })).rejects.toThrow(/JSON/);
+    routes.set(PATH, { body: JSON.stringify(DOCUMENT) });
+    expect(await getConfiguration({ port, host: HOST })).toEqual(DOCUMENT);
+    expect(requests).toHaveLength(2);
+  });
+
+  test('after clearConfigurationCache(), a read that was in flight is not reused', async () => {
+    // GIVEN a read in flight, then a known change
+    routes.set(PATH, { body: '{"version":1}', delay: 100 });
+    const before = getConfiguration({ port, host: HOST });
+    await sleep(20);
+    routes.set(PATH, { body: '{"version":2}' });
+
+    // WHEN
+    clearConfigurationCache();
+    const after = await getConfiguration({ port, host: HOST });
+
+    // THEN the read after the change sees the change
+    expect(await before).toEqual({ version: 1 });
+    expect(after).toEqual({ version: 2 });
+    expect(await getConfiguration({ port, host: HOST })).toEqual({ version: 2 });
+  });
+
+  test('throws naming APPCONFIG_CONFIGURATION_PATH when there is no path', async () => {
+    // GIVEN
+    delete process.env[APPCONFIG_CONFIGURATION_PATH_ENV];
+
+    // WHEN / THEN
+    await expect(getConfiguration({ port, host: HOST }))
+      .rejects.toThrow(/^getConfiguration needs options\.path or APPCONFIG_CONFIGURATION_PATH \(AppConfigProfile\.attachTo\(fn\) sets it\)$/);
+    expect(requests).toEqual([]);
+  });
+
+  test('the port from AWS_APPCONFIG_EXTENSION_HTTP_PORT', async () => {
+    // GIVEN
+    process.env.AWS_APPCONFIG_EXTENSION_HTTP_PORT = String(port);
+
+    // WHEN
+    const configuration = await getConfiguration({ host: HOST });
+
+    // THEN
+    expect(configuration).toEqual(DOCUMENT);
+    expect(requests).toEqual([PATH]);
+  });
+
+  test('options.port wins over AWS_APPCONFIG_EXTENSION_HTTP_PORT', async () => {
+    // GIVEN a variable naming a port nobody listens on
+    process.env.AWS_APPCONFIG_EXTENSION_HTTP_PORT = '1';
+
+    // WHEN
+    const configuration = await getConfiguration({ port, host: HOST });
+
+    // THEN
+    expect(configuration).toEqual(DOCUMENT);
+  });
+});
