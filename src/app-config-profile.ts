@@ -10,6 +10,8 @@ import { validateJsonContent } from './private/json-schema';
 import { acknowledgeGrantedWildcard, nagArnPrefix } from './private/nag';
 import { deterministicName } from './private/names';
 
+const ALL_AT_ONCE_WARNING = 'cdk-resilience:all-at-once-without-monitors';
+
 /** The environment variable that tells `getConfiguration()` (cdk-resilience/runtime) which profile to read. */
 const CONFIGURATION_PATH_ENV = 'APPCONFIG_CONFIGURATION_PATH';
 
@@ -173,7 +175,7 @@ export class AppConfigProfile extends Construct {
     this.deploymentStrategy = props.deploymentStrategy ?? appconfig.DeploymentStrategy.fromDeploymentStrategyId(
       this, 'DeploymentStrategy', appconfig.DeploymentStrategyId.LINEAR_20_PERCENT_EVERY_6_MINUTES);
     if (isAllAtOnce(this.deploymentStrategy) && this.monitorAlarms.length === 0) {
-      Annotations.of(this).addWarningV2('cdk-resilience:all-at-once-without-monitors',
+      Annotations.of(this).addWarningV2(ALL_AT_ONCE_WARNING,
         'deploymentStrategy deploys all at once and no monitor can roll it back: a bad configuration reaches every function at once. Use a gradual strategy, or give monitors (attachTo() adds the function\'s error alarm).');
     }
 
@@ -245,6 +247,8 @@ export class AppConfigProfile extends Construct {
   /** Adds an alarm that rolls a deployment back when it fires. */
   public addMonitor(alarm: cloudwatch.IAlarm): void {
     this.monitorAlarms.push(alarm);
+    // A monitor now guards even an all-at-once deployment.
+    Annotations.of(this).acknowledgeWarning(ALL_AT_ONCE_WARNING, 'a monitor was added');
   }
 
   private extensionLayerArn(fn: lambda.Function): string {

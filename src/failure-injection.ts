@@ -177,6 +177,11 @@ export class FailureInjection extends Construct {
 
 type AttributeSpec = { constraints: Record<string, unknown>; value: unknown };
 
+/** Lambda's longest invocation. */
+const MAX_MS = 900_000;
+/** AppConfig's longest string attribute value. */
+const MAX_STRING = 1024;
+
 /** The AWS.AppConfig.FeatureFlags document: flag definitions with constraints, and their values. */
 function renderFlags(props: FailureInjectionProps): unknown {
   const ms = (prop: string, d: Duration | undefined, fallback: number) => {
@@ -185,8 +190,9 @@ function renderFlags(props: FailureInjectionProps): unknown {
     return d.toMilliseconds();
   };
   const number = (minimum: number, maximum: number) => ({ type: 'number', required: true, minimum, maximum });
-  const modes: Record<string, { description: string; options?: FailureModeOptions; attributes: Record<string, AttributeSpec> }> = {
+  const modes: Record<string, { prop: string; description: string; options?: FailureModeOptions; attributes: Record<string, AttributeSpec> }> = {
     latency: {
+      prop: 'latency',
       description: 'Waits a random time between minLatency and maxLatency (ms) before the handler',
       options: props.latency,
       attributes: {
@@ -195,31 +201,37 @@ function renderFlags(props: FailureInjectionProps): unknown {
       },
     },
     timeout: {
+      prop: 'timeout',
       description: 'Holds the invocation until timeoutBuffer (ms) before the function times out',
       options: props.timeout,
       attributes: { timeoutBuffer: { constraints: number(0, 900_000), value: ms('timeout.buffer', props.timeout?.buffer, 0) } },
     },
     diskspace: {
+      prop: 'diskSpace',
       description: 'Writes diskSpace MB to /tmp before the handler, removed after it',
       options: props.diskSpace,
       attributes: { diskSpace: { constraints: number(1, 10_240), value: props.diskSpace?.sizeMb ?? 100 } },
     },
     denylist: {
+      prop: 'denylist',
       description: 'Fails DNS lookups of the hosts that match any regular expression of denylist',
       options: props.denylist,
       attributes: { denylist: { constraints: { type: 'array', elements: { type: 'string' } }, value: props.denylist?.hosts } },
     },
     statuscode: {
+      prop: 'statusCode',
       description: 'Returns { statusCode } instead of running the handler',
       options: props.statusCode,
       attributes: { statusCode: { constraints: number(100, 599), value: props.statusCode?.statusCode ?? 500 } },
     },
     exception: {
+      prop: 'exception',
       description: 'Throws an Error with exceptionMessage instead of running the handler',
       options: props.exception,
       attributes: { exceptionMessage: { constraints: { type: 'string', required: true }, value: props.exception?.message ?? 'Injected failure' } },
     },
     corruption: {
+      prop: 'corruption',
       description: 'Replaces the body of the handler\'s response with body',
       options: props.corruption,
       attributes: { body: { constraints: { type: 'string' }, value: props.corruption?.body ?? '' } },
@@ -230,7 +242,7 @@ function renderFlags(props: FailureInjectionProps): unknown {
   const values: Record<string, unknown> = {};
   for (const [name, mode] of Object.entries(modes)) {
     const percentage = mode.options?.percentage ?? 100;
-    validateNumberRange(`${name}.percentage`, percentage, 0, 100);
+    validateNumberRange(`${mode.prop}.percentage`, percentage, 0, 100);
     const attributes: Record<string, AttributeSpec> = { percentage: { constraints: number(0, 100), value: percentage }, ...mode.attributes };
     flags[name] = {
       name,
@@ -246,6 +258,20 @@ function renderFlags(props: FailureInjectionProps): unknown {
   }
   validateNumberRange('statusCode.statusCode', props.statusCode?.statusCode, 100, 599);
   validateNumberRange('diskSpace.sizeMb', props.diskSpace?.sizeMb, 1, 10_240);
+  for (const [prop, value] of [['latency.minLatency', (values.latency as any).minLatency], ['latency.maxLatency', (values.latency as any).maxLatency],
+    ['timeout.buffer', (values.timeout as any).timeoutBuffer]] as const) {
+    if (!Token.isUnresolved(value) && (value < 0 || value > MAX_MS)) {
+      throw new Error(`${prop} must be between 0 and ${MAX_MS} ms (15 minutes, the Lambda maximum), got ${value} ms`);
+    }
+  }
+  for (const [prop, value] of [['exception.message', props.exception?.message], ['corruption.body', props.corruption?.body], ...(props.denylist?.hosts ?? []).map(h => ['denylist.hosts', h])]) {
+    if (value !== undefined && !Token.isUnresolved(value) && value.length > MAX_STRING) {
+      throw new Error(`${prop} must be at most ${MAX_STRING} characters (AppConfig's limit for a flag attribute), got ${value.length}`);
+    }
+  }
+  if (props.denylist?.enabled && (props.denylist.hosts ?? []).length === 0) {
+    throw new Error('denylist.hosts must list at least one host regular expression when denylist is enabled, got none');
+  }
   const min = (values.latency as any).minLatency;
   const max = (values.latency as any).maxLatency;
   if (!Token.isUnresolved(min) && !Token.isUnresolved(max) && min > max) {

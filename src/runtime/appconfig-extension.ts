@@ -51,12 +51,16 @@ export async function readThroughExtension(path: string, options: ExtensionReadO
   }
   let request = inflight.get(url);
   if (!request) {
-    request = fetchOnce(url, options.timeout ?? 1_000)
+    const current: Promise<unknown> = fetchOnce(url, options.timeout ?? 1_000)
       .then(value => {
-        cache.set(url, { value, until: Date.now() + maxAge });
+        // A read started before clearConfigurationCache() answers its callers but is not kept.
+        if (inflight.get(url) === current) cache.set(url, { value, until: Date.now() + maxAge });
         return value;
       })
-      .finally(() => inflight.delete(url));
+      .finally(() => {
+        if (inflight.get(url) === current) inflight.delete(url);
+      });
+    request = current;
     inflight.set(url, request);
   }
   return request;
@@ -65,6 +69,7 @@ export async function readThroughExtension(path: string, options: ExtensionReadO
 /** Forgets every cached configuration (for tests, or after a known change). */
 export function clearConfigurationCache(): void {
   cache.clear();
+  inflight.clear();
 }
 
 async function fetchOnce(url: string, timeout: number): Promise<unknown> {
