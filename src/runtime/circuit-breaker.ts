@@ -21,7 +21,7 @@ export interface CircuitBreakerOptions {
   readonly successThreshold?: number;
   /** How long the circuit stays OPEN before a probe, in ms; doubled on each consecutive opening. Default 10,000. */
   readonly openTimeout?: number;
-  /** The most `openTimeout` grows to, in ms. Default 300,000. */
+  /** The most `openTimeout` grows to, in ms. Default 300,000 (or `openTimeout`, if longer). */
   readonly maxOpenTimeout?: number;
   /** How long a probe holds its claim before another environment may probe (its environment may have died), in ms. Default 30,000. */
   readonly probeTimeout?: number;
@@ -112,7 +112,7 @@ export class CircuitBreaker {
     this.successThreshold = atLeastOne('successThreshold', options.successThreshold, 2);
     this.windowDuration = positive('windowDuration', options.windowDuration, 60_000);
     this.openTimeout = positive('openTimeout', options.openTimeout, 10_000);
-    this.maxOpenTimeout = positive('maxOpenTimeout', options.maxOpenTimeout, 300_000);
+    this.maxOpenTimeout = positive('maxOpenTimeout', options.maxOpenTimeout, Math.max(300_000, this.openTimeout));
     if (this.maxOpenTimeout < this.openTimeout) {
       throw new Error(`maxOpenTimeout must be at least openTimeout (${this.openTimeout} ms), got ${this.maxOpenTimeout} ms`);
     }
@@ -121,7 +121,8 @@ export class CircuitBreaker {
     this.failOpen = options.failOpen ?? true;
     this.fallback = options.fallback;
     this.isFailure = options.isFailure ?? (() => true);
-    this.client = options.client ?? new DynamoDBClient({});
+    // A hung DynamoDB must not hold the call: fail open (or closed) within a second.
+    this.client = options.client ?? new DynamoDBClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 500, requestTimeout: 1_000 } });
   }
 
   /**
@@ -148,7 +149,8 @@ export class CircuitBreaker {
     // OPEN and its timeout is over, or HALF_OPEN whose probe never reported: claim the probe.
     const probe = await this.transition(circuit, circuit.state === 'OPEN' ? 'probe-after-open' : 'probe-again', now);
     if (probe === 'lost') {
-      return this.refuse(circuit.state);
+      // Another environment claimed the probe first.
+      return this.refuse('HALF_OPEN');
     }
     if (probe === 'unavailable') {
       return this.failOpen ? operation() : this.refuse(circuit.state);
