@@ -65,7 +65,7 @@ describe('demo app', () => {
     const summary = summarize(outdir);
     // THEN
     expect(summary).toMatch(/^Stack CdkResilienceDemo: \d+ resources/);
-    expect(summary).toMatch(/4 × AWS::Lambda::EventSourceMapping/);
+    expect(summary).toMatch(/5 × AWS::Lambda::EventSourceMapping/);
     expect(summary).toContain('• CdkResilienceDemo/Orders\n      visibility timeout 180 s (6.0 × function timeout 30 s), retention 4 days');
     expect(summary).toContain('• CdkResilienceDemo/Payments (FIFO)');
     expect(summary).toContain('dead-letter queue CdkResilienceDemo/Orders/DeadLetterQueue after 5 receives, retention 14 days, redrive allowed from 1 named source(s)');
