@@ -62,6 +62,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'dynalite@^4',
     'circuitbreaker-lambda@0.0.1',
     'failure-lambda@0.4.4',
+    'opossum@^9',
+    '@aws-solutions-constructs/aws-sqs-lambda@2.104.0',
   ],
   // Handlers the library deploys (src/*.lambda.ts) are bundled by esbuild; the
   // Lambda runtime provides the AWS SDK v3, so it is never bundled.
@@ -74,14 +76,20 @@ const project = new awscdk.AwsCdkConstructLibrary({
 });
 
 // `cdk-resilience/runtime`: code for users' Lambda handlers, next to jsii's own entry points.
+// Each runtime helper also has its own entry, so that a bundle holds only the
+// helper it imports (the CommonJS index cannot be tree-shaken by bundlers).
+const runtimeModule = (name: string) => ({ types: `./lib/runtime/${name}.d.ts`, default: `./lib/runtime/${name}.js` });
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },
-  './runtime': { types: './lib/runtime/index.d.ts', default: './lib/runtime/index.js' },
+  './runtime': runtimeModule('index'),
+  './runtime/circuit-breaker': runtimeModule('circuit-breaker'),
+  './runtime/failure-injection': runtimeModule('failure-injection'),
+  './runtime/configuration': runtimeModule('configuration'),
   './.jsii': './.jsii',
   './package.json': './package.json',
 });
 // TypeScript with the older `node` module resolution ignores `exports`.
-project.package.addField('typesVersions', { '*': { runtime: ['lib/runtime/index.d.ts'] } });
+project.package.addField('typesVersions', { '*': { 'runtime': ['lib/runtime/index.d.ts'], 'runtime/*': ['lib/runtime/*.d.ts'] } });
 
 // Benchmarks run outside the test suite and print their figures as ratios against a baseline.
 project.addTask('bench', {
@@ -89,6 +97,8 @@ project.addTask('bench', {
   steps: [
     { exec: 'ts-node --project tsconfig.dev.json bench/circuit-breaker.bench.ts' },
     { exec: 'ts-node --project tsconfig.dev.json bench/failure-injection.bench.ts' },
+    { exec: 'ts-node --project tsconfig.dev.json bench/synth.bench.ts' },
+    { exec: 'ts-node --project tsconfig.dev.json bench/runtime-bundles.bench.ts' },
   ],
 });
 

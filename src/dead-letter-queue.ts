@@ -137,7 +137,7 @@ export class DeadLetterQueue extends Construct {
     this.alarm = thresholdAlarm(this, 'DepthAlarm', {
       metric: this.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
       threshold: 1,
-      description: `Messages in dead-letter queue ${this.node.path}: processing failed and needs attention. Fix the cause, then redrive (see grantRedrive()).`,
+      description: 'Messages in a dead-letter queue: fix the cause, then redrive them.',
       alarmAction: props.alarmAction,
     });
   }

@@ -241,13 +241,13 @@ export class QueueDecoupledFunction extends Construct {
     const ageAlarm = thresholdAlarm(this, 'QueueAgeAlarm', {
       metric: this.queue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(5) }),
       threshold: ageThreshold.toSeconds(),
-      description: `The oldest message in ${this.node.path} has waited ${formatDuration(ageThreshold)}, half its retention: the consumer is not keeping up or is failing. Messages expire after ${formatDuration(retentionPeriod)}.`,
+      description: `Oldest message is ${formatDuration(ageThreshold)} old, half the retention: the consumer lags or fails.`,
       alarmAction: props.alarmAction,
     });
     const errorsAlarm = thresholdAlarm(this, 'ErrorsAlarm', {
       metric: this.function.metricErrors({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
       threshold: 1,
-      description: `The function of ${this.node.path} failed: the whole batch returns to the queue and is retried.`,
+      description: 'The consumer failed: its whole batch is retried.',
       alarmAction: props.alarmAction,
     });
     this.alarms = [this.deadLetterQueue.alarm, ageAlarm, errorsAlarm];

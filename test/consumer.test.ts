@@ -63,7 +63,9 @@ describe('published package', () => {
       app.synth();
     `);
     fs.writeFileSync(path.join(app, 'handler.ts'), `
-      import { CircuitBreaker, CircuitOpenError } from 'cdk-resilience/runtime';
+      import { CircuitBreaker, CircuitOpenError } from 'cdk-resilience/runtime/circuit-breaker';
+      import { CircuitState } from 'cdk-resilience/runtime';
+      export const states: CircuitState[] = ['CLOSED'];
       const breaker = new CircuitBreaker({ circuitId: 'payments-api', failureThreshold: 3 });
       export const handler = async (): Promise<string> => {
         try {
@@ -104,6 +106,8 @@ describe('published package', () => {
     expect(bundle).toContain('CircuitOpenError');
     expect(bundle).toContain('require("@aws-sdk/client-dynamodb")');
     expect(bundle).not.toContain('aws-cdk-lib');
+    // importing the helper's own entry bundles that helper only
+    expect(bundle).not.toContain('FAILURE_INJECTION');
     expect(bundle.length).toBeLessThan(30_000);
 
     fs.rmSync(work, { recursive: true, force: true });

@@ -1,10 +1,11 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { ServerlessChecks } from 'cdk-nag';
 import { DeadLetterQueue, QueueDecoupledFunction, QueueDecoupledFunctionProps } from '../src';
 import { actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, propertiesOf } from './helpers';
 
@@ -818,6 +819,27 @@ describe('QueueDecoupledFunction', () => {
       // the hash keeps names apart when the readable part is cut
       expect(sibling).not.toEqual(standard);
     });
+  });
+
+  test('its cdk-nag acknowledgements hide nothing on the user\'s other resources', () => {
+    // GIVEN an app with the Serverless checks, a QueueDecoupledFunction (which acknowledges
+    // Serverless-LambdaDLQ on its own function) and a plain function without a dead-letter queue
+    const app = newApp();
+    Validations.of(app).addPlugins(new ServerlessChecks(app));
+    const stack = new Stack(app, 'Nag');
+    orders(stack);
+    new lambda.Function(stack, 'Plain', handlerProps);
+    // WHEN
+    let report = '';
+    try {
+      app.synth();
+    } catch (error) {
+      report = (error as Error).message;
+    }
+    // THEN the plain function is still reported: an acknowledgement applies to its construct only
+    const dlqFindings = report.split('ERROR').filter(block => block.includes('does not have a dead letter target'));
+    expect(dlqFindings).toHaveLength(1);
+    expect(dlqFindings[0]).toMatch(/^\s*The Lambda function does not have a dead letter target configured\. \(Serverless\)\n\s*Nag\/Plain\/Resource/);
   });
 
   test('snapshot', () => {

@@ -2,7 +2,7 @@
  * The demo's payment step: calls a payments API through a circuit breaker
  * shared by every environment of the function (CircuitBreakerTable).
  */
-import { CircuitBreaker, CircuitOpenError } from '../../src/runtime';
+import { CircuitBreaker, CircuitOpenError } from '../../src/runtime/circuit-breaker';
 
 const breaker = new CircuitBreaker({
   circuitId: 'payments-api',

@@ -3,7 +3,8 @@
  * from an AppConfigProfile, and runs under failure injection so that chaos
  * experiments can be switched on from AppConfig.
  */
-import { getConfiguration, injectFailure } from '../../src/runtime';
+import { getConfiguration } from '../../src/runtime/configuration';
+import { injectFailure } from '../../src/runtime/failure-injection';
 
 interface ReservationConfig {
   readonly maxItemsPerOrder: number;

@@ -1,4 +1,3 @@
-import Ajv from 'ajv';
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 
 /**
@@ -31,6 +30,9 @@ export function validateAgainstSchema(schema: string, document: unknown): string
   } catch (error) {
     throw new Error(`schema must be a JSON document, got invalid JSON: ${(error as Error).message}`);
   }
+  // Loaded on first use: most apps never validate a schema, and ajv is the library's heaviest module.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Ajv = require('ajv').default as typeof import('ajv').default;
   const ajv = new Ajv({ allErrors: true, strict: false });
   let validate;
   try {

@@ -1,5 +1,8 @@
 import { ExtensionReadOptions, readThroughExtension } from './appconfig-extension';
 
+export { clearConfigurationCache } from './appconfig-extension';
+export type { ExtensionReadOptions } from './appconfig-extension';
+
 /** The environment variable that `AppConfigProfile.attachTo(fn)` sets: the extension route of the profile. */
 export const APPCONFIG_CONFIGURATION_PATH_ENV = 'APPCONFIG_CONFIGURATION_PATH';
 
