@@ -76,9 +76,17 @@ const project = new awscdk.AwsCdkConstructLibrary({
 });
 
 // `cdk-resilience/runtime`: code for users' Lambda handlers, next to jsii's own entry points.
-// Each runtime helper also has its own entry, so that a bundle holds only the
-// helper it imports (the CommonJS index cannot be tree-shaken by bundlers).
-const runtimeModule = (name: string) => ({ types: `./lib/runtime/${name}.d.ts`, default: `./lib/runtime/${name}.js` });
+// Each runtime helper also has its own entry.
+// Bundlers (the `module` condition) get an ES module build, which they tree-shake: a handler
+// that imports one helper from `cdk-resilience/runtime` bundles that helper only. Node gets CommonJS.
+const runtimeModule = (name: string) => ({
+  types: `./lib/runtime/${name}.d.ts`,
+  module: `./lib/runtime-esm/${name}.js`,
+  default: `./lib/runtime/${name}.js`,
+});
+project.package.addField('sideEffects', false);
+project.compileTask.exec('tsc --ignoreConfig src/runtime/index.ts --rootDir src/runtime --outDir lib/runtime-esm '
+  + '--module es2022 --target es2022 --moduleResolution bundler --esModuleInterop --skipLibCheck --types node');
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },
   './runtime': runtimeModule('index'),

@@ -18,7 +18,7 @@ describe('published package', () => {
   test('installs into a fresh CDK app and synthesizes with the CDK CLI, bundled handlers included', () => {
     // GIVEN the library, compiled and packed as it is published
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'consumer-'));
-    run(path.join(ROOT, 'node_modules', '.bin', 'jsii'), ['--silence-warnings=reserved-word'], ROOT);
+    run('npx', ['projen', 'compile'], ROOT);
     const tarball = run('npm', ['pack', '--silent', '--pack-destination', work], ROOT).trim().split('\n').pop()!;
 
     // WHEN a fresh app installs it with its peer dependencies
@@ -60,6 +60,11 @@ describe('published package', () => {
         bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
       });
       new CircuitBreakerTable(stack, 'Circuits').attachTo(payments);
+      new nodejs.NodejsFunction(stack, 'Settings', {
+        entry: 'settings.ts',
+        runtime: lambda.Runtime.NODEJS_22_X,
+        bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
+      });
       app.synth();
     `);
     fs.writeFileSync(path.join(app, 'handler.ts'), `
@@ -75,10 +80,14 @@ describe('published package', () => {
         }
       };
     `);
+    fs.writeFileSync(path.join(app, 'settings.ts'), `
+      import { getConfiguration } from 'cdk-resilience/runtime';
+      export const handler = async (): Promise<unknown> => getConfiguration();
+    `);
     // ... the handler type-checks against the published types, with Node.js module resolution
     fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({
       compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'es2022', noEmit: true, skipLibCheck: true, types: [] },
-      files: ['handler.ts'],
+      files: ['handler.ts', 'settings.ts'],
     }));
     run(path.join(app, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], app);
     // ... and the CDK CLI synthesizes it
@@ -109,6 +118,12 @@ describe('published package', () => {
     // importing the helper's own entry bundles that helper only
     expect(bundle).not.toContain('FAILURE_INJECTION');
     expect(bundle.length).toBeLessThan(30_000);
+    // importing one helper from cdk-resilience/runtime itself bundles that helper only (ES module build)
+    const settingsFunction = resources.find(r => r.Type === 'AWS::Lambda::Function' && r.Metadata?.['aws:cdk:path']?.startsWith('Consumer/Settings/'));
+    const settings = fs.readFileSync(path.join(app, 'cdk.out', settingsFunction.Metadata['aws:asset:path'], 'index.js'), 'utf8');
+    expect(settings).toContain('APPCONFIG_CONFIGURATION_PATH');
+    expect(settings).not.toContain('ConditionalCheckFailedException');
+    expect(settings).not.toContain('FAILURE_INJECTION');
 
     fs.rmSync(work, { recursive: true, force: true });
   });

@@ -1,11 +1,10 @@
 /**
  * cdk-resilience/runtime: code for your Lambda handlers.
  *
- * Everything is exported here. For the smallest bundle and the fastest cold
- * start, import each helper from its own entry instead, so that a bundler
- * keeps only what you use: `cdk-resilience/runtime/circuit-breaker`,
- * `cdk-resilience/runtime/failure-injection`, `cdk-resilience/runtime/configuration`.
- * The AWS SDK v3 is not bundled: the Lambda Node.js runtime provides it.
+ * Bundlers get an ES module build of this entry and keep only what you
+ * import; each helper also has its own entry (`cdk-resilience/runtime/circuit-breaker`,
+ * `.../failure-injection`, `.../configuration`). The AWS SDK v3 is not
+ * bundled: the Lambda Node.js runtime provides it.
  */
 export { CircuitBreaker, CircuitOpenError, CIRCUIT_BREAKER_METRICS_NAMESPACE } from './circuit-breaker';
 export type { CircuitBreakerOptions, CircuitState } from './circuit-breaker';
