@@ -12,8 +12,7 @@ import { deterministicName } from './private/names';
 
 const ALL_AT_ONCE_WARNING = 'cdk-resilience:all-at-once-without-monitors';
 
-/** The environment variable that tells `getConfiguration()` (cdk-resilience/runtime) which profile to read. */
-const CONFIGURATION_PATH_ENV = 'APPCONFIG_CONFIGURATION_PATH';
+import { APPCONFIG_CONFIGURATION_PATH_ENV as CONFIGURATION_PATH_ENV } from './runtime/contract';
 
 /**
  * Properties of an `AppConfigProfile`.

@@ -6,10 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { thresholdAlarm } from './private/alarms';
 
-/** The CloudWatch namespace of the runtime `CircuitBreaker`'s metrics. */
-const METRICS_NAMESPACE = 'CdkResilience/CircuitBreaker';
-/** The environment variable that tells the runtime `CircuitBreaker` its table. */
-const TABLE_ENV = 'CIRCUIT_BREAKER_TABLE';
+import { CIRCUIT_BREAKER_METRICS_NAMESPACE as METRICS_NAMESPACE, CIRCUIT_BREAKER_TABLE_ENV as TABLE_ENV } from './runtime/contract';
 /** Exactly the DynamoDB actions the runtime `CircuitBreaker` uses. */
 const RUNTIME_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
 

@@ -6,8 +6,7 @@ import { Construct } from 'constructs';
 import { AppConfigProfile } from './app-config-profile';
 import { validateNumberRange } from './private/validation';
 
-/** The environment variable that tells `injectFailure()` (cdk-resilience/runtime) where its flags are. */
-const FAILURE_INJECTION_PATH_ENV = 'FAILURE_INJECTION_CONFIGURATION_PATH';
+import { FAILURE_INJECTION_PATH_ENV } from './runtime/contract';
 
 /** What every failure mode has: whether it is on, and how often it strikes. */
 export interface FailureModeOptions {

@@ -3,6 +3,7 @@
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { CIRCUIT_BREAKER_METRICS_NAMESPACE, CIRCUIT_BREAKER_TABLE_ENV } from './contract';
 
 /** The states of a circuit. */
 export type CircuitState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
@@ -62,8 +63,7 @@ interface Circuit {
 const CLOSED_EMPTY: Circuit = { state: 'CLOSED', version: 0, failures: 0, windowStart: 0, openUntil: 0, consecutiveOpens: 0, successes: 0, probeUntil: 0 };
 /** A record not written for this long expires (DynamoDB TTL): abandoned circuits disappear. */
 const RECORD_TTL_SECONDS = 86_400;
-/** The CloudWatch namespace of the metrics the breaker emits. */
-export const CIRCUIT_BREAKER_METRICS_NAMESPACE = 'CdkResilience/CircuitBreaker';
+export { CIRCUIT_BREAKER_METRICS_NAMESPACE };
 
 /**
  * A circuit breaker whose state is shared by every Lambda environment through
@@ -104,7 +104,7 @@ export class CircuitBreaker {
     if (typeof this.circuitId !== 'string' || this.circuitId.length === 0) {
       throw new Error(`circuitId must be a non-empty string (default: AWS_LAMBDA_FUNCTION_NAME), got ${JSON.stringify(options.circuitId ?? process.env.AWS_LAMBDA_FUNCTION_NAME)}`);
     }
-    this.tableName = options.tableName ?? process.env.CIRCUIT_BREAKER_TABLE ?? '';
+    this.tableName = options.tableName ?? process.env[CIRCUIT_BREAKER_TABLE_ENV] ?? '';
     if (this.tableName.length === 0) {
       throw new Error('tableName must be given or CIRCUIT_BREAKER_TABLE set (CircuitBreakerTable.attachTo(fn) sets it), got nothing');
     }

@@ -3,8 +3,9 @@ import { ExtensionReadOptions, readThroughExtension } from './appconfig-extensio
 export { clearConfigurationCache } from './appconfig-extension';
 export type { ExtensionReadOptions } from './appconfig-extension';
 
-/** The environment variable that `AppConfigProfile.attachTo(fn)` sets: the extension route of the profile. */
-export const APPCONFIG_CONFIGURATION_PATH_ENV = 'APPCONFIG_CONFIGURATION_PATH';
+import { APPCONFIG_CONFIGURATION_PATH_ENV } from './contract';
+
+export { APPCONFIG_CONFIGURATION_PATH_ENV };
 
 /**
  * The configuration of the `AppConfigProfile` attached to this function, read

@@ -10,10 +10,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { ExtensionReadOptions, extensionUrl, readThroughExtension } from './appconfig-extension';
 
-/** The environment variable that `FailureInjection` sets: the extension route of its feature-flag profile. */
-export const FAILURE_INJECTION_PATH_ENV = 'FAILURE_INJECTION_CONFIGURATION_PATH';
-/** The kill switch: when this environment variable is `true`, the handler runs untouched and nothing is read. */
-export const FAILURE_INJECTION_DISABLED_ENV = 'FAILURE_INJECTION_DISABLED';
+import { FAILURE_INJECTION_DISABLED_ENV, FAILURE_INJECTION_PATH_ENV } from './contract';
+
+export { FAILURE_INJECTION_DISABLED_ENV, FAILURE_INJECTION_PATH_ENV };
 
 /** The failure modes, in the order they are applied. */
 export type FailureMode = 'latency' | 'timeout' | 'diskspace' | 'denylist' | 'statuscode' | 'exception' | 'corruption';
