@@ -18,10 +18,9 @@
  *
  * Usage: npx ts-node --project tsconfig.dev.json bench/failure-injection.bench.ts
  */
-import * as http from 'http';
-import { AddressInfo } from 'net';
 import * as os from 'os';
 import { clearConfigurationCache, FAILURE_INJECTION_PATH_ENV, injectFailure } from '../src/runtime';
+import { startLocalExtension } from '../test/runtime/local-extension';
 
 const INVOCATIONS = 2_000;
 const WARM_UP = 200;
@@ -41,34 +40,6 @@ const ALL_DISABLED = {
 const ANCHOR_DISABLED = { isEnabled: false, failureMode: 'latency', rate: 1, minLatency: 100, maxLatency: 400 };
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
-
-/** The AppConfig extension stand-in: both documents at their routes, requests counted by route. */
-async function startExtension(): Promise<{ port: number; requests: Map<string, number>; stop: () => Promise<void> }> {
-  const documents = new Map<string, unknown>([[OURS_ROUTE, ALL_DISABLED], [ANCHOR_ROUTE, ANCHOR_DISABLED]]);
-  const requests = new Map<string, number>();
-  const server = http.createServer((request, response) => {
-    const route = request.url ?? '';
-    requests.set(route, (requests.get(route) ?? 0) + 1);
-    const document = documents.get(route);
-    if (document === undefined) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-    } else {
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document));
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    requests,
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise<void>(resolve => server.close(() => resolve()));
-    },
-  };
-}
 
 function loadAnchor(): (handler: Handler) => Handler {
   const stub = {
@@ -102,7 +73,10 @@ function ratio(anchor: number, ours: number): string {
 }
 
 async function main(): Promise<void> {
-  const extension = await startExtension();
+  // The AppConfig extension stand-in: both documents at their routes.
+  const extension = await startLocalExtension();
+  extension.serve(OURS_ROUTE, ALL_DISABLED);
+  extension.serve(ANCHOR_ROUTE, ANCHOR_DISABLED);
   // Both read the extension on localhost at AWS_APPCONFIG_EXTENSION_HTTP_PORT, as in Lambda.
   process.env.AWS_APPCONFIG_EXTENSION_HTTP_PORT = String(extension.port);
   process.env[FAILURE_INJECTION_PATH_ENV] = OURS_ROUTE;
@@ -124,7 +98,7 @@ async function main(): Promise<void> {
     }
     // The measured run starts cold: our first invocation reads the configuration again.
     clearConfigurationCache();
-    extension.requests.clear();
+    extension.requests.length = 0;
     const durations = variants.map(() => [] as number[]);
     for (let i = 0; i < INVOCATIONS; i++) {
       // Interleaved, in a rotating order, so that noise of the machine falls on every variant alike.
@@ -139,7 +113,7 @@ async function main(): Promise<void> {
     const baseP99 = percentile(durations[0], 0.99);
     const rows = variants.map((v, j) => ({
       name: v.name,
-      fetches: v.route ? (extension.requests.get(v.route) ?? 0) / INVOCATIONS : 0,
+      fetches: v.route ? extension.count(v.route) / INVOCATIONS : 0,
       median: percentile(durations[j], 0.5) - baseMedian,
       p99: percentile(durations[j], 0.99) - baseP99,
     }));

@@ -7,9 +7,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { IConstruct } from 'constructs';
 import { CircuitBreakerTable } from '../src';
-import { actionsOn, handlerProps, maskAssetHashes, newApp, newStack, onlyLogicalId } from './helpers';
+import { acknowledgementsOn, actionsOn, handlerProps, maskAssetHashes, newApp, newStack, onlyLogicalId } from './helpers';
 
 const IMPORTED_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:legacy';
 
@@ -27,11 +26,6 @@ function statementsOf(template: Template, role: iam.IRole): unknown[] {
 }
 
 /** The acknowledgements recorded on `scope` itself, as { '<Prefix>::<RuleId>': reason }. */
-function acknowledgementsOn(scope: IConstruct): Record<string, string> {
-  return Object.assign({}, ...scope.node.metadata
-    .filter(m => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-    .map(m => m.data as Record<string, string>));
-}
 
 describe('CircuitBreakerTable', () => {
   test('defaults', () => {

@@ -2,11 +2,11 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { newApp } from './helpers';
+import { acknowledgementsOn, newApp } from './helpers';
 import { buildDemoApp } from '../demo/app';
 import { summarize } from '../demo/summary';
 
@@ -91,7 +91,5 @@ describe('demo app', () => {
 });
 
 function collectAcknowledgements(root: IConstruct): Array<{ id: string; reason: string }> {
-  return root.node.findAll().flatMap(c => c.node.metadata
-    .filter(m => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-    .flatMap(m => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ id, reason }))));
+  return root.node.findAll().flatMap(c => Object.entries(acknowledgementsOn(c)).map(([id, reason]) => ({ id, reason })));
 }

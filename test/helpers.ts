@@ -1,4 +1,4 @@
-import { App, CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
@@ -61,4 +61,11 @@ export function onlyLogicalId(template: Template, type: string): string {
   const ids = Object.keys(template.findResources(type));
   expect(ids).toHaveLength(1);
   return ids[0];
+}
+
+/** The cdk-nag (and other) acknowledgements recorded on `scope` itself: `{ '<Prefix>::<RuleId>': reason }`. */
+export function acknowledgementsOn(scope: IConstruct): Record<string, string> {
+  return Object.assign({}, ...scope.node.metadata
+    .filter(m => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+    .map(m => m.data as Record<string, string>));
 }

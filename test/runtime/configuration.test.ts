@@ -4,57 +4,32 @@
  * `/applications/{app}/environments/{env}/configurations/{profile}`. Durations
  * are small and real (no fake timers).
  */
-import * as http from 'http';
-import { AddressInfo } from 'net';
+import { LocalExtension, startLocalExtension } from './local-extension';
 import { APPCONFIG_CONFIGURATION_PATH_ENV, clearConfigurationCache, getConfiguration } from '../../src/runtime';
 
 const HOST = '127.0.0.1';
 const PATH = '/applications/orders/environments/prod/configurations/limits';
 const DOCUMENT = { maxItems: 10, greeting: 'hello', nested: { on: true } };
 
-/** What the fake extension answers for one route. */
-interface Route {
-  status?: number;
-  contentType?: string;
-  body: string;
-  /** Milliseconds before answering. */
-  delay?: number;
-}
-
-let server: http.Server;
+let extension: LocalExtension;
 let port: number;
-/** The routes the fake extension serves, by path. */
-let routes: Map<string, Route>;
 /** The paths requested, in order. */
 let requests: string[];
 let savedEnv: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    requests.push(req.url ?? '');
-    const route = routes.get(req.url ?? '');
-    const answer = () => {
-      if (!route) {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-        return;
-      }
-      res.writeHead(route.status ?? 200, { 'content-type': route.contentType ?? 'application/json' }).end(route.body);
-    };
-    if (route?.delay) setTimeout(answer, route.delay);
-    else answer();
-  });
-  await new Promise<void>(resolve => server.listen(0, HOST, resolve));
-  port = (server.address() as AddressInfo).port;
+  extension = await startLocalExtension();
+  port = extension.port;
+  requests = extension.requests;
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>(resolve => server.close(() => resolve()));
+  await extension.stop();
 });
 
 beforeEach(() => {
-  routes = new Map([[PATH, { body: JSON.stringify(DOCUMENT) }]]);
-  requests = [];
+  extension.reset();
+  extension.serve(PATH, DOCUMENT);
   savedEnv = { ...process.env };
   process.env[APPCONFIG_CONFIGURATION_PATH_ENV] = PATH;
   delete process.env.AWS_APPCONFIG_EXTENSION_HTTP_PORT;
@@ -89,7 +64,7 @@ describe('getConfiguration', () => {
 
   test('a content type that is not JSON gives the text', async () => {
     // GIVEN
-    routes.set(PATH, { contentType: 'text/plain', body: 'maxItems=10' });
+    extension.answer(PATH, { contentType: 'text/plain', body: 'maxItems=10' });
 
     // WHEN
     const configuration = await getConfiguration({ port, host: HOST });
@@ -100,7 +75,7 @@ describe('getConfiguration', () => {
 
   test('a JSON content type with a charset is parsed', async () => {
     // GIVEN
-    routes.set(PATH, { contentType: 'application/json; charset=utf-8', body: '[1,2]' });
+    extension.answer(PATH, { contentType: 'application/json; charset=utf-8', body: '[1,2]' });
 
     // WHEN
     const configuration = await getConfiguration({ port, host: HOST });
@@ -112,7 +87,7 @@ describe('getConfiguration', () => {
   test('options.path is read instead of the variable', async () => {
     // GIVEN
     const other = '/applications/orders/environments/prod/configurations/other';
-    routes.set(other, { body: '{"other":true}' });
+    extension.answer(other, { body: '{"other":true}' });
 
     // WHEN
     const configuration = await getConfiguration({ port, host: HOST, path: other });
@@ -125,7 +100,7 @@ describe('getConfiguration', () => {
   test('cached within maxAge: two calls, one request', async () => {
     // GIVEN
     const first = await getConfiguration({ port, host: HOST });
-    routes.set(PATH, { body: '{"changed":true}' });
+    extension.answer(PATH, { body: '{"changed":true}' });
 
     // WHEN
     const second = await getConfiguration({ port, host: HOST });
@@ -139,7 +114,7 @@ describe('getConfiguration', () => {
   test('read again after maxAge', async () => {
     // GIVEN
     const first = await getConfiguration({ port, host: HOST, maxAge: 50 });
-    routes.set(PATH, { body: '{"changed":true}' });
+    extension.answer(PATH, { body: '{"changed":true}' });
 
     // WHEN
     const cached = await getConfiguration({ port, host: HOST, maxAge: 50 });
@@ -167,7 +142,7 @@ describe('getConfiguration', () => {
   test('clearConfigurationCache() forgets the cached configuration', async () => {
     // GIVEN
     await getConfiguration({ port, host: HOST });
-    routes.set(PATH, { body: '{"changed":true}' });
+    extension.answer(PATH, { body: '{"changed":true}' });
 
     // WHEN
     clearConfigurationCache();
@@ -180,7 +155,7 @@ describe('getConfiguration', () => {
 
   test('concurrent calls share one request', async () => {
     // GIVEN a slow extension
-    routes.set(PATH, { body: JSON.stringify(DOCUMENT), delay: 50 });
+    extension.answer(PATH, { body: JSON.stringify(DOCUMENT), delay: 50 });
 
     // WHEN
     const results = await Promise.all([1, 2, 3, 4, 5].map(() => getConfiguration({ port, host: HOST })));
@@ -195,7 +170,7 @@ describe('getConfiguration', () => {
   test('each path has its own cache entry', async () => {
     // GIVEN
     const other = '/applications/orders/environments/prod/configurations/other';
-    routes.set(other, { body: '{"other":true}' });
+    extension.answer(other, { body: '{"other":true}' });
 
     // WHEN
     const a = await getConfiguration({ port, host: HOST });
@@ -209,7 +184,7 @@ describe('getConfiguration', () => {
 
   test('throws with the status when the extension does not answer 2xx', async () => {
     // GIVEN
-    routes.set(PATH, { status: 400, contentType: 'text/plain', body: 'Bad request: no such configuration' });
+    extension.answer(PATH, { status: 400, contentType: 'text/plain', body: 'Bad request: no such configuration' });
 
     // WHEN / THEN
     await expect(getConfiguration({ port, host: HOST }))
@@ -218,9 +193,9 @@ describe('getConfiguration', () => {
 
   test('a failed read is not cached: the next call reads again', async () => {
     // GIVEN
-    routes.set(PATH, { status: 503, contentType: 'text/plain', body: 'starting' });
+    extension.answer(PATH, { status: 503, contentType: 'text/plain', body: 'starting' });
     await expect(getConfiguration({ port, host: HOST })).rejects.toThrow(/AppConfig extension answered 503/);
-    routes.set(PATH, { body: JSON.stringify(DOCUMENT) });
+    extension.answer(PATH, { body: JSON.stringify(DOCUMENT) });
 
     // WHEN
     const configuration = await getConfiguration({ port, host: HOST });
@@ -232,7 +207,7 @@ describe('getConfiguration', () => {
 
   test('throws when the extension does not answer within timeout', async () => {
     // GIVEN
-    routes.set(PATH, { body: '{}', delay: 500 });
+    extension.answer(PATH, { body: '{}', delay: 500 });
 
     // WHEN / THEN
     const start = Date.now();
@@ -242,21 +217,21 @@ describe('getConfiguration', () => {
 
   test('throws when the JSON is invalid, and caches nothing', async () => {
     // GIVEN
-    routes.set(PATH, { body: '{"maxItems": 1' });
+    extension.answer(PATH, { body: '{"maxItems": 1' });
 
     // WHEN / THEN
     await expect(getConfiguration({ port, host: HOST })).rejects.toThrow(/JSON/);
-    routes.set(PATH, { body: JSON.stringify(DOCUMENT) });
+    extension.answer(PATH, { body: JSON.stringify(DOCUMENT) });
     expect(await getConfiguration({ port, host: HOST })).toEqual(DOCUMENT);
     expect(requests).toHaveLength(2);
   });
 
   test('after clearConfigurationCache(), a read that was in flight is not reused', async () => {
     // GIVEN a read in flight, then a known change
-    routes.set(PATH, { body: '{"version":1}', delay: 100 });
+    extension.answer(PATH, { body: '{"version":1}', delay: 100 });
     const before = getConfiguration({ port, host: HOST });
     await sleep(20);
-    routes.set(PATH, { body: '{"version":2}' });
+    extension.answer(PATH, { body: '{"version":2}' });
 
     // WHEN
     clearConfigurationCache();

@@ -7,64 +7,13 @@
  */
 import dns from 'dns';
 import { promises as fs } from 'fs';
-import * as http from 'http';
-import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { LocalExtension, startLocalExtension } from './local-extension';
 import {
   FAILURE_INJECTION_DISABLED_ENV, FAILURE_INJECTION_PATH_ENV, FailureInjectionFlags, FailureInjectionOptions, injectFailure,
 } from '../../src/runtime';
 import { clearConfigurationCache } from '../../src/runtime/appconfig-extension';
-
-/** A stand-in for the AppConfig Lambda extension: answers what the test set for each path, and counts requests. */
-interface LocalExtension {
-  readonly port: number;
-  /** Requests received, by path. */
-  readonly requests: Map<string, number>;
-  /** Serves `document` as JSON at `route`, or a raw answer. */
-  serve(route: string, answer: FailureInjectionFlags | Record<string, unknown> | RawAnswer): void;
-  stop(): Promise<void>;
-}
-
-interface RawAnswer {
-  readonly raw: true;
-  readonly status: number;
-  readonly body: string;
-}
-
-async function startExtension(): Promise<LocalExtension> {
-  const answers = new Map<string, FailureInjectionFlags | Record<string, unknown> | RawAnswer>();
-  const requests = new Map<string, number>();
-  const server = http.createServer((request, response) => {
-    const route = request.url ?? '';
-    requests.set(route, (requests.get(route) ?? 0) + 1);
-    const answer = answers.get(route);
-    if (!answer || !/^\/applications\/[^/]+\/environments\/[^/]+\/configurations\/[^/]+$/.test(route)) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-    } else if ((answer as RawAnswer).raw) {
-      const raw = answer as RawAnswer;
-      response.writeHead(raw.status, { 'content-type': 'application/json' }).end(raw.body);
-    } else {
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  let stopped = false;
-  return {
-    port: (server.address() as AddressInfo).port,
-    requests,
-    serve: (route, answer) => { answers.set(route, answer); },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      server.closeAllConnections();
-      await new Promise<void>(resolve => server.close(() => resolve()));
-    },
-  };
-}
 
 const ALL_DISABLED: FailureInjectionFlags = {
   latency: { enabled: false },
@@ -88,7 +37,7 @@ const originalLookup = dns.lookup;
 const originalPromisesLookup = dns.promises.lookup;
 
 beforeAll(async () => {
-  extension = await startExtension();
+  extension = await startLocalExtension();
 });
 
 afterAll(async () => {
@@ -146,7 +95,7 @@ function injected(): string[] {
 }
 
 function requestCount(): number {
-  return extension.requests.get(route) ?? 0;
+  return extension.count(route);
 }
 
 /** A Lambda context whose invocation ends `ms` from now. */
@@ -550,7 +499,7 @@ describe('injectFailure', () => {
 
     test('when the extension does not answer', async () => {
       // GIVEN: a server that was stopped
-      const stopped = await startExtension();
+      const stopped = await startLocalExtension();
       stopped.serve(route, flags({ exception: { enabled: true, percentage: 100, exceptionMessage: 'boom' } }));
       await stopped.stop();
       // WHEN / THEN
@@ -559,7 +508,7 @@ describe('injectFailure', () => {
 
     test('after a failed read, the extension is not asked again for maxAge', async () => {
       // GIVEN
-      extension.serve(route, { raw: true, status: 500, body: '{"message":"internal"}' });
+      extension.answer(route, { status: 500, body: '{"message":"internal"}' });
       const wrapped = injectFailure(handlerReturning(OK), local({ maxAge: 200 }));
       // WHEN
       await wrapped({}, {});
@@ -577,7 +526,7 @@ describe('injectFailure', () => {
 
     test('when the extension answers 500', async () => {
       // GIVEN
-      extension.serve(route, { raw: true, status: 500, body: '{"message":"internal"}' });
+      extension.answer(route, { status: 500, body: '{"message":"internal"}' });
       // WHEN / THEN
       const line = await expectOneWarning(local(), /could not read the configuration/);
       expect(line.error).toMatch(/500/);
@@ -590,7 +539,7 @@ describe('injectFailure', () => {
 
     test('when the document is malformed JSON', async () => {
       // GIVEN
-      extension.serve(route, { raw: true, status: 200, body: '{"exception": {"enabled": tru' });
+      extension.answer(route, { status: 200, body: '{"exception": {"enabled": tru' });
       // WHEN / THEN
       await expectOneWarning(local(), /could not read the configuration/);
     });
@@ -657,7 +606,7 @@ describe('injectFailure', () => {
 
     test('when the document is not an object of flags', async () => {
       // GIVEN
-      extension.serve(route, { raw: true, status: 200, body: '["latency"]' });
+      extension.answer(route, { status: 200, body: '["latency"]' });
       // WHEN / THEN
       await expectOneWarning(local(), /invalid configuration/);
     });
@@ -666,7 +615,7 @@ describe('injectFailure', () => {
       // GIVEN: neither options.path nor FAILURE_INJECTION_CONFIGURATION_PATH
       const handler = handlerReturning(OK);
       const wrapped = injectFailure(handler, { host: '127.0.0.1', port: extension.port });
-      const total = () => [...extension.requests.values()].reduce((a, b) => a + b, 0);
+      const total = () => extension.requests.length;
       const before = total();
       // WHEN
       const results = [await wrapped({}, {}), await wrapped({}, {})];
