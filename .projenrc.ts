@@ -52,9 +52,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   // Bundled into the package (jsii needs non-jsii dependencies bundled): validates JSON Schema at synth time.
   bundledDeps: ['ajv@^8'],
+  // ResilienceChecks is a cdk-nag rule pack: users register it next to the packs they already run.
+  peerDeps: ['cdk-nag@^3.0.2'],
   devDeps: [
     'aws-cdk@^2.1100.0',
-    'cdk-nag@^3.0.2',
     '@aws-lambda-powertools/batch@^2',
     '@aws-sdk/client-eventbridge@^3',
     'aws-sdk-client-mock@^4',

@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Token, Validations } from 'aws-cdk-lib';
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -161,6 +161,13 @@ export class FailureInjection extends Construct {
       monitors: props.monitors,
       layerArn: props.layerArn,
     });
+    if (!props.monitors?.length) {
+      Validations.of(this.profile.environment).acknowledge({
+        id: 'Resilience-AppConfig1',
+        reason: 'Every flag starts off and the errors of the attached functions are the experiment, so they must not roll it back; '
+          + 'steady-state monitors (props.monitors) end an experiment automatically, FAILURE_INJECTION_DISABLED=true ends it by hand.',
+      });
+    }
   }
 
   /**

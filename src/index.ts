@@ -5,3 +5,4 @@ export * from './archived-event-bus';
 export * from './circuit-breaker-table';
 export * from './app-config-profile';
 export * from './failure-injection';
+export * from './checks';

@@ -1,0 +1,98 @@
+import { IConstruct } from 'constructs';
+import { CfnModel } from '../private/cfn-model';
+import { EventGraph } from '../private/event-graph';
+import { retryPaths } from '../private/retry-paths';
+
+/**
+ * One path an event can take through an app, and how often its last hop is
+ * invoked, at worst, for each event that enters the first.
+ */
+export interface RetryPath {
+  /** The construct paths of the resources the event passes, first to last. */
+  readonly hops: string[];
+
+  /**
+   * How often each hop is attempted for each event (or message) it receives:
+   * SQS `maxReceiveCount`, Lambda's `1 + retryAttempts` for an asynchronous
+   * invocation, EventBridge's `1 + maximumRetryAttempts` for an API
+   * destination, 1 for a hop that only passes the event on.
+   */
+  readonly attempts: number[];
+
+  /**
+   * The worst-case number of invocations of the last hop per event that
+   * enters the first: the product of the attempts along the way, counting a
+   * send on every attempt of a function that sends.
+   */
+  readonly worstCaseInvocations: number;
+
+  /**
+   * Whether the path returns to a resource it already passed (the last hop).
+   * `worstCaseInvocations` then counts one trip around the loop; an event
+   * can go round it until something stops it.
+   */
+  readonly cyclic: boolean;
+}
+
+/** The paths of a `RetryBudget` analysis. */
+export class RetryBudgetReport {
+  /** Every path, longest first (then the largest worst case first). */
+  public readonly paths: RetryPath[];
+
+  constructor(paths: RetryPath[]) {
+    this.paths = [...paths].sort(comparePaths);
+  }
+
+  /** The paths whose worst case exceeds `threshold`, and every cyclic path. */
+  public pathsOver(threshold: number): RetryPath[] {
+    return this.paths.filter(p => p.cyclic || p.worstCaseInvocations > threshold);
+  }
+
+  /** The paths as a Markdown table: each hop with its attempts, and the worst case. */
+  public toMarkdown(): string {
+    const lines = [
+      '| Path (hop ×attempts per event) | Worst-case invocations of the last hop |',
+      '|---|---|',
+    ];
+    for (const path of this.paths) {
+      const hops = path.hops.map((hop, i) => `\`${hop.replace(/\|/g, '\\|')}\`${path.attempts[i] > 1 ? ` ×${path.attempts[i]}` : ''}`);
+      const worst = path.cyclic ? `${path.worstCaseInvocations} per loop (cycle)` : `${path.worstCaseInvocations}`;
+      lines.push(`| ${hops.join(' → ')} | ${worst} |`);
+    }
+    if (this.paths.length === 0) lines.push('| (no path) | |');
+    return lines.join('\n') + '\n';
+  }
+}
+
+/**
+ * "Beware the retry storm": retries at several layers multiply. `analyze()`
+ * walks the resources of an app or stack and reports every path an event can
+ * take, with the worst-case number of invocations of its last hop.
+ *
+ * Paths follow SQS event source mappings, EventBridge rules and their targets,
+ * SNS subscriptions, S3 notifications, Lambda destinations, and the IAM
+ * grants that let a function send to a queue, publish to a topic, put events
+ * on a bus or invoke a function. A dead-letter queue or on-failure
+ * destination that nothing consumes ends no path: it keeps what failed.
+ * Paths stay within a stack.
+ */
+export class RetryBudget {
+  /** The retry budget of every stack under `scope`. */
+  public static analyze(scope: IConstruct): RetryBudgetReport {
+    const paths = CfnModel.of(scope).flatMap(model => retryPaths(new EventGraph(model)));
+    return new RetryBudgetReport(paths.map(p => ({
+      hops: p.nodes.map(n => n.name),
+      attempts: p.attempts,
+      worstCaseInvocations: p.worstCaseInvocations,
+      cyclic: p.cyclic,
+    })));
+  }
+
+  private constructor() {}
+}
+
+function comparePaths(a: RetryPath, b: RetryPath): number {
+  return b.hops.length - a.hops.length
+    || b.worstCaseInvocations - a.worstCaseInvocations
+    || a.hops.join('\n').localeCompare(b.hops.join('\n'));
+}

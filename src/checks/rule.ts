@@ -1,0 +1,29 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
+import { ResourcePath } from '../private/retry-paths';
+import { CfnModel } from '../private/cfn-model';
+import { EventGraph } from '../private/event-graph';
+
+/** What a rule of `ResilienceChecks` can look at besides the resource it checks. */
+export interface RuleContext {
+  /** The resources of the resource's stack. */
+  readonly model: CfnModel;
+  /** How events flow between them. */
+  readonly graph: EventGraph;
+  /** The retry paths of the stack. */
+  readonly paths: () => ResourcePath[];
+  /** The worst case above which a retry path is reported. */
+  readonly retryBudgetThreshold: number;
+}
+
+/** A rule of `ResilienceChecks`: its id is `Resilience-<id>`. */
+export interface ResilienceRule {
+  /** `<Service><N>`. */
+  readonly id: string;
+  /** What the finding says. */
+  readonly info: string;
+  /** What to change. */
+  readonly explanation: string;
+  readonly level: NagMessageLevel;
+  check(node: CfnResource, context: RuleContext): NagRuleResult;
+}

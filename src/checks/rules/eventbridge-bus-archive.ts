@@ -1,0 +1,18 @@
+import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
+import { BUS } from '../../private/event-graph';
+import { ResilienceRule } from '../rule';
+
+/** Resilience-EventBridge3: a custom event bus has an archive. */
+export const EventBridgeBusArchive: ResilienceRule = {
+  id: 'EventBridge3',
+  info: 'The custom event bus has no archive: events that a faulty rule or target mishandled cannot be replayed.',
+  explanation: 'Archive the bus (bus.archive(), or use ArchivedEventBus, which archives every event and can replay a time window).',
+  level: NagMessageLevel.WARN,
+  check(node, { model }) {
+    const bus = model.resourceOf(node);
+    if (bus?.type !== BUS) return NagRuleCompliance.NOT_APPLICABLE;
+    const archived = model.ofType('AWS::Events::Archive')
+      .some(archive => model.referencedBy(archive.properties.SourceArn, BUS).includes(bus));
+    return archived ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+  },
+};

@@ -1,0 +1,16 @@
+import { NagMessageLevel, NagRuleCompliance, rules } from 'cdk-nag';
+import { RULE } from '../../private/event-graph';
+import { ResilienceRule } from '../rule';
+
+/** Resilience-EventBridge1: every target of a rule has a dead-letter queue (cdk-nag's `EventBusDLQ`). */
+export const EventBridgeTargetDeadLetterQueue: ResilienceRule = {
+  id: 'EventBridge1',
+  info: 'A target of the EventBridge rule has no dead-letter queue: an event that cannot be delivered after the retries is dropped.',
+  explanation: 'Give each target a deadLetterQueue (aws-events-targets take one), or add the rule with ArchivedEventBus.addRule(), which gives every target the bus\'s dead-letter queue.',
+  level: NagMessageLevel.ERROR,
+  check(node, { model }) {
+    const rule = model.resourceOf(node);
+    if (rule?.type !== RULE || !Array.isArray(rule.properties.Targets)) return NagRuleCompliance.NOT_APPLICABLE;
+    return rules.eventbridge.EventBusDLQ(node);
+  },
+};

@@ -1,0 +1,22 @@
+import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
+import { FUNCTION } from '../../private/event-graph';
+import { ResilienceRule } from '../rule';
+
+/**
+ * Resilience-Lambda1: a function that is invoked asynchronously (by SNS, S3,
+ * EventBridge, another function's destination, or a service that holds a
+ * permission to invoke it) has an on-failure destination or a dead-letter queue.
+ */
+export const LambdaAsyncFailureDestination: ResilienceRule = {
+  id: 'Lambda1',
+  info: 'The Lambda function is invoked asynchronously and has neither an on-failure destination nor a dead-letter queue: an event that fails every retry is dropped.',
+  explanation: 'Give the function an on-failure destination (onFailure: new SqsDestination(queue)) or a deadLetterQueue, or use AsyncFunction, which does.',
+  level: NagMessageLevel.ERROR,
+  check(node, { model, graph }) {
+    const fn = model.resourceOf(node);
+    if (fn?.type !== FUNCTION || graph.asyncInvocationsOf(fn).length === 0) return NagRuleCompliance.NOT_APPLICABLE;
+    const deadLetterQueue = fn.properties.DeadLetterConfig?.TargetArn !== undefined;
+    const onFailure = graph.eventInvokeConfigsOf(fn).some(config => config.properties.DestinationConfig?.OnFailure?.Destination !== undefined);
+    return deadLetterQueue || onFailure ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+  },
+};

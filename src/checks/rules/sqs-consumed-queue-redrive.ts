@@ -1,0 +1,16 @@
+import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
+import { QUEUE } from '../../private/event-graph';
+import { ResilienceRule } from '../rule';
+
+/** Resilience-SQS1: a queue that a Lambda function consumes has a redrive policy. */
+export const SqsConsumedQueueRedrive: ResilienceRule = {
+  id: 'SQS1',
+  info: 'The SQS queue is consumed by a Lambda function and has no redrive policy: a message that always fails is retried until its retention period ends, then lost.',
+  explanation: 'Give the queue a redrive policy to a dead-letter queue (deadLetterQueue: { queue, maxReceiveCount: 5 }), or use QueueDecoupledFunction, which does.',
+  level: NagMessageLevel.ERROR,
+  check(node, { model, graph }) {
+    const queue = model.resourceOf(node);
+    if (queue?.type !== QUEUE || graph.consumersOf(queue).length === 0) return NagRuleCompliance.NOT_APPLICABLE;
+    return queue.properties.RedrivePolicy?.deadLetterTargetArn ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+  },
+};

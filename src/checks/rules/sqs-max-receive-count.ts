@@ -1,0 +1,19 @@
+import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
+import { QUEUE, numberOr } from '../../private/event-graph';
+import { ResilienceRule } from '../rule';
+
+/** Resilience-SQS6: a queue that a Lambda function consumes is received at least 5 times before it dead-letters a message. */
+export const SqsMaxReceiveCount: ResilienceRule = {
+  id: 'SQS6',
+  info: 'The SQS queue is consumed by a Lambda function and its redrive policy\'s maxReceiveCount is below 5: messages that were only throttled can reach the dead-letter queue.',
+  explanation: 'Set maxReceiveCount to 5 or more, as the Lambda developer guide recommends for SQS event sources.',
+  level: NagMessageLevel.WARN,
+  check(node, { model, graph }) {
+    const queue = model.resourceOf(node);
+    const maxReceiveCount = numberOr(queue?.properties.RedrivePolicy?.maxReceiveCount, NaN);
+    if (queue?.type !== QUEUE || Number.isNaN(maxReceiveCount) || graph.consumersOf(queue).length === 0) {
+      return NagRuleCompliance.NOT_APPLICABLE;
+    }
+    return maxReceiveCount >= 5 ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+  },
+};

@@ -1,0 +1,68 @@
+import { ModelResource } from './cfn-model';
+import { EventGraph, FUNCTION, GraphEdge } from './event-graph';
+
+/** A path with the resources it passes. */
+export interface ResourcePath {
+  readonly nodes: ModelResource[];
+  readonly attempts: number[];
+  readonly worstCaseInvocations: number;
+  readonly cyclic: boolean;
+}
+
+/** An analysis stops listing paths here; a graph this wide is reported in part. */
+const MAX_PATHS = 1000;
+
+/** Every path through the graph, from each resource that nothing in the stack sends to. */
+export function retryPaths(graph: EventGraph): ResourcePath[] {
+  const paths: ResourcePath[] = [];
+  const outgoing = new Map<ModelResource, GraphEdge[]>();
+  const incoming = new Set<ModelResource>();
+  for (const edge of graph.edges) {
+    outgoing.set(edge.from, [...outgoing.get(edge.from) ?? [], edge]);
+    incoming.add(edge.to);
+  }
+  // A dead-letter queue that nothing consumes keeps what failed: it ends no path.
+  const onward = (node: ModelResource): GraphEdge[] => (outgoing.get(node) ?? [])
+    .filter(e => !e.failure || outgoing.has(e.to));
+
+  const visited = new Set<ModelResource>();
+  const walk = (nodes: ModelResource[], attempts: number[], events: number, invocations: number): void => {
+    if (paths.length >= MAX_PATHS) return;
+    const node = nodes[nodes.length - 1];
+    visited.add(node);
+    const edges = onward(node);
+    if (edges.length === 0 && nodes.length > 1) {
+      paths.push({ nodes, attempts, worstCaseInvocations: invocations, cyclic: false });
+    }
+    for (const edge of edges) {
+      const received = edge.per === 'event' ? events : invocations;
+      const invoked = received * edge.attempts;
+      if (nodes.includes(edge.to)) {
+        paths.push({ nodes: [...nodes, edge.to], attempts: [...attempts, edge.attempts], worstCaseInvocations: invoked, cyclic: true });
+      } else {
+        walk([...nodes, edge.to], [...attempts, edge.attempts], received, invoked);
+      }
+    }
+  };
+
+  const byName = (a: ModelResource, b: ModelResource) => a.name.localeCompare(b.name);
+  const starts = [...outgoing.keys()].sort(byName);
+  for (const start of starts.filter(node => !incoming.has(node))) {
+    const attempts = entryAttempts(graph, start);
+    walk([start], [attempts], 1, attempts);
+  }
+  // Loops that nothing enters: walked once, from their first resource by name.
+  for (const start of starts) {
+    if (visited.has(start)) continue;
+    const attempts = entryAttempts(graph, start);
+    walk([start], [attempts], 1, attempts);
+  }
+  return paths;
+}
+
+/** How often the first hop is attempted: a function invoked asynchronously retries. */
+function entryAttempts(graph: EventGraph, node: ModelResource): number {
+  if (node.type !== FUNCTION) return 1;
+  const async = graph.asyncInvocationsOf(node).length > 0 || graph.eventInvokeConfigsOf(node).length > 0;
+  return async ? graph.asyncAttempts(node) : 1;
+}
