@@ -1,8 +1,8 @@
 import { CfnResource, PolicyValidationPluginReport, Stack } from 'aws-cdk-lib';
 import { NagPack, NagPackProps } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { ResourcePath, retryPaths } from '../private/retry-paths';
 import { ResilienceRule, RuleContext } from './rule';
+import { ResourcePath, retryPaths } from '../private/retry-paths';
 import { AppConfigAllAtOnce } from './rules/appconfig-all-at-once';
 import { AppConfigEnvironmentMonitors } from './rules/appconfig-environment-monitors';
 import { EventBridgeBusArchive } from './rules/eventbridge-bus-archive';

@@ -1,8 +1,8 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
-import { ResourcePath } from '../private/retry-paths';
 import { CfnModel } from '../private/cfn-model';
 import { EventGraph } from '../private/event-graph';
+import { ResourcePath } from '../private/retry-paths';
 
 /** What a rule of `ResilienceChecks` can look at besides the resource it checks. */
 export interface RuleContext {

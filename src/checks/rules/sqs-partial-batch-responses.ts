@@ -1,6 +1,5 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { QUEUE } from '../../private/event-graph';
-import { numberOr } from '../../private/event-graph';
+import { QUEUE, numberOr } from '../../private/event-graph';
 import { ResilienceRule } from '../rule';
 
 /** Resilience-SQS3: an SQS event source mapping reports batch item failures. */
