@@ -1,15 +1,17 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { DemoStack } from './demo-stack';
+import { ResilienceChecks } from '../src';
 
 /**
  * The demo app, with AWS's offline template validator failing synth on any
- * finding and the cdk-nag AwsSolutions and Serverless packs.
+ * finding, the cdk-nag AwsSolutions and Serverless packs, and the library's
+ * own ResilienceChecks.
  */
 export function buildDemoApp(app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } })): App {
   // The AppConfig Lambda extension layer is regional: the stack names its region (the account stays open).
   new DemoStack(app, 'CdkResilienceDemo', { env: { region: process.env.CDK_DEFAULT_REGION || 'eu-west-1' } });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app), new ResilienceChecks(app));
   return app;
 }
 

@@ -7,6 +7,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import { buildDemoApp } from './app';
+import { RetryBudget } from '../src';
 
 type Resource = { Type: string; Properties?: any; Metadata?: Record<string, any>; DeletionPolicy?: string };
 type Template = { Resources?: Record<string, Resource> };
@@ -216,7 +219,26 @@ function seconds(s: number): string {
   return `${s} s`;
 }
 
+/**
+ * The retry budget of the demo app: every path an event can take and the
+ * worst-case invocations of its last hop, as `ResilienceChecks` judges them.
+ * The app is built again in this process (without bundling its assets),
+ * because the analysis reads the construct tree.
+ */
+export function retryBudgetSummary(): string {
+  const app = buildDemoApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+  return [
+    `  Retry budget (worst-case invocations per event; Resilience-RetryBudget1 reports a path above ${DEFAULT_RETRY_BUDGET_THRESHOLD} or a loop)`,
+    '',
+    RetryBudget.analyze(app).toMarkdown(),
+  ].join('\n');
+}
+
+/** The threshold the demo app's ResilienceChecks use (the pack's default). */
+const DEFAULT_RETRY_BUDGET_THRESHOLD = 25;
+
 if (require.main === module) {
   const outdir = process.argv[2] ?? 'cdk.out';
   console.log(summarize(outdir));
+  console.log(retryBudgetSummary());
 }

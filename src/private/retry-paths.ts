@@ -45,13 +45,15 @@ export function retryPaths(graph: EventGraph): ResourcePath[] {
     }
   };
 
-  const byName = (a: ModelResource, b: ModelResource) => a.name.localeCompare(b.name);
-  const starts = [...outgoing.keys()].sort(byName);
+  // Queues, topics and buses first, so that a loop that nothing enters starts where events wait.
+  const order = (a: ModelResource, b: ModelResource) =>
+    Number(a.type === FUNCTION) - Number(b.type === FUNCTION) || a.name.localeCompare(b.name);
+  const starts = [...outgoing.keys()].sort(order);
   for (const start of starts.filter(node => !incoming.has(node))) {
     const attempts = entryAttempts(graph, start);
     walk([start], [attempts], 1, attempts);
   }
-  // Loops that nothing enters: walked once, from their first resource by name.
+  // Loops that nothing enters: walked once, from their first resource in that order.
   for (const start of starts) {
     if (visited.has(start)) continue;
     const attempts = entryAttempts(graph, start);
