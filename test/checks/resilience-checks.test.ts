@@ -1,0 +1,151 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as appconfig from 'aws-cdk-lib/aws-appconfig';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import {
+  AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, FailureInjection,
+  QueueDecoupledFunction, ResilienceChecks,
+} from '../../src';
+import { handlerProps, newApp } from '../helpers';
+
+/** A stack in a region the AppConfig extension layer table knows. */
+function regionalStack(): Stack {
+  return new Stack(newApp(), 'Test', { env: { region: 'eu-west-1' } });
+}
+
+/** Every finding of the pack on `stack`, as `<rule id> <construct path>`. */
+function findingsOn(stack: Stack, checks = new ResilienceChecks(stack.node.root)): string[] {
+  return checks.validateScope(stack).violations
+    .flatMap(v => v.violatingResources.map(r => `${v.ruleName} ${r.constructPath}`));
+}
+
+const content = appconfig.ConfigurationContent.fromInlineJson('{"enabled":true}');
+
+describe('ResilienceChecks', () => {
+  describe('every construct of the library, with its defaults, has no finding', () => {
+    const builds: Record<string, (stack: Stack) => void> = {
+      'DeadLetterQueue': stack => new DeadLetterQueue(stack, 'DeadLetters'),
+      'DeadLetterQueue (FIFO)': stack => new DeadLetterQueue(stack, 'DeadLetters', { fifo: true }),
+      'QueueDecoupledFunction': stack => new QueueDecoupledFunction(stack, 'Worker', { functionProps: handlerProps }),
+      'QueueDecoupledFunction (FIFO)': stack => new QueueDecoupledFunction(stack, 'Worker', { functionProps: handlerProps, fifo: true }),
+      'AsyncFunction': stack => new AsyncFunction(stack, 'Async', { functionProps: handlerProps }),
+      'ArchivedEventBus': stack => new ArchivedEventBus(stack, 'Bus'),
+      'ArchivedEventBus with a rule to an AsyncFunction': stack => {
+        const fn = new AsyncFunction(stack, 'Async', { functionProps: handlerProps });
+        new ArchivedEventBus(stack, 'Bus').addRule('Rule', { eventPattern: { source: ['orders'] }, targets: [new targets.LambdaFunction(fn.function)] });
+      },
+      'CircuitBreakerTable': stack => new CircuitBreakerTable(stack, 'Circuits').attachTo(new lambda.Function(stack, 'Fn', handlerProps)),
+      'AppConfigProfile attached to a function': stack => {
+        new AppConfigProfile(stack, 'Config', { content }).attachTo(new lambda.Function(stack, 'Fn', handlerProps));
+      },
+      'FailureInjection': stack => new FailureInjection(stack, 'Chaos'),
+      'FailureInjection attached to a function': stack => new FailureInjection(stack, 'Chaos').attachTo(new lambda.Function(stack, 'Fn', handlerProps)),
+    };
+    test.each(Object.entries(builds))('%s', (_name, build) => {
+      // GIVEN
+      const stack = regionalStack();
+      build(stack);
+      // WHEN / THEN
+      expect(findingsOn(stack)).toEqual([]);
+    });
+  });
+
+  test('an AppConfigProfile that nothing guards is reported: no monitor rolls its deployments back', () => {
+    // GIVEN a profile with no monitor and no attachTo()
+    const stack = regionalStack();
+    new AppConfigProfile(stack, 'Config', { content });
+    // WHEN / THEN
+    expect(findingsOn(stack)).toEqual(['Resilience-AppConfig1 Test/Config/Environment/Resource']);
+  });
+
+  test('FailureInjection acknowledges the missing monitor with a reason, and only on its own environment', () => {
+    // GIVEN a failure-injection profile and a plain AppConfig environment without monitors
+    const stack = regionalStack();
+    new FailureInjection(stack, 'Chaos');
+    new appconfig.Environment(stack, 'Plain', { application: new appconfig.Application(stack, 'App') });
+    // WHEN / THEN
+    expect(findingsOn(stack)).toEqual(['Resilience-AppConfig1 Test/Plain/Resource']);
+  });
+
+  test('FailureInjection with steady-state monitors is compliant without the acknowledgement', () => {
+    // GIVEN
+    const stack = regionalStack();
+    const worker = new QueueDecoupledFunction(stack, 'Worker', { functionProps: handlerProps });
+    const chaos = new FailureInjection(stack, 'Chaos', { monitors: [worker.alarms[0]] });
+    // WHEN
+    const acknowledged = chaos.profile.environment.node.metadata.filter(m => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
+    // THEN
+    expect(acknowledged).toEqual([]);
+    expect(findingsOn(stack)).toEqual([]);
+  });
+
+  test('registered with Validations.of(app).addPlugins(), an error finding fails synth and names the rule and resource', () => {
+    // GIVEN a queue consumed by a function, without a dead-letter queue or partial batch responses
+    const app = newApp();
+    const stack = new Stack(app, 'Plain');
+    const queue = new sqs.Queue(stack, 'Queue', { visibilityTimeout: Duration.minutes(3) });
+    new lambda.Function(stack, 'Worker', handlerProps).addEventSource(new sources.SqsEventSource(queue));
+    Validations.of(app).addPlugins(new ResilienceChecks(app));
+    // WHEN / THEN
+    expect(() => app.synth()).toThrow(/Resilience-SQS1[\s\S]*Plain\/Queue\/Resource/);
+  });
+
+  test('the same app, made safe, synthesizes with the pack registered', () => {
+    // GIVEN
+    const app = newApp();
+    const stack = new Stack(app, 'Safe');
+    new QueueDecoupledFunction(stack, 'Worker', { functionProps: handlerProps });
+    Validations.of(app).addPlugins(new ResilienceChecks(app));
+    // WHEN / THEN
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('its name, and the ids of its rules', () => {
+    // GIVEN
+    const checks = new ResilienceChecks();
+    // THEN
+    expect(checks.name).toBe('Resilience');
+    expect(checks.readPackName).toBe('Resilience');
+    expect(checks.ruleIds).toEqual([
+      'Resilience-SQS1', 'Resilience-SQS2', 'Resilience-SQS3', 'Resilience-SQS4', 'Resilience-SQS5', 'Resilience-SQS6',
+      'Resilience-EventBridge1', 'Resilience-EventBridge2', 'Resilience-EventBridge3',
+      'Resilience-Lambda1', 'Resilience-SNS1', 'Resilience-AppConfig1', 'Resilience-AppConfig2', 'Resilience-RetryBudget1',
+    ]);
+  });
+
+  test('a finding says what is wrong; verbose findings also say what to change', () => {
+    // GIVEN a bus without an archive
+    const build = () => {
+      const stack = regionalStack();
+      new (require('aws-cdk-lib/aws-events').EventBus)(stack, 'Bus');
+      return stack;
+    };
+    // WHEN
+    const [terse] = new ResilienceChecks().validateScope(build()).violations;
+    const [verbose] = new ResilienceChecks(undefined, { verbose: true }).validateScope(build()).violations;
+    // THEN
+    expect(terse).toMatchObject({ ruleName: 'Resilience-EventBridge3', severity: 'warning' });
+    expect(terse.description).toMatch(/^The custom event bus has no archive/);
+    expect(terse.description).not.toMatch(/ArchivedEventBus/);
+    expect(verbose.description).toMatch(/^The custom event bus has no archive.* Archive the bus \(bus\.archive\(\), or use ArchivedEventBus/);
+  });
+
+  test('validating again sees what changed since the last validation', () => {
+    // GIVEN a queue nothing consumes: no finding
+    const stack = regionalStack();
+    const queue = new sqs.Queue(stack, 'Queue', { visibilityTimeout: Duration.minutes(3) });
+    const checks = new ResilienceChecks(stack.node.root);
+    expect(findingsOn(stack, checks)).toEqual([]);
+    // WHEN a function starts consuming it
+    new lambda.Function(stack, 'Worker', handlerProps).addEventSource(new sources.SqsEventSource(queue, { reportBatchItemFailures: true }));
+    // THEN the same pack reports the missing redrive policy, and the retries it allows (4 days / 3 minutes = 1920)
+    expect(findingsOn(stack, checks)).toEqual(['Resilience-SQS1 Test/Queue/Resource', 'Resilience-RetryBudget1 Test/Queue/Resource']);
+  });
+
+  test.each([0, 1.5, 1_000_001])('retryBudgetThreshold %p is refused with the prop, the value and the range', (threshold) => {
+    expect(() => new ResilienceChecks(undefined, { retryBudgetThreshold: threshold }))
+      .toThrow(`retryBudgetThreshold must be an integer between 1 and 1000000, got ${threshold}`);
+  });
+});
