@@ -31,6 +31,7 @@ describe('published package', () => {
         'cdk-resilience': `file:../${tarball}`,
         'aws-cdk-lib': installed('aws-cdk-lib'),
         'constructs': installed('constructs'),
+        'cdk-nag': installed('cdk-nag'),
         // to bundle and type-check a handler that imports cdk-resilience/runtime
         'esbuild': installed('esbuild'),
         'typescript': installed('typescript'),
@@ -39,11 +40,13 @@ describe('published package', () => {
     }));
     run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], app);
     fs.writeFileSync(path.join(app, 'app.js'), `
-      const { App, Duration, Stack } = require('aws-cdk-lib');
+      const { App, Duration, Stack, Validations } = require('aws-cdk-lib');
       const lambda = require('aws-cdk-lib/aws-lambda');
       const nodejs = require('aws-cdk-lib/aws-lambda-nodejs');
-      const { ArchivedEventBus, CircuitBreakerTable, QueueDecoupledFunction } = require('cdk-resilience');
+      const { ArchivedEventBus, CircuitBreakerTable, QueueDecoupledFunction, ResilienceChecks } = require('cdk-resilience');
       const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
+      // the rule pack, with cdk-nag as the app's own dependency: synth fails on any error finding
+      Validations.of(app).addPlugins(new ResilienceChecks(app));
       const stack = new Stack(app, 'Consumer');
       new QueueDecoupledFunction(stack, 'Orders', {
         functionProps: {
