@@ -1,4 +1,6 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import {
+  CfnResource, DefaultTokenResolver, IFragmentConcatenator, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, Tokenization,
+} from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** One resource of a stack as its template renders it (tokens resolved). */
@@ -104,7 +106,30 @@ export class CfnModel {
       const resource = named && this.byName.get(`${named.service}:${named.name}`);
       if (resource) found.add(resource);
     }
+    // An alias or a version of a function stands for the function.
+    for (const resource of [...found]) {
+      if (resource.type === 'AWS::Lambda::Alias' || resource.type === 'AWS::Lambda::Version') {
+        for (const logicalId of referencedLogicalIds(resource.properties.FunctionName)) {
+          const fn = this.byLogicalId.get(logicalId);
+          if (fn) found.add(fn);
+        }
+      }
+    }
     return [...found].filter(r => types.length === 0 || types.includes(r.type));
+  }
+
+  /** The types of the resources of other stacks that a resolved value refers to. */
+  public crossStackTypes(value: unknown): string[] {
+    const types: string[] = [];
+    const visit = (v: unknown): void => {
+      if (typeof v === 'string') {
+        for (const match of v.matchAll(new RegExp(`${CROSS_STACK}(\\S+) `, 'g'))) types.push(match[1]);
+      } else if (v && typeof v === 'object') {
+        Object.values(v).forEach(visit);
+      }
+    };
+    visit(value);
+    return types;
   }
 
   /** The queue, function, topic or bus whose literal physical name is `name`. */
@@ -123,7 +148,7 @@ function renderedResource(stack: Stack, resource: CfnResource):
 { logicalId: string; type: string; properties: any } | undefined {
   let rendered: any;
   try {
-    rendered = stack.resolve(resource._toCloudFormation());
+    rendered = Tokenization.resolve(resource._toCloudFormation(), { scope: stack, resolver: new ModelResolver(stack), preparing: false });
   } catch {
     // A resource that cannot render fails synthesis on its own; the checks skip it.
     return undefined;
@@ -132,6 +157,38 @@ function renderedResource(stack: Stack, resource: CfnResource):
   if (entries.length !== 1) return undefined;
   const [logicalId, body] = entries[0] as [string, any];
   return { logicalId, type: body.Type, properties: body.Properties };
+}
+
+/** Marks a reference to a resource of another stack: `<marker><type> <path>`. */
+const CROSS_STACK = '\u0001cross-stack:';
+
+/**
+ * Resolves like a template does, except that a reference to a resource of
+ * another stack becomes a marker with the resource's type: before synthesis,
+ * it would resolve to a logical ID that may also exist in this stack.
+ */
+class ModelResolver extends DefaultTokenResolver {
+  constructor(private readonly stack: Stack) {
+    super(new JoinConcatenator());
+  }
+
+  public resolveToken(token: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): any {
+    if (token instanceof Reference && Stack.of(token.target) !== this.stack) {
+      const type = CfnResource.isCfnResource(token.target) ? token.target.cfnResourceType : 'unknown';
+      return `${CROSS_STACK}${type} ${token.target.node.path}`;
+    }
+    return super.resolveToken(token, context, postProcessor);
+  }
+}
+
+/** Joins string fragments with intrinsics into `Fn::Join`, as a template would. */
+class JoinConcatenator implements IFragmentConcatenator {
+  public join(left: any, right: any): any {
+    if (left === undefined) return right;
+    if (right === undefined) return left;
+    if (typeof left === 'string' && typeof right === 'string') return left + right;
+    return { 'Fn::Join': ['', [left, right]] };
+  }
 }
 
 /**

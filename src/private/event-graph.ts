@@ -20,7 +20,7 @@ export const SERVICE_DEFAULTS = {
 } as const;
 
 /** Services that invoke Lambda functions asynchronously when they hold a permission to invoke them. */
-const ASYNC_PRINCIPAL = /^(sns|s3|events|ses|iot|codecommit|config|logs(\.[^.]+)?)\.amazonaws\.com$/;
+const ASYNC_PRINCIPAL = /^(sns|s3|events|ses|iot|codecommit|config|lambda\.alarms\.cloudwatch|logs(\.[^.]+)?)\.amazonaws\.com$/;
 
 /**
  * How an event moves from one resource to the next.

@@ -1,5 +1,6 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -119,7 +120,7 @@ describe('ResilienceChecks', () => {
     // GIVEN a bus without an archive
     const build = () => {
       const stack = regionalStack();
-      new (require('aws-cdk-lib/aws-events').EventBus)(stack, 'Bus');
+      new events.EventBus(stack, 'Bus');
       return stack;
     };
     // WHEN

@@ -12,7 +12,8 @@ export const SqsPartialBatchResponses: ResilienceRule = {
     const mapping = model.resourceOf(node);
     if (mapping?.type !== 'AWS::Lambda::EventSourceMapping') return NagRuleCompliance.NOT_APPLICABLE;
     const source = mapping.properties.EventSourceArn;
-    const fromQueue = model.referencedBy(source, QUEUE).length > 0 || (typeof source === 'string' && source.includes(':sqs:'));
+    const fromQueue = model.referencedBy(source, QUEUE).length > 0 || model.crossStackTypes(source).includes(QUEUE)
+      || (typeof source === 'string' && source.includes(':sqs:'));
     if (!fromQueue) return NagRuleCompliance.NOT_APPLICABLE;
     const reports = ([] as unknown[]).concat(mapping.properties.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures');
     const oneAtATime = numberOr(mapping.properties.BatchSize, 10) === 1;
