@@ -1,4 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -48,5 +49,14 @@ export function consume(queue: sqs.IQueue, id = 'Fn', sourceProps: sources.SqsEv
   functionProps: Partial<lambda.FunctionProps> = {}): lambda.Function {
   const fn = new lambda.Function(Stack.of(queue), id, { ...handlerProps, ...functionProps });
   fn.addEventSource(new sources.SqsEventSource(queue, sourceProps));
+  return fn;
+}
+
+/** A new function `Fn` in `stack` that reads a new Kinesis stream (an event source that is not SQS). */
+export function readStream(stack: Stack): lambda.Function {
+  const fn = new lambda.Function(stack, 'Fn', handlerProps);
+  fn.addEventSource(new sources.KinesisEventSource(new kinesis.Stream(stack, 'Stream'), {
+    startingPosition: lambda.StartingPosition.LATEST,
+  }));
   return fn;
 }

@@ -1,10 +1,9 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { handlerProps, newApp, newStack } from '../../helpers';
-import { consume, findings, reported } from '../nag';
+import { consume, findings, readStream, reported } from '../nag';
 
 const RULE = 'Resilience-SQS3';
 /** The event source mapping of a function `Fn` that consumes the queue `Test/Queue`. */
@@ -54,10 +53,7 @@ describe('Resilience-SQS3: an SQS event source mapping reports batch item failur
   test('a mapping from a source other than SQS is not checked', () => {
     // GIVEN a function that reads a Kinesis stream without reportBatchItemFailures
     const stack = newStack();
-    const fn = new lambda.Function(stack, 'Fn', handlerProps);
-    fn.addEventSource(new sources.KinesisEventSource(new kinesis.Stream(stack, 'Stream'), {
-      startingPosition: lambda.StartingPosition.LATEST,
-    }));
+    readStream(stack);
 
     // WHEN / THEN
     expect(findings(stack, RULE)).toEqual([]);

@@ -1,10 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
-import * as kinesis from 'aws-cdk-lib/aws-kinesis';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { handlerProps, newStack } from '../../helpers';
-import { consume, findings, reported } from '../nag';
+import { newStack } from '../../helpers';
+import { consume, findings, readStream, reported } from '../nag';
 
 const RULE = 'Resilience-SQS2';
 /** The event source mapping of a function `Fn` that consumes the queue `Test/Queue`. */
@@ -53,10 +50,7 @@ describe('Resilience-SQS2: the visibility timeout of a consumed queue is at leas
   test('a mapping from a source other than SQS is not checked', () => {
     // GIVEN a function with a 30 s timeout that reads a Kinesis stream
     const stack = newStack();
-    const fn = new lambda.Function(stack, 'Fn', handlerProps);
-    fn.addEventSource(new sources.KinesisEventSource(new kinesis.Stream(stack, 'Stream'), {
-      startingPosition: lambda.StartingPosition.LATEST,
-    }));
+    readStream(stack);
 
     // WHEN / THEN
     expect(findings(stack, RULE)).toEqual([]);
