@@ -125,11 +125,13 @@ export class EventGraph {
   }
 
   /** An edge to a target that receives events asynchronously or as a message. */
-  private deliver(from: ModelResource, to: ModelResource, via: string, options: { failure?: boolean; per?: 'event' | 'invocation' } = {}): void {
+  private deliver(from: ModelResource, to: ModelResource, via: string,
+    options: { failure?: boolean; per?: 'event' | 'invocation'; knownAsync?: boolean } = {}): void {
     let attempts = 1;
     if (to.type === FUNCTION) {
+      // At worst, an invocation is asynchronous and retried.
       attempts = this.asyncAttempts(to);
-      this.addAsyncInvocation(to, via);
+      if (options.knownAsync ?? true) this.addAsyncInvocation(to, via);
     }
     this.addEdge({ from, to, per: options.per ?? 'event', attempts, failure: options.failure ?? false, via });
   }
@@ -259,7 +261,8 @@ export class EventGraph {
           if (!allows(statement.Action, action)) continue;
           for (const to of this.model.referencedBy(statement.Resource, type)) {
             for (const fn of functions) {
-              this.deliver(fn, to, `${action} granted to ${fn.name}`, { per: 'invocation' });
+              // A grant to invoke does not tell whether the invocation is asynchronous.
+              this.deliver(fn, to, `${action} granted to ${fn.name}`, { per: 'invocation', knownAsync: false });
             }
           }
         }

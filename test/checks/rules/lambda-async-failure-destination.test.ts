@@ -161,3 +161,11 @@ describe('Resilience-Lambda1: more asynchronous invokers', () => {
     expect(findings(stack, RULE)).toEqual(['Test/Fn/Resource']);
   });
 });
+
+test('Resilience-Lambda1: a function that another function may invoke is not assumed to be invoked asynchronously', () => {
+  // GIVEN a function granted to invoke another (synchronously or not: the grant does not say)
+  const stack = newStack();
+  newFunction(stack, {}, 'Callee').grantInvoke(newFunction(stack, {}, 'Caller'));
+  // WHEN / THEN
+  expect(findings(stack, RULE)).toEqual([]);
+});
