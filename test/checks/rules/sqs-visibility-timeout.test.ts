@@ -1,6 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { newStack } from '../../helpers';
+import { handlerProps, newApp, newStack } from '../../helpers';
 import { consume, findings, readStream, reported } from '../nag';
 
 const RULE = 'Resilience-SQS2';
@@ -54,5 +56,31 @@ describe('Resilience-SQS2: the visibility timeout of a consumed queue is at leas
 
     // WHEN / THEN
     expect(findings(stack, RULE)).toEqual([]);
+  });
+});
+
+describe('Resilience-SQS2: the batching window and other stacks', () => {
+  test('the batching window counts: 6 × 30 s + 10 s needs 190 s of visibility', () => {
+    // GIVEN two functions with a 30 s timeout and a 10 s batching window, on queues of 180 s and 190 s
+    const short = newStack();
+    consume(new sqs.Queue(short, 'Queue', { visibilityTimeout: Duration.seconds(180) }), 'Fn',
+      { reportBatchItemFailures: true, batchSize: 100, maxBatchingWindow: Duration.seconds(10) });
+    const enough = newStack();
+    consume(new sqs.Queue(enough, 'Queue', { visibilityTimeout: Duration.seconds(190) }), 'Fn',
+      { reportBatchItemFailures: true, batchSize: 100, maxBatchingWindow: Duration.seconds(10) });
+    // WHEN / THEN
+    expect(findings(short, RULE)).toEqual([MAPPING]);
+    expect(findings(enough, RULE)).toEqual([]);
+  });
+
+  test('before synth, a queue of another stack is not mistaken for a short-lived queue of this stack with the same id', () => {
+    // GIVEN stack Workers consumes a 180 s queue of stack Queues, and has its own 30 s queue with the same id
+    const app = newApp();
+    const shared = new sqs.Queue(new Stack(app, 'Queues'), 'Queue', { visibilityTimeout: Duration.minutes(3) });
+    const workers = new Stack(app, 'Workers');
+    new sqs.Queue(workers, 'Queue');
+    new lambda.Function(workers, 'Fn', handlerProps).addEventSource(new sources.SqsEventSource(shared, { reportBatchItemFailures: true }));
+    // WHEN / THEN
+    expect(findings(workers, RULE)).toEqual([]);
   });
 });
