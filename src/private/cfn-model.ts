@@ -83,11 +83,6 @@ export class CfnModel {
     return this.byConstruct.get(construct);
   }
 
-  /** The resource with this logical ID. */
-  public resource(logicalId: string): ModelResource | undefined {
-    return this.byLogicalId.get(logicalId);
-  }
-
   /**
    * The resources (of these types, when given) that a resolved property value
    * refers to: through `Ref` or `Fn::GetAtt` anywhere in it, or as an ARN or

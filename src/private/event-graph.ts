@@ -69,11 +69,6 @@ export class EventGraph {
     return this.edges.filter(e => e.from === node);
   }
 
-  /** The edges that reach `node`. */
-  public to(node: ModelResource): GraphEdge[] {
-    return this.edges.filter(e => e.to === node);
-  }
-
   /** The functions that consume `queue` through an event source mapping. */
   public consumersOf(queue: ModelResource): ModelResource[] {
     return this.from(queue).filter(e => e.via === 'event source mapping').map(e => e.to);
