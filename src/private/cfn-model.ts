@@ -242,3 +242,15 @@ function namedReference(text: string): NamedReference | undefined {
   }
   return undefined;
 }
+
+/** A number from a template value (numbers are sometimes strings there), or `fallback`. */
+export function numberOr(value: unknown, fallback: number): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  return Number.isFinite(n) ? n : fallback;
+}
+
+/** Whether the template properties of a queue describe a FIFO queue. */
+export function isFifoQueue(properties: any): boolean {
+  return properties.FifoQueue === true || properties.FifoQueue === 'true'
+    || (typeof properties.QueueName === 'string' && properties.QueueName.endsWith('.fifo'));
+}

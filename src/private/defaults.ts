@@ -1,21 +1,40 @@
 import { Duration } from 'aws-cdk-lib';
 
 /**
+ * What AWS does when a template leaves a setting out (in seconds where a
+ * duration). The checks read templates with these.
+ */
+export const AWS_DEFAULTS = {
+  /** Lambda: a function times out after 3 seconds. */
+  functionTimeoutSeconds: 3,
+  /** Lambda: an asynchronous invocation is retried twice. */
+  asyncRetryAttempts: 2,
+  /** Lambda: an SQS event source reads batches of 10. */
+  sqsBatchSize: 10,
+  /** SQS: a message is kept 4 days. */
+  queueRetentionSeconds: 345_600,
+  /** SQS: a received message is hidden 30 seconds. */
+  queueVisibilityTimeoutSeconds: 30,
+  /** EventBridge: a target is retried 185 times. */
+  targetRetryAttempts: 185,
+} as const;
+
+/**
  * The library's defaults, each in one place. Every value is tested.
  */
 export const DEFAULTS = {
   /** SQS maximum: a dead-letter queue keeps what failed as long as SQS allows. */
   deadLetterRetention: Duration.days(14),
   /** SQS default retention for a source queue. */
-  sourceRetention: Duration.days(4),
+  sourceRetention: Duration.seconds(AWS_DEFAULTS.queueRetentionSeconds),
   /** Lambda DG: at least 5 so that throttling does not dead-letter healthy messages. */
   maxReceiveCount: 5,
   /** Lambda DG: the source queue's visibility timeout is at least 6 × the function timeout. */
   visibilityTimeoutFactor: 6,
   /** Lambda's own default function timeout, used when `functionProps.timeout` is not set. */
-  functionTimeout: Duration.seconds(3),
+  functionTimeout: Duration.seconds(AWS_DEFAULTS.functionTimeoutSeconds),
   /** Lambda's default batch size for an SQS event source. */
-  batchSize: 10,
+  batchSize: AWS_DEFAULTS.sqsBatchSize,
   /** The source queue's oldest message alarms at this fraction of the retention period. */
   queueAgeAlarmFraction: 0.5,
   /** Lambda's maximum: two retries of an asynchronous invocation. */

@@ -1,4 +1,5 @@
-import { CfnModel, ModelResource } from './cfn-model';
+import { CfnModel, ModelResource, numberOr } from './cfn-model';
+import { AWS_DEFAULTS } from './defaults';
 
 export const QUEUE = 'AWS::SQS::Queue';
 export const FUNCTION = 'AWS::Lambda::Function';
@@ -6,18 +7,6 @@ export const TOPIC = 'AWS::SNS::Topic';
 export const BUS = 'AWS::Events::EventBus';
 export const RULE = 'AWS::Events::Rule';
 export const API_DESTINATION = 'AWS::Events::ApiDestination';
-
-/** AWS's defaults that decide how often an event is attempted. */
-export const SERVICE_DEFAULTS = {
-  /** Lambda retries an asynchronous invocation twice unless told otherwise. */
-  asyncRetryAttempts: 2,
-  /** EventBridge retries a target 185 times unless told otherwise. */
-  targetRetryAttempts: 185,
-  /** SQS keeps a message 4 days unless told otherwise. */
-  queueRetentionSeconds: 345_600,
-  /** SQS hides a received message 30 seconds unless told otherwise. */
-  queueVisibilityTimeoutSeconds: 30,
-} as const;
 
 /** Services that invoke Lambda functions asynchronously when they hold a permission to invoke them. */
 const ASYNC_PRINCIPAL = /^(sns|s3|events|ses|iot|codecommit|config|lambda\.alarms\.cloudwatch|logs(\.[^.]+)?)\.amazonaws\.com$/;
@@ -52,6 +41,8 @@ export class EventGraph {
   public readonly edges: GraphEdge[] = [];
   /** Why a function is invoked asynchronously, per function. */
   private readonly asyncReasons = new Map<ModelResource, string[]>();
+  /** The functions that consume a queue through an event source mapping, per queue. */
+  private readonly consumers = new Map<ModelResource, ModelResource[]>();
 
   constructor(public readonly model: CfnModel) {
     this.addEventSourceMappings();
@@ -64,14 +55,9 @@ export class EventGraph {
     this.addGrants();
   }
 
-  /** The edges that leave `node`. */
-  public from(node: ModelResource): GraphEdge[] {
-    return this.edges.filter(e => e.from === node);
-  }
-
   /** The functions that consume `queue` through an event source mapping. */
   public consumersOf(queue: ModelResource): ModelResource[] {
-    return this.from(queue).filter(e => e.via === 'event source mapping').map(e => e.to);
+    return this.consumers.get(queue) ?? [];
   }
 
   /** Why `fn` is invoked asynchronously (empty when nothing in the stack does). */
@@ -82,8 +68,8 @@ export class EventGraph {
   /** How often Lambda attempts an asynchronous event for `fn`: 1 + its retry attempts. */
   public asyncAttempts(fn: ModelResource): number {
     const retries = this.eventInvokeConfigsOf(fn)
-      .map(config => numberOr(config.properties.MaximumRetryAttempts, SERVICE_DEFAULTS.asyncRetryAttempts));
-    return 1 + (retries.length > 0 ? Math.max(...retries) : SERVICE_DEFAULTS.asyncRetryAttempts);
+      .map(config => numberOr(config.properties.MaximumRetryAttempts, AWS_DEFAULTS.asyncRetryAttempts));
+    return 1 + (retries.length > 0 ? Math.max(...retries) : AWS_DEFAULTS.asyncRetryAttempts);
   }
 
   /** The event invoke configurations of `fn`. */
@@ -100,16 +86,16 @@ export class EventGraph {
   public receiveAttempts(queue: ModelResource): number {
     const maxReceiveCount = numberOr(queue.properties.RedrivePolicy?.maxReceiveCount, NaN);
     if (!Number.isNaN(maxReceiveCount)) return maxReceiveCount;
-    const retention = numberOr(queue.properties.MessageRetentionPeriod, SERVICE_DEFAULTS.queueRetentionSeconds);
-    const visibility = numberOr(queue.properties.VisibilityTimeout, SERVICE_DEFAULTS.queueVisibilityTimeoutSeconds);
+    const retention = numberOr(queue.properties.MessageRetentionPeriod, AWS_DEFAULTS.queueRetentionSeconds);
+    const visibility = numberOr(queue.properties.VisibilityTimeout, AWS_DEFAULTS.queueVisibilityTimeoutSeconds);
     return Math.max(1, Math.floor(retention / Math.max(visibility, 1)));
   }
 
   private addEdge(edge: GraphEdge): void {
     if (edge.from === edge.to && edge.failure) return;
-    const existing = this.edges.find(e => e.from === edge.from && e.to === edge.to);
-    // A function's destination comes with a grant to send to it: the destination says how often it sends.
-    if (existing) return;
+    // One edge per pair: a function's destination comes with a grant to send to it, and the
+    // destination (added first) says how often it sends.
+    if (this.edges.some(e => e.from === edge.from && e.to === edge.to)) return;
     this.edges.push(edge);
   }
 
@@ -136,6 +122,7 @@ export class EventGraph {
       const queue = this.model.referencedOne(mapping.properties.EventSourceArn, QUEUE);
       const fn = this.model.referencedOne(mapping.properties.FunctionName, FUNCTION);
       if (!queue || !fn) continue;
+      this.consumers.set(queue, [...this.consumers.get(queue) ?? [], fn]);
       this.addEdge({ from: queue, to: fn, per: 'event', attempts: this.receiveAttempts(queue), failure: false, via: 'event source mapping' });
     }
   }
@@ -152,7 +139,7 @@ export class EventGraph {
         for (const to of this.model.referencedBy(target.Arn)) {
           if (to.type === API_DESTINATION) {
             // EventBridge retries an API destination that answers 429 or 5xx: each retry is a call.
-            const retries = numberOr(target.RetryPolicy?.MaximumRetryAttempts, SERVICE_DEFAULTS.targetRetryAttempts);
+            const retries = numberOr(target.RetryPolicy?.MaximumRetryAttempts, AWS_DEFAULTS.targetRetryAttempts);
             this.addEdge({ from: rule, to, per: 'event', attempts: 1 + retries, failure: false, via });
           } else {
             this.deliver(rule, to, via);
@@ -301,10 +288,4 @@ function flattenPrincipal(principal: unknown): string | undefined {
 function asArray(value: unknown): any[] {
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value : [value];
-}
-
-/** A number from a template value (numbers are sometimes strings there), or `fallback`. */
-export function numberOr(value: unknown, fallback: number): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  return Number.isFinite(n) ? n : fallback;
 }

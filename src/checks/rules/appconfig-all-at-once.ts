@@ -1,5 +1,5 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { numberOr } from '../../private/event-graph';
+import { numberOr } from '../../private/cfn-model';
 import { ResilienceRule } from '../rule';
 
 const STRATEGY = 'AWS::AppConfig::DeploymentStrategy';

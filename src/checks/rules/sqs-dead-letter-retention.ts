@@ -1,5 +1,7 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { QUEUE, SERVICE_DEFAULTS, numberOr } from '../../private/event-graph';
+import { isFifoQueue, numberOr } from '../../private/cfn-model';
+import { AWS_DEFAULTS } from '../../private/defaults';
+import { QUEUE } from '../../private/event-graph';
 import { ResilienceRule } from '../rule';
 
 /** Resilience-SQS4: a standard queue's dead-letter queue keeps messages longer than the queue. */
@@ -10,16 +12,10 @@ export const SqsDeadLetterRetention: ResilienceRule = {
   level: NagMessageLevel.ERROR,
   check(node, { model }) {
     const queue = model.resourceOf(node);
-    if (queue?.type !== QUEUE || isFifo(queue.properties)) return NagRuleCompliance.NOT_APPLICABLE;
+    if (queue?.type !== QUEUE || isFifoQueue(queue.properties)) return NagRuleCompliance.NOT_APPLICABLE;
     const dlq = model.referencedOne(queue.properties.RedrivePolicy?.deadLetterTargetArn, QUEUE);
     if (!dlq) return NagRuleCompliance.NOT_APPLICABLE;
-    const retention = (props: any) => numberOr(props.MessageRetentionPeriod, SERVICE_DEFAULTS.queueRetentionSeconds);
+    const retention = (props: any) => numberOr(props.MessageRetentionPeriod, AWS_DEFAULTS.queueRetentionSeconds);
     return retention(dlq.properties) > retention(queue.properties) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };
-
-/** Whether queue properties describe a FIFO queue. */
-export function isFifo(properties: any): boolean {
-  return properties.FifoQueue === true || properties.FifoQueue === 'true'
-    || (typeof properties.QueueName === 'string' && properties.QueueName.endsWith('.fifo'));
-}

@@ -1,5 +1,5 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { isFifo } from './sqs-dead-letter-retention';
+import { isFifoQueue } from '../../private/cfn-model';
 import { QUEUE } from '../../private/event-graph';
 import { ResilienceRule } from '../rule';
 
@@ -14,6 +14,6 @@ export const SqsDeadLetterType: ResilienceRule = {
     if (queue?.type !== QUEUE) return NagRuleCompliance.NOT_APPLICABLE;
     const dlq = model.referencedOne(queue.properties.RedrivePolicy?.deadLetterTargetArn, QUEUE);
     if (!dlq) return NagRuleCompliance.NOT_APPLICABLE;
-    return isFifo(dlq.properties) === isFifo(queue.properties) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+    return isFifoQueue(dlq.properties) === isFifoQueue(queue.properties) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };

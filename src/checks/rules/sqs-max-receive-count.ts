@@ -1,5 +1,6 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { QUEUE, numberOr } from '../../private/event-graph';
+import { numberOr } from '../../private/cfn-model';
+import { QUEUE } from '../../private/event-graph';
 import { ResilienceRule } from '../rule';
 
 /** Resilience-SQS6: a queue that a Lambda function consumes is received at least 5 times before it dead-letters a message. */

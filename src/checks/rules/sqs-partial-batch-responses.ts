@@ -1,5 +1,7 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { QUEUE, numberOr } from '../../private/event-graph';
+import { numberOr } from '../../private/cfn-model';
+import { AWS_DEFAULTS } from '../../private/defaults';
+import { QUEUE } from '../../private/event-graph';
 import { ResilienceRule } from '../rule';
 
 /** Resilience-SQS3: an SQS event source mapping reports batch item failures. */
@@ -16,7 +18,7 @@ export const SqsPartialBatchResponses: ResilienceRule = {
       || (typeof source === 'string' && source.includes(':sqs:'));
     if (!fromQueue) return NagRuleCompliance.NOT_APPLICABLE;
     const reports = ([] as unknown[]).concat(mapping.properties.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures');
-    const oneAtATime = numberOr(mapping.properties.BatchSize, 10) === 1;
+    const oneAtATime = numberOr(mapping.properties.BatchSize, AWS_DEFAULTS.sqsBatchSize) === 1;
     return reports || oneAtATime ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };

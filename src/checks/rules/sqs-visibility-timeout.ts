@@ -1,9 +1,8 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { FUNCTION, QUEUE, SERVICE_DEFAULTS, numberOr } from '../../private/event-graph';
+import { numberOr } from '../../private/cfn-model';
+import { AWS_DEFAULTS } from '../../private/defaults';
+import { FUNCTION, QUEUE } from '../../private/event-graph';
 import { ResilienceRule } from '../rule';
-
-/** Lambda's default function timeout, in seconds. */
-const DEFAULT_FUNCTION_TIMEOUT = 3;
 
 /**
  * Resilience-SQS2: the visibility timeout of a queue that a Lambda function
@@ -24,8 +23,8 @@ export const SqsVisibilityTimeout: ResilienceRule = {
     const queue = model.referencedOne(mapping.properties.EventSourceArn, QUEUE);
     const fn = model.referencedOne(mapping.properties.FunctionName, FUNCTION);
     if (!queue || !fn) return NagRuleCompliance.NOT_APPLICABLE;
-    const visibility = numberOr(queue.properties.VisibilityTimeout, SERVICE_DEFAULTS.queueVisibilityTimeoutSeconds);
-    const timeout = numberOr(fn.properties.Timeout, DEFAULT_FUNCTION_TIMEOUT);
+    const visibility = numberOr(queue.properties.VisibilityTimeout, AWS_DEFAULTS.queueVisibilityTimeoutSeconds);
+    const timeout = numberOr(fn.properties.Timeout, AWS_DEFAULTS.functionTimeoutSeconds);
     const window = numberOr(mapping.properties.MaximumBatchingWindowInSeconds, 0);
     return visibility >= 6 * timeout + window ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
