@@ -1,7 +1,12 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { DemoStack } from './demo-stack';
-import { ResilienceChecks } from '../src';
+import { ResilienceChecks, RetryBudget } from '../src';
+
+/** The file of the cloud assembly that holds the app's retry budget (a Markdown table). */
+export const RETRY_BUDGET_FILE = 'retry-budget.md';
 
 /**
  * The demo app, with AWS's offline template validator failing synth on any
@@ -16,5 +21,8 @@ export function buildDemoApp(app = new App({ context: { '@aws-cdk/core:validateA
 }
 
 if (require.main === module) {
-  buildDemoApp().synth();
+  const app = buildDemoApp();
+  app.synth();
+  // The retry budget reads the construct tree: it is written next to the templates, for the summary.
+  fs.writeFileSync(path.join(app.outdir, RETRY_BUDGET_FILE), RetryBudget.analyze(app).toMarkdown());
 }

@@ -7,9 +7,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App } from 'aws-cdk-lib';
-import { buildDemoApp } from './app';
-import { RetryBudget } from '../src';
+import { RETRY_BUDGET_FILE } from './app';
+import { ResilienceChecks } from '../src';
 
 type Resource = { Type: string; Properties?: any; Metadata?: Record<string, any>; DeletionPolicy?: string };
 type Template = { Resources?: Record<string, Resource> };
@@ -22,6 +21,11 @@ export function summarize(outdir: string): string {
     if (artifact.type !== 'aws:cloudformation:stack') continue;
     const template: Template = JSON.parse(fs.readFileSync(path.join(outdir, artifact.properties.templateFile), 'utf8'));
     lines.push(...summarizeStack(artifact.displayName ?? artifactId, template));
+  }
+  const retryBudget = path.join(outdir, RETRY_BUDGET_FILE);
+  if (fs.existsSync(retryBudget)) {
+    lines.push(`  Retry budget (worst-case invocations per event; Resilience-RetryBudget1 reports a path above ${ResilienceChecks.DEFAULT_RETRY_BUDGET_THRESHOLD} or a loop)`,
+      '', fs.readFileSync(retryBudget, 'utf8'));
   }
   return lines.join('\n');
 }
@@ -219,26 +223,7 @@ function seconds(s: number): string {
   return `${s} s`;
 }
 
-/**
- * The retry budget of the demo app: every path an event can take and the
- * worst-case invocations of its last hop, as `ResilienceChecks` judges them.
- * The app is built again in this process (without bundling its assets),
- * because the analysis reads the construct tree.
- */
-export function retryBudgetSummary(): string {
-  const app = buildDemoApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
-  return [
-    `  Retry budget (worst-case invocations per event; Resilience-RetryBudget1 reports a path above ${DEFAULT_RETRY_BUDGET_THRESHOLD} or a loop)`,
-    '',
-    RetryBudget.analyze(app).toMarkdown(),
-  ].join('\n');
-}
-
-/** The threshold the demo app's ResilienceChecks use (the pack's default). */
-const DEFAULT_RETRY_BUDGET_THRESHOLD = 25;
-
 if (require.main === module) {
   const outdir = process.argv[2] ?? 'cdk.out';
   console.log(summarize(outdir));
-  console.log(retryBudgetSummary());
 }

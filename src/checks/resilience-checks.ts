@@ -38,9 +38,6 @@ const RULES: ResilienceRule[] = [
   RetryBudgetThreshold,
 ];
 
-/** The default worst case above which `Resilience-RetryBudget1` reports a path. */
-const DEFAULT_RETRY_BUDGET_THRESHOLD = 25;
-
 /**
  * Properties of `ResilienceChecks`.
  */
@@ -71,6 +68,9 @@ export interface ResilienceChecksProps extends NagPackProps {
  * `Validations.of(construct).acknowledge({ id, reason })`.
  */
 export class ResilienceChecks extends NagPack {
+  /** The worst case above which `Resilience-RetryBudget1` reports a path unless told otherwise. */
+  public static readonly DEFAULT_RETRY_BUDGET_THRESHOLD = 25;
+
   /** The pack's name, the prefix of its rule ids. */
   public readonly name = 'Resilience';
   /** The ids of the pack's rules. */
@@ -82,7 +82,7 @@ export class ResilienceChecks extends NagPack {
   constructor(scope?: IConstruct, props: ResilienceChecksProps = {}) {
     super(scope, props);
     this.packName = 'Resilience';
-    this.retryBudgetThreshold = props.retryBudgetThreshold ?? DEFAULT_RETRY_BUDGET_THRESHOLD;
+    this.retryBudgetThreshold = props.retryBudgetThreshold ?? ResilienceChecks.DEFAULT_RETRY_BUDGET_THRESHOLD;
     validateNumberRange('retryBudgetThreshold', this.retryBudgetThreshold, 1, 1_000_000);
   }
 
