@@ -20,22 +20,13 @@
  */
 import * as os from 'os';
 import { clearConfigurationCache, FAILURE_INJECTION_PATH_ENV, injectFailure } from '../src/runtime';
-import { startLocalExtension } from '../test/runtime/local-extension';
+import { ALL_FLAGS_OFF, startLocalExtension } from '../test/runtime/local-extension';
 
 const INVOCATIONS = 2_000;
 const WARM_UP = 200;
 
 const OURS_ROUTE = '/applications/bench/environments/bench/configurations/failure-injection';
 const ANCHOR_ROUTE = '/applications/bench/environments/bench/configurations/failure-lambda';
-const ALL_DISABLED = {
-  latency: { enabled: false },
-  timeout: { enabled: false },
-  diskspace: { enabled: false },
-  denylist: { enabled: false },
-  statuscode: { enabled: false },
-  exception: { enabled: false },
-  corruption: { enabled: false },
-};
 /** failure-lambda 0.4.4's freeform format (README example), injection off. */
 const ANCHOR_DISABLED = { isEnabled: false, failureMode: 'latency', rate: 1, minLatency: 100, maxLatency: 400 };
 
@@ -75,7 +66,7 @@ function ratio(anchor: number, ours: number): string {
 async function main(): Promise<void> {
   // The AppConfig extension stand-in: both documents at their routes.
   const extension = await startLocalExtension();
-  extension.serve(OURS_ROUTE, ALL_DISABLED);
+  extension.serve(OURS_ROUTE, ALL_FLAGS_OFF);
   extension.serve(ANCHOR_ROUTE, ANCHOR_DISABLED);
   // Both read the extension on localhost at AWS_APPCONFIG_EXTENSION_HTTP_PORT, as in Lambda.
   process.env.AWS_APPCONFIG_EXTENSION_HTTP_PORT = String(extension.port);

@@ -35,6 +35,12 @@ export function reported(stack: Stack, ruleId: string, props: ResilienceChecksPr
   return found;
 }
 
+/** Every finding of `checks` on `stack`, under any rule, as `<rule id> <construct path>`. */
+export function allFindings(stack: Stack, checks = new ResilienceChecks(stack.node.root)): string[] {
+  return checks.validateScope(stack).violations
+    .flatMap(v => v.violatingResources.map(r => `${v.ruleName} ${r.constructPath}`));
+}
+
 /** The construct paths that `ResilienceChecks` reports under `ruleId` for the resources of `stack`. */
 export function findings(stack: Stack, ruleId: string, props: ResilienceChecksProps = {}): string[] {
   return reported(stack, ruleId, props).map(f => f.path);

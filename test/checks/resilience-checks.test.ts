@@ -5,6 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { allFindings } from './nag';
 import {
   AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, FailureInjection,
   QueueDecoupledFunction, ResilienceChecks,
@@ -14,12 +15,6 @@ import { handlerProps, newApp } from '../helpers';
 /** A stack in a region the AppConfig extension layer table knows. */
 function regionalStack(): Stack {
   return new Stack(newApp(), 'Test', { env: { region: 'eu-west-1' } });
-}
-
-/** Every finding of the pack on `stack`, as `<rule id> <construct path>`. */
-function findingsOn(stack: Stack, checks = new ResilienceChecks(stack.node.root)): string[] {
-  return checks.validateScope(stack).violations
-    .flatMap(v => v.violatingResources.map(r => `${v.ruleName} ${r.constructPath}`));
 }
 
 const content = appconfig.ConfigurationContent.fromInlineJson('{"enabled":true}');
@@ -49,7 +44,7 @@ describe('ResilienceChecks', () => {
       const stack = regionalStack();
       build(stack);
       // WHEN / THEN
-      expect(findingsOn(stack)).toEqual([]);
+      expect(allFindings(stack)).toEqual([]);
     });
   });
 
@@ -58,7 +53,7 @@ describe('ResilienceChecks', () => {
     const stack = regionalStack();
     new AppConfigProfile(stack, 'Config', { content });
     // WHEN / THEN
-    expect(findingsOn(stack)).toEqual(['Resilience-AppConfig1 Test/Config/Environment/Resource']);
+    expect(allFindings(stack)).toEqual(['Resilience-AppConfig1 Test/Config/Environment/Resource']);
   });
 
   test('FailureInjection acknowledges the missing monitor with a reason, and only on its own environment', () => {
@@ -67,7 +62,7 @@ describe('ResilienceChecks', () => {
     new FailureInjection(stack, 'Chaos');
     new appconfig.Environment(stack, 'Plain', { application: new appconfig.Application(stack, 'App') });
     // WHEN / THEN
-    expect(findingsOn(stack)).toEqual(['Resilience-AppConfig1 Test/Plain/Resource']);
+    expect(allFindings(stack)).toEqual(['Resilience-AppConfig1 Test/Plain/Resource']);
   });
 
   test('FailureInjection with steady-state monitors is compliant without the acknowledgement', () => {
@@ -79,7 +74,7 @@ describe('ResilienceChecks', () => {
     const acknowledged = chaos.profile.environment.node.metadata.filter(m => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
     // THEN
     expect(acknowledged).toEqual([]);
-    expect(findingsOn(stack)).toEqual([]);
+    expect(allFindings(stack)).toEqual([]);
   });
 
   test('registered with Validations.of(app).addPlugins(), an error finding fails synth and names the rule and resource', () => {
@@ -138,11 +133,11 @@ describe('ResilienceChecks', () => {
     const stack = regionalStack();
     const queue = new sqs.Queue(stack, 'Queue', { visibilityTimeout: Duration.minutes(3) });
     const checks = new ResilienceChecks(stack.node.root);
-    expect(findingsOn(stack, checks)).toEqual([]);
+    expect(allFindings(stack, checks)).toEqual([]);
     // WHEN a function starts consuming it
     new lambda.Function(stack, 'Worker', handlerProps).addEventSource(new sources.SqsEventSource(queue, { reportBatchItemFailures: true }));
     // THEN the same pack reports the missing redrive policy, and the retries it allows (4 days / 3 minutes = 1920)
-    expect(findingsOn(stack, checks)).toEqual(['Resilience-SQS1 Test/Queue/Resource', 'Resilience-RetryBudget1 Test/Queue/Resource']);
+    expect(allFindings(stack, checks)).toEqual(['Resilience-SQS1 Test/Queue/Resource', 'Resilience-RetryBudget1 Test/Queue/Resource']);
   });
 
   test.each([0, 1.5, 1_000_001])('retryBudgetThreshold %p is refused with the prop, the value and the range', (threshold) => {

@@ -9,21 +9,12 @@ import dns from 'dns';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { LocalExtension, startLocalExtension } from './local-extension';
+import { ALL_FLAGS_OFF, LocalExtension, startLocalExtension } from './local-extension';
 import {
   FAILURE_INJECTION_DISABLED_ENV, FAILURE_INJECTION_PATH_ENV, FailureInjectionFlags, FailureInjectionOptions, injectFailure,
 } from '../../src/runtime';
 import { clearConfigurationCache } from '../../src/runtime/appconfig-extension';
 
-const ALL_DISABLED: FailureInjectionFlags = {
-  latency: { enabled: false },
-  timeout: { enabled: false },
-  diskspace: { enabled: false },
-  denylist: { enabled: false },
-  statuscode: { enabled: false },
-  exception: { enabled: false },
-  corruption: { enabled: false },
-};
 
 const OK = { statusCode: 200, body: 'handled' };
 
@@ -69,7 +60,7 @@ function local(options: FailureInjectionOptions = {}): FailureInjectionOptions {
 
 /** The flags with the given ones enabled (all others disabled). */
 function flags(enabled: FailureInjectionFlags): FailureInjectionFlags {
-  return { ...ALL_DISABLED, ...enabled };
+  return { ...ALL_FLAGS_OFF, ...enabled };
 }
 
 /** A handler that counts its calls and returns `result`. */
@@ -107,7 +98,7 @@ function contextEndingIn(ms: number) {
 describe('injectFailure', () => {
   test('with every flag disabled, the result is the handler\'s own and nothing is logged', async () => {
     // GIVEN
-    extension.serve(route, ALL_DISABLED);
+    extension.serve(route, ALL_FLAGS_OFF);
     const handler = handlerReturning(OK);
     const event = { id: 1 };
     const context = contextEndingIn(1_000);
@@ -445,7 +436,7 @@ describe('injectFailure', () => {
   describe('caching', () => {
     test('invocations within maxAge read the configuration once; after maxAge it is read again', async () => {
       // GIVEN
-      extension.serve(route, ALL_DISABLED);
+      extension.serve(route, ALL_FLAGS_OFF);
       const wrapped = injectFailure(handlerReturning(OK), local({ maxAge: 200 }));
       // WHEN
       await wrapped({}, {});
@@ -461,7 +452,7 @@ describe('injectFailure', () => {
 
     test('concurrent invocations share one read', async () => {
       // GIVEN
-      extension.serve(route, ALL_DISABLED);
+      extension.serve(route, ALL_FLAGS_OFF);
       const wrapped = injectFailure(handlerReturning(OK), local());
       // WHEN
       const results = await Promise.all(Array.from({ length: 10 }, () => wrapped({}, {})));
@@ -472,7 +463,7 @@ describe('injectFailure', () => {
 
     test('a new document is used once the cached one expires', async () => {
       // GIVEN
-      extension.serve(route, ALL_DISABLED);
+      extension.serve(route, ALL_FLAGS_OFF);
       const wrapped = injectFailure(handlerReturning(OK), local({ maxAge: 100 }));
       await expect(wrapped({}, {})).resolves.toBe(OK);
       // WHEN

@@ -1,5 +1,6 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
+import { FailureInjectionFlags } from '../../src/runtime';
 
 /** What the stand-in extension answers for one route. */
 export interface ExtensionAnswer {
@@ -73,3 +74,14 @@ export async function startLocalExtension(): Promise<LocalExtension> {
     },
   };
 }
+
+/** Every failure-injection flag off: what `FailureInjection` deploys by default. */
+export const ALL_FLAGS_OFF: FailureInjectionFlags = {
+  latency: { enabled: false },
+  timeout: { enabled: false },
+  diskspace: { enabled: false },
+  denylist: { enabled: false },
+  statuscode: { enabled: false },
+  exception: { enabled: false },
+  corruption: { enabled: false },
+};
