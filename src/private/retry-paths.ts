@@ -21,9 +21,20 @@ export function retryPaths(graph: EventGraph): ResourcePath[] {
     outgoing.set(edge.from, [...outgoing.get(edge.from) ?? [], edge]);
     incoming.add(edge.to);
   }
-  // A dead-letter queue that nothing consumes keeps what failed: it ends no path.
+  // A dead-letter queue that nothing consumes keeps what failed: it ends no path, even when
+  // it has a dead-letter queue of its own.
+  const leadsOn = new Map<ModelResource, boolean>();
+  const consumed = (node: ModelResource, seen = new Set<ModelResource>()): boolean => {
+    const known = leadsOn.get(node);
+    if (known !== undefined) return known;
+    if (seen.has(node)) return false;
+    seen.add(node);
+    const result = (outgoing.get(node) ?? []).some(e => !e.failure || consumed(e.to, seen));
+    leadsOn.set(node, result);
+    return result;
+  };
   const onward = (node: ModelResource): GraphEdge[] => (outgoing.get(node) ?? [])
-    .filter(e => !e.failure || outgoing.has(e.to));
+    .filter(e => !e.failure || consumed(e.to));
 
   const visited = new Set<ModelResource>();
   const walk = (nodes: ModelResource[], attempts: number[], events: number, invocations: number): void => {

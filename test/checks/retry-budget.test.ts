@@ -174,6 +174,18 @@ describe('RetryBudget', () => {
     ]);
   });
 
+  test('a dead-letter queue that nothing consumes ends no path, even with a dead-letter queue of its own', () => {
+    // GIVEN queue -> dead-letter queue -> last resort, none of them consumed but the first
+    const stack = newStack();
+    const deadLetters = new sqs.Queue(stack, 'DeadLetters', { deadLetterQueue: { queue: new sqs.Queue(stack, 'LastResort'), maxReceiveCount: 3 } });
+    const queue = new sqs.Queue(stack, 'Queue', { visibilityTimeout: Duration.minutes(3), deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 } });
+    new lambda.Function(stack, 'Worker', handlerProps).addEventSource(new sources.SqsEventSource(queue));
+    // WHEN
+    const paths = RetryBudget.analyze(stack).paths.map(p => [p.hops.join(' > '), p.worstCaseInvocations]);
+    // THEN
+    expect(paths).toEqual([['Test/Queue > Test/Worker', 5]]);
+  });
+
   test('an app: every stack, each analysed on its own', () => {
     // GIVEN
     const app = newApp();
