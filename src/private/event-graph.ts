@@ -27,7 +27,6 @@ export interface GraphEdge {
   readonly per: 'event' | 'invocation';
   readonly attempts: number;
   readonly failure: boolean;
-  readonly via: string;
 }
 
 /**
@@ -39,8 +38,8 @@ export interface GraphEdge {
  */
 export class EventGraph {
   public readonly edges: GraphEdge[] = [];
-  /** Why a function is invoked asynchronously, per function. */
-  private readonly asyncReasons = new Map<ModelResource, string[]>();
+  /** The functions that something in the stack invokes asynchronously. */
+  private readonly invokedAsynchronously = new Set<ModelResource>();
   /** The functions that consume a queue through an event source mapping, per queue. */
   private readonly consumers = new Map<ModelResource, ModelResource[]>();
 
@@ -60,9 +59,9 @@ export class EventGraph {
     return this.consumers.get(queue) ?? [];
   }
 
-  /** Why `fn` is invoked asynchronously (empty when nothing in the stack does). */
-  public asyncInvocationsOf(fn: ModelResource): string[] {
-    return this.asyncReasons.get(fn) ?? [];
+  /** Whether something in the stack invokes `fn` asynchronously. */
+  public isInvokedAsynchronously(fn: ModelResource): boolean {
+    return this.invokedAsynchronously.has(fn);
   }
 
   /** How often Lambda attempts an asynchronous event for `fn`: 1 + its retry attempts. */
@@ -99,22 +98,16 @@ export class EventGraph {
     this.edges.push(edge);
   }
 
-  private addAsyncInvocation(fn: ModelResource, reason: string): void {
-    const reasons = this.asyncReasons.get(fn) ?? [];
-    if (!reasons.includes(reason)) reasons.push(reason);
-    this.asyncReasons.set(fn, reasons);
-  }
-
   /** An edge to a target that receives events asynchronously or as a message. */
-  private deliver(from: ModelResource, to: ModelResource, via: string,
+  private deliver(from: ModelResource, to: ModelResource,
     options: { failure?: boolean; per?: 'event' | 'invocation'; knownAsync?: boolean } = {}): void {
     let attempts = 1;
     if (to.type === FUNCTION) {
       // At worst, an invocation is asynchronous and retried.
       attempts = this.asyncAttempts(to);
-      if (options.knownAsync ?? true) this.addAsyncInvocation(to, via);
+      if (options.knownAsync ?? true) this.invokedAsynchronously.add(to);
     }
-    this.addEdge({ from, to, per: options.per ?? 'event', attempts, failure: options.failure ?? false, via });
+    this.addEdge({ from, to, per: options.per ?? 'event', attempts, failure: options.failure ?? false });
   }
 
   private addEventSourceMappings(): void {
@@ -123,7 +116,7 @@ export class EventGraph {
       const fn = this.model.referencedOne(mapping.properties.FunctionName, FUNCTION);
       if (!queue || !fn) continue;
       this.consumers.set(queue, [...this.consumers.get(queue) ?? [], fn]);
-      this.addEdge({ from: queue, to: fn, per: 'event', attempts: this.receiveAttempts(queue), failure: false, via: 'event source mapping' });
+      this.addEdge({ from: queue, to: fn, per: 'event', attempts: this.receiveAttempts(queue), failure: false });
     }
   }
 
@@ -133,20 +126,19 @@ export class EventGraph {
       const bus = typeof busName === 'string' && !busName.startsWith('arn:')
         ? this.model.named('events', busName)
         : this.model.referencedOne(busName, BUS);
-      if (bus) this.addEdge({ from: bus, to: rule, per: 'event', attempts: 1, failure: false, via: 'rule' });
+      if (bus) this.addEdge({ from: bus, to: rule, per: 'event', attempts: 1, failure: false });
       for (const target of asArray(rule.properties.Targets)) {
-        const via = `target ${target.Id ?? ''} of rule ${rule.name}`.replace('  ', ' ');
         for (const to of this.model.referencedBy(target.Arn)) {
           if (to.type === API_DESTINATION) {
             // EventBridge retries an API destination that answers 429 or 5xx: each retry is a call.
             const retries = numberOr(target.RetryPolicy?.MaximumRetryAttempts, AWS_DEFAULTS.targetRetryAttempts);
-            this.addEdge({ from: rule, to, per: 'event', attempts: 1 + retries, failure: false, via });
+            this.addEdge({ from: rule, to, per: 'event', attempts: 1 + retries, failure: false });
           } else {
-            this.deliver(rule, to, via);
+            this.deliver(rule, to);
           }
         }
         for (const dlq of this.model.referencedBy(target.DeadLetterConfig?.Arn, QUEUE)) {
-          this.deliver(rule, dlq, `dead-letter queue of ${via}`, { failure: true });
+          this.deliver(rule, dlq, { failure: true });
         }
       }
     }
@@ -156,12 +148,11 @@ export class EventGraph {
     for (const subscription of this.model.ofType('AWS::SNS::Subscription')) {
       const topic = this.model.referencedOne(subscription.properties.TopicArn, TOPIC);
       if (!topic) continue;
-      const via = `subscription ${subscription.name}`;
       for (const to of this.model.referencedBy(subscription.properties.Endpoint, FUNCTION, QUEUE)) {
-        this.deliver(topic, to, via);
+        this.deliver(topic, to);
       }
       for (const dlq of this.model.referencedBy(subscription.properties.RedrivePolicy?.deadLetterTargetArn, QUEUE)) {
-        this.deliver(topic, dlq, `dead-letter queue of ${via}`, { failure: true });
+        this.deliver(topic, dlq, { failure: true });
       }
     }
   }
@@ -186,7 +177,7 @@ export class EventGraph {
   private addNotifications(bucket: ModelResource, targets: unknown[]): void {
     for (const target of targets) {
       for (const to of this.model.referencedBy(target, FUNCTION, QUEUE, TOPIC)) {
-        this.deliver(bucket, to, `notification of bucket ${bucket.name}`);
+        this.deliver(bucket, to);
       }
     }
   }
@@ -196,7 +187,7 @@ export class EventGraph {
       const principal = flattenPrincipal(permission.properties.Principal);
       if (!principal || !ASYNC_PRINCIPAL.test(principal)) continue;
       for (const fn of this.model.referencedBy(permission.properties.FunctionName, FUNCTION)) {
-        this.addAsyncInvocation(fn, `permission for ${principal}`);
+        this.invokedAsynchronously.add(fn);
       }
     }
   }
@@ -206,16 +197,16 @@ export class EventGraph {
       for (const fn of this.model.referencedBy(config.properties.FunctionName, FUNCTION)) {
         const destinations = config.properties.DestinationConfig ?? {};
         for (const to of this.model.referencedBy(destinations.OnFailure?.Destination, FUNCTION, QUEUE, TOPIC, BUS)) {
-          this.deliver(fn, to, `on-failure destination of ${fn.name}`, { failure: true });
+          this.deliver(fn, to, { failure: true });
         }
         for (const to of this.model.referencedBy(destinations.OnSuccess?.Destination, FUNCTION, QUEUE, TOPIC, BUS)) {
-          this.deliver(fn, to, `on-success destination of ${fn.name}`);
+          this.deliver(fn, to);
         }
       }
     }
     for (const fn of this.model.ofType(FUNCTION)) {
       for (const to of this.model.referencedBy(fn.properties.DeadLetterConfig?.TargetArn, QUEUE, TOPIC)) {
-        this.deliver(fn, to, `dead-letter queue of ${fn.name}`, { failure: true });
+        this.deliver(fn, to, { failure: true });
       }
     }
   }
@@ -223,7 +214,7 @@ export class EventGraph {
   private addQueueRedrives(): void {
     for (const queue of this.model.ofType(QUEUE)) {
       for (const dlq of this.model.referencedBy(queue.properties.RedrivePolicy?.deadLetterTargetArn, QUEUE)) {
-        this.deliver(queue, dlq, `redrive policy of ${queue.name}`, { failure: true });
+        this.deliver(queue, dlq, { failure: true });
       }
     }
   }
@@ -244,7 +235,7 @@ export class EventGraph {
           for (const to of this.model.referencedBy(statement.Resource, type)) {
             for (const fn of functions) {
               // A grant to invoke does not tell whether the invocation is asynchronous.
-              this.deliver(fn, to, `${action} granted to ${fn.name}`, { per: 'invocation', knownAsync: false });
+              this.deliver(fn, to, { per: 'invocation', knownAsync: false });
             }
           }
         }

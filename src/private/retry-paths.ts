@@ -76,6 +76,6 @@ export function retryPaths(graph: EventGraph): ResourcePath[] {
 /** How often the first hop is attempted: a function invoked asynchronously retries. */
 function entryAttempts(graph: EventGraph, node: ModelResource): number {
   if (node.type !== FUNCTION) return 1;
-  const async = graph.asyncInvocationsOf(node).length > 0 || graph.eventInvokeConfigsOf(node).length > 0;
+  const async = graph.isInvokedAsynchronously(node) || graph.eventInvokeConfigsOf(node).length > 0;
   return async ? graph.asyncAttempts(node) : 1;
 }

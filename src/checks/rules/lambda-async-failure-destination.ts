@@ -14,7 +14,7 @@ export const LambdaAsyncFailureDestination: ResilienceRule = {
   level: NagMessageLevel.ERROR,
   check(node, { model, graph }) {
     const fn = model.resourceOf(node);
-    if (fn?.type !== FUNCTION || graph.asyncInvocationsOf(fn).length === 0) return NagRuleCompliance.NOT_APPLICABLE;
+    if (fn?.type !== FUNCTION || !graph.isInvokedAsynchronously(fn)) return NagRuleCompliance.NOT_APPLICABLE;
     const deadLetterQueue = fn.properties.DeadLetterConfig?.TargetArn !== undefined;
     const onFailure = graph.eventInvokeConfigsOf(fn).some(config => config.properties.DestinationConfig?.OnFailure?.Destination !== undefined);
     return deadLetterQueue || onFailure ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
