@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { AppConfigProfile } from './app-config-profile';
 import { validateNumberRange } from './private/validation';
 
-import { FAILURE_INJECTION_PATH_ENV } from './runtime/contract';
+import { FAILURE_INJECTION_DISABLED_ENV, FAILURE_INJECTION_PATH_ENV } from './runtime/contract';
 
 /** What every failure mode has: whether it is on, and how often it strikes. */
 export interface FailureModeOptions {
@@ -165,7 +165,7 @@ export class FailureInjection extends Construct {
       Validations.of(this.profile.environment).acknowledge({
         id: 'Resilience-AppConfig1',
         reason: 'Every flag starts off and the errors of the attached functions are the experiment, so they must not roll it back; '
-          + 'steady-state monitors (props.monitors) end an experiment automatically, FAILURE_INJECTION_DISABLED=true ends it by hand.',
+          + `steady-state monitors (props.monitors) end an experiment automatically, ${FAILURE_INJECTION_DISABLED_ENV}=true ends it by hand.`,
       });
     }
   }
