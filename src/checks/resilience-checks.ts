@@ -17,7 +17,7 @@ import { SqsDeadLetterType } from './rules/sqs-dead-letter-type';
 import { SqsMaxReceiveCount } from './rules/sqs-max-receive-count';
 import { SqsPartialBatchResponses } from './rules/sqs-partial-batch-responses';
 import { SqsVisibilityTimeout } from './rules/sqs-visibility-timeout';
-import { CfnModel } from '../private/cfn-model';
+import { CfnModel, ModelResource } from '../private/cfn-model';
 import { EventGraph } from '../private/event-graph';
 import { validateNumberRange } from '../private/validation';
 
@@ -115,15 +115,26 @@ export class ResilienceChecks extends NagPack {
     if (!context) {
       const model = new CfnModel(stack);
       const graph = new EventGraph(model);
-      let paths: ResourcePath[] | undefined;
+      // The paths are walked once per stack, when the first resource asks.
+      let byFirstHop: Map<ModelResource, ResourcePath[]> | undefined;
+      const pathsFrom = (resource: ModelResource) => {
+        byFirstHop ??= groupByFirstHop(retryPaths(graph));
+        return byFirstHop.get(resource) ?? [];
+      };
       context = {
         model,
         graph,
-        paths: () => paths ??= retryPaths(graph),
+        pathsFrom,
         retryBudgetThreshold: this.retryBudgetThreshold,
       };
       this.contexts.set(stack, context);
     }
     return context;
   }
+}
+
+function groupByFirstHop(paths: ResourcePath[]): Map<ModelResource, ResourcePath[]> {
+  const byFirstHop = new Map<ModelResource, ResourcePath[]>();
+  for (const path of paths) byFirstHop.set(path.nodes[0], [...byFirstHop.get(path.nodes[0]) ?? [], path]);
+  return byFirstHop;
 }

@@ -1,6 +1,6 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
-import { CfnModel } from '../private/cfn-model';
+import { CfnModel, ModelResource } from '../private/cfn-model';
 import { EventGraph } from '../private/event-graph';
 import { ResourcePath } from '../private/retry-paths';
 
@@ -10,8 +10,8 @@ export interface RuleContext {
   readonly model: CfnModel;
   /** How events flow between them. */
   readonly graph: EventGraph;
-  /** The retry paths of the stack. */
-  readonly paths: () => ResourcePath[];
+  /** The retry paths of the stack that start at `resource`. */
+  readonly pathsFrom: (resource: ModelResource) => ResourcePath[];
   /** The worst case above which a retry path is reported. */
   readonly retryBudgetThreshold: number;
 }
