@@ -623,36 +623,16 @@ describe('ArchivedEventBus', () => {
         .toThrow(/archiveRetention must be whole days \(Duration.days\(0\) keeps events forever\), got 90 min/);
     });
 
-    test('fails if targetRetryAttempts is -1', () => {
+    test.each<[string, ArchivedEventBusProps, RegExp]>([
+      ['targetRetryAttempts is -1', { targetRetryAttempts: -1 }, /targetRetryAttempts must be an integer between 0 and 185, got -1/],
+      ['targetRetryAttempts is 186', { targetRetryAttempts: 186 }, /targetRetryAttempts must be an integer between 0 and 185, got 186/],
+      ['targetMaxEventAge is 59 seconds', { targetMaxEventAge: Duration.seconds(59) }, /targetMaxEventAge must be between 60 s and 1 day, got 59 s/],
+      ['targetMaxEventAge is 25 hours', { targetMaxEventAge: Duration.hours(25) }, /targetMaxEventAge must be between 60 s and 1 day, got 25 h/],
+    ])('fails if %s', (_case, props, message) => {
       // GIVEN
       const stack = newStack();
       // WHEN / THEN
-      expect(() => bus(stack, { targetRetryAttempts: -1 }))
-        .toThrow(/targetRetryAttempts must be an integer between 0 and 185, got -1/);
-    });
-
-    test('fails if targetRetryAttempts is 186', () => {
-      // GIVEN
-      const stack = newStack();
-      // WHEN / THEN
-      expect(() => bus(stack, { targetRetryAttempts: 186 }))
-        .toThrow(/targetRetryAttempts must be an integer between 0 and 185, got 186/);
-    });
-
-    test('fails if targetMaxEventAge is 59 seconds', () => {
-      // GIVEN
-      const stack = newStack();
-      // WHEN / THEN
-      expect(() => bus(stack, { targetMaxEventAge: Duration.seconds(59) }))
-        .toThrow(/targetMaxEventAge must be between 60 s and 1 day, got 59 s/);
-    });
-
-    test('fails if targetMaxEventAge is 25 hours', () => {
-      // GIVEN
-      const stack = newStack();
-      // WHEN / THEN
-      expect(() => bus(stack, { targetMaxEventAge: Duration.hours(25) }))
-        .toThrow(/targetMaxEventAge must be between 60 s and 1 day, got 25 h/);
+      expect(() => bus(stack, props)).toThrow(message);
     });
 
     test('fails if deadLetterQueue is FIFO', () => {
@@ -664,36 +644,16 @@ describe('ArchivedEventBus', () => {
         .toThrow(/deadLetterQueue must be a standard queue: EventBridge does not support FIFO dead-letter queues, got the FIFO queue Test\/Dlq/);
     });
 
-    test('fails if eventBusName is default', () => {
+    test.each<[string, ArchivedEventBusProps, RegExp]>([
+      ['eventBusName is default', { eventBusName: 'default' }, /eventBusName must be 1-256 letters, digits, .* and not 'default', got 'default'/],
+      ['eventBusName has a space', { eventBusName: 'orders bus' }, /eventBusName must be 1-256 letters, digits, .* got 'orders bus'/],
+      ['eventBusName has a slash, which a custom bus name must not have', { eventBusName: 'orders/prod' }, /eventBusName must be .* got 'orders\/prod'/],
+      ['eventBusName is longer than 256 characters', { eventBusName: 'b'.repeat(257) }, /eventBusName must be 1-256 letters, digits, .* got 'b{257}'/],
+    ])('fails if %s', (_case, props, message) => {
       // GIVEN
       const stack = newStack();
       // WHEN / THEN
-      expect(() => bus(stack, { eventBusName: 'default' }))
-        .toThrow(/eventBusName must be 1-256 letters, digits, .* and not 'default', got 'default'/);
-    });
-
-    test('fails if eventBusName has a space', () => {
-      // GIVEN
-      const stack = newStack();
-      // WHEN / THEN
-      expect(() => bus(stack, { eventBusName: 'orders bus' }))
-        .toThrow(/eventBusName must be 1-256 letters, digits, .* got 'orders bus'/);
-    });
-
-    test('fails if eventBusName has a slash, which a custom bus name must not have', () => {
-      // GIVEN
-      const stack = newStack();
-      // WHEN / THEN
-      expect(() => bus(stack, { eventBusName: 'orders/prod' }))
-        .toThrow(/eventBusName must be .* got 'orders\/prod'/);
-    });
-
-    test('fails if eventBusName is longer than 256 characters', () => {
-      // GIVEN
-      const stack = newStack();
-      // WHEN / THEN
-      expect(() => bus(stack, { eventBusName: 'b'.repeat(257) }))
-        .toThrow(/eventBusName must be 1-256 letters, digits, .* got 'b{257}'/);
+      expect(() => bus(stack, props)).toThrow(message);
     });
 
     test('fails if addRule has no targets', () => {

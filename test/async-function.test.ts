@@ -316,44 +316,17 @@ describe('AsyncFunction', () => {
   });
 
   describe('validation', () => {
-    test('fails if retryAttempts is -1', () => {
+    test.each<[string, Partial<AsyncFunctionProps>, RegExp]>([
+      ['retryAttempts is -1', { retryAttempts: -1 }, /retryAttempts must be an integer between 0 and 2, got -1/],
+      ['retryAttempts is 3', { retryAttempts: 3 }, /retryAttempts must be an integer between 0 and 2, got 3/],
+      ['retryAttempts is not an integer', { retryAttempts: 1.5 }, /retryAttempts must be an integer between 0 and 2, got 1.5/],
+      ['maxEventAge is 59 seconds', { maxEventAge: Duration.seconds(59) }, /maxEventAge must be between 60 s and 6 h, got 59 s/],
+      ['maxEventAge is 7 hours', { maxEventAge: Duration.hours(7) }, /maxEventAge must be between 60 s and 6 h, got 7 h/],
+    ])('fails if %s', (_case, props, message) => {
       // GIVEN
       const stack = newStack();
       // WHEN / THEN
-      expect(() => worker(stack, { retryAttempts: -1 }))
-        .toThrow(/retryAttempts must be an integer between 0 and 2, got -1/);
-    });
-
-    test('fails if retryAttempts is 3', () => {
-      // GIVEN
-      const stack = newStack();
-      // WHEN / THEN
-      expect(() => worker(stack, { retryAttempts: 3 }))
-        .toThrow(/retryAttempts must be an integer between 0 and 2, got 3/);
-    });
-
-    test('fails if retryAttempts is not an integer', () => {
-      // GIVEN
-      const stack = newStack();
-      // WHEN / THEN
-      expect(() => worker(stack, { retryAttempts: 1.5 }))
-        .toThrow(/retryAttempts must be an integer between 0 and 2, got 1.5/);
-    });
-
-    test('fails if maxEventAge is 59 seconds', () => {
-      // GIVEN
-      const stack = newStack();
-      // WHEN / THEN
-      expect(() => worker(stack, { maxEventAge: Duration.seconds(59) }))
-        .toThrow(/maxEventAge must be between 60 s and 6 h, got 59 s/);
-    });
-
-    test('fails if maxEventAge is 7 hours', () => {
-      // GIVEN
-      const stack = newStack();
-      // WHEN / THEN
-      expect(() => worker(stack, { maxEventAge: Duration.hours(7) }))
-        .toThrow(/maxEventAge must be between 60 s and 6 h, got 7 h/);
+      expect(() => worker(stack, props)).toThrow(message);
     });
 
     test('fails if onFailure is a FIFO queue', () => {

@@ -516,20 +516,14 @@ describe('QueueDecoupledFunction', () => {
   });
 
   describe('validation', () => {
-    test('fails if maxReceiveCount is 0', () => {
+    test.each<[string, Partial<QueueDecoupledFunctionProps>, RegExp]>([
+      ['maxReceiveCount is 0', { maxReceiveCount: 0 }, /maxReceiveCount must be an integer between 1 and 1000, got 0/],
+      ['maxReceiveCount is 1001', { maxReceiveCount: 1001 }, /maxReceiveCount must be an integer between 1 and 1000, got 1001/],
+    ])('fails if %s', (_case, props, message) => {
       // GIVEN
       const stack = newStack();
       // WHEN / THEN
-      expect(() => orders(stack, { maxReceiveCount: 0 }))
-        .toThrow(/maxReceiveCount must be an integer between 1 and 1000, got 0/);
-    });
-
-    test('fails if maxReceiveCount is 1001', () => {
-      // GIVEN
-      const stack = newStack();
-      // WHEN / THEN
-      expect(() => orders(stack, { maxReceiveCount: 1001 }))
-        .toThrow(/maxReceiveCount must be an integer between 1 and 1000, got 1001/);
+      expect(() => orders(stack, props)).toThrow(message);
     });
 
     test('fails if batchSize is 11 without maxBatchingWindow', () => {
@@ -542,60 +536,19 @@ describe('QueueDecoupledFunction', () => {
         .toThrow(/batchSize must be an integer between 1 and 10 without maxBatchingWindow.*got 11/);
     });
 
-    test('fails if batchSize is 10001 with maxBatchingWindow', () => {
+    test.each<[string, Partial<QueueDecoupledFunctionProps>, RegExp]>([
+      ['batchSize is 10001 with maxBatchingWindow', { batchSize: 10001, maxBatchingWindow: Duration.seconds(20) }, /batchSize must be an integer between 1 and 10000, got 10001/],
+      ['batchSize is 11 with fifo', { batchSize: 11, fifo: true }, /batchSize must be an integer between 1 and 10 \(FIFO queue\), got 11/],
+      ['batchSize is 0', { batchSize: 0 }, /batchSize must be an integer between 1 and 10.*got 0/],
+      ['maxBatchingWindow is above 5 minutes', { maxBatchingWindow: Duration.minutes(6) }, /maxBatchingWindow must be between 0 s and 5 min, got 6 min/],
+      ['maxBatchingWindow is given with fifo', { fifo: true, maxBatchingWindow: Duration.seconds(10) }, /maxBatchingWindow is not supported with a FIFO queue, got 10 s with fifo: true/],
+      ['maxConcurrency is 1', { maxConcurrency: 1 }, /maxConcurrency must be an integer between 2 and 1000, got 1/],
+      ['maxConcurrency is 1001', { maxConcurrency: 1001 }, /maxConcurrency must be an integer between 2 and 1000, got 1001/],
+    ])('fails if %s', (_case, props, message) => {
       // GIVEN
       const stack = newStack();
       // WHEN / THEN
-      expect(() => orders(stack, { batchSize: 10001, maxBatchingWindow: Duration.seconds(20) }))
-        .toThrow(/batchSize must be an integer between 1 and 10000, got 10001/);
-    });
-
-    test('fails if batchSize is 11 with fifo', () => {
-      // GIVEN
-      const stack = newStack();
-      // WHEN / THEN
-      expect(() => orders(stack, { batchSize: 11, fifo: true }))
-        .toThrow(/batchSize must be an integer between 1 and 10 \(FIFO queue\), got 11/);
-    });
-
-    test('fails if batchSize is 0', () => {
-      // GIVEN
-      const stack = newStack();
-      // WHEN / THEN
-      expect(() => orders(stack, { batchSize: 0 }))
-        .toThrow(/batchSize must be an integer between 1 and 10.*got 0/);
-    });
-
-    test('fails if maxBatchingWindow is above 5 minutes', () => {
-      // GIVEN
-      const stack = newStack();
-      // WHEN / THEN
-      expect(() => orders(stack, { maxBatchingWindow: Duration.minutes(6) }))
-        .toThrow(/maxBatchingWindow must be between 0 s and 5 min, got 6 min/);
-    });
-
-    test('fails if maxBatchingWindow is given with fifo', () => {
-      // GIVEN
-      const stack = newStack();
-      // WHEN / THEN
-      expect(() => orders(stack, { fifo: true, maxBatchingWindow: Duration.seconds(10) }))
-        .toThrow(/maxBatchingWindow is not supported with a FIFO queue, got 10 s with fifo: true/);
-    });
-
-    test('fails if maxConcurrency is 1', () => {
-      // GIVEN
-      const stack = newStack();
-      // WHEN / THEN
-      expect(() => orders(stack, { maxConcurrency: 1 }))
-        .toThrow(/maxConcurrency must be an integer between 2 and 1000, got 1/);
-    });
-
-    test('fails if maxConcurrency is 1001', () => {
-      // GIVEN
-      const stack = newStack();
-      // WHEN / THEN
-      expect(() => orders(stack, { maxConcurrency: 1001 }))
-        .toThrow(/maxConcurrency must be an integer between 2 and 1000, got 1001/);
+      expect(() => orders(stack, props)).toThrow(message);
     });
 
     test('fails if both function and functionProps are given', () => {
@@ -642,20 +595,14 @@ describe('QueueDecoupledFunction', () => {
         .toThrow(/visibilityTimeout must be at most 12 h, got 43201 s/);
     });
 
-    test('fails if retentionPeriod is below 60 seconds', () => {
+    test.each<[string, Partial<QueueDecoupledFunctionProps>, RegExp]>([
+      ['retentionPeriod is below 60 seconds', { retentionPeriod: Duration.seconds(59) }, /retentionPeriod must be between 60 s and 14 days, got 59 s/],
+      ['retentionPeriod is above 14 days', { retentionPeriod: Duration.days(15) }, /retentionPeriod must be between 60 s and 14 days, got 15 days/],
+    ])('fails if %s', (_case, props, message) => {
       // GIVEN
       const stack = newStack();
       // WHEN / THEN
-      expect(() => orders(stack, { retentionPeriod: Duration.seconds(59) }))
-        .toThrow(/retentionPeriod must be between 60 s and 14 days, got 59 s/);
-    });
-
-    test('fails if retentionPeriod is above 14 days', () => {
-      // GIVEN
-      const stack = newStack();
-      // WHEN / THEN
-      expect(() => orders(stack, { retentionPeriod: Duration.days(15) }))
-        .toThrow(/retentionPeriod must be between 60 s and 14 days, got 15 days/);
+      expect(() => orders(stack, props)).toThrow(message);
     });
 
     test('fails if the dead-letter queue does not keep messages longer than the source', () => {
