@@ -4,15 +4,16 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { thresholdAlarm } from './private/alarms';
+import { functionErrorsAlarm } from './private/alarms';
 import { appConfigExtensionLayerArn } from './private/appconfig-layers';
+import { attachableFunction } from './private/function-source';
 import { validateJsonContent } from './private/json-schema';
 import { acknowledgeGrantedWildcard, nagArnPrefix } from './private/nag';
 import { deterministicName } from './private/names';
 
-const ALL_AT_ONCE_WARNING = 'cdk-resilience:all-at-once-without-monitors';
-
 import { APPCONFIG_CONFIGURATION_PATH_ENV as CONFIGURATION_PATH_ENV } from './runtime/contract';
+
+const ALL_AT_ONCE_WARNING = 'cdk-resilience:all-at-once-without-monitors';
 
 /**
  * Properties of an `AppConfigProfile`.
@@ -80,7 +81,7 @@ export interface AppConfigProfileProps {
   /**
    * What the alarms `attachTo()` creates do when they fire (and recover).
    *
-   * @default - no action (they still roll deployments back)
+   * @default - the `DefaultAlarmAction` of the nearest scope that has one, or no action (they still roll deployments back)
    */
   readonly alarmAction?: cloudwatch.IAlarmAction;
 
@@ -196,26 +197,35 @@ export class AppConfigProfile extends Construct {
    * the extension layer (for the stack's region and the function's
    * architecture), sets `APPCONFIG_CONFIGURATION_PATH`, grants read of this
    * profile only, and adds the function's error alarm to the rollback
-   * monitors (returned, when added).
+   * monitors (the one another construct of this library already has on the
+   * function, or a new one).
+   *
+   * `fn` must be a `lambda.Function` of this app (a `NodejsFunction` is one):
+   * an imported function, an alias or a version cannot take a layer or an
+   * environment variable, and is refused with an error that says so.
+   *
+   * @returns the grant of read access to this profile
    */
-  public attachTo(fn: lambda.Function, options: AppConfigAttachOptions = {}): cloudwatch.Alarm | undefined {
-    if (!FUNCTIONS_WITH_EXTENSION.has(fn)) {
-      fn.addLayers(lambda.LayerVersion.fromLayerVersionArn(this, `ExtensionLayer${fn.node.addr}`, this.extensionLayerArn(fn)));
-      FUNCTIONS_WITH_EXTENSION.add(fn);
+  public attachTo(fn: lambda.IFunction, options: AppConfigAttachOptions = {}): iam.Grant {
+    const target = attachableFunction('attachTo', fn, options.environmentVariable ?? CONFIGURATION_PATH_ENV, 'grantRead(fn) (and the AppConfig extension layer)');
+    if (!FUNCTIONS_WITH_EXTENSION.has(target)) {
+      target.addLayers(lambda.LayerVersion.fromLayerVersionArn(this, `ExtensionLayer${target.node.addr}`, this.extensionLayerArn(target)));
+      FUNCTIONS_WITH_EXTENSION.add(target);
     }
-    fn.addEnvironment(options.environmentVariable ?? CONFIGURATION_PATH_ENV, this.configurationPath);
-    this.grantRead(fn);
-    if (options.monitorErrors === false) {
-      return undefined;
+    target.addEnvironment(options.environmentVariable ?? CONFIGURATION_PATH_ENV, this.configurationPath);
+    const grant = this.grantRead(target);
+    if (options.monitorErrors !== false) {
+      this.addMonitor(functionErrorsAlarm(this, `ErrorsAlarm${target.node.addr}`, target, {
+        description: `${target.node.path} failed while ${this.node.path} was deploying: AppConfig rolls the deployment back.`,
+        alarmAction: this.alarmAction,
+      }));
     }
-    const alarm = thresholdAlarm(this, `ErrorsAlarm${fn.node.addr}`, {
-      metric: fn.metricErrors({ statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      description: `${fn.node.path} failed while ${this.node.path} was deploying: AppConfig rolls the deployment back.`,
-      alarmAction: this.alarmAction,
-    });
-    this.addMonitor(alarm);
-    return alarm;
+    return grant;
+  }
+
+  /** The alarms that roll a deployment back: the given `monitors`, those added with `addMonitor()`, and the error alarms of attached functions. */
+  public get monitors(): cloudwatch.IAlarm[] {
+    return [...this.monitorAlarms];
   }
 
   /**
@@ -243,8 +253,9 @@ export class AppConfigProfile extends Construct {
     });
   }
 
-  /** Adds an alarm that rolls a deployment back when it fires. */
+  /** Adds an alarm that rolls a deployment back when it fires (once, however often it is added). */
   public addMonitor(alarm: cloudwatch.IAlarm): void {
+    if (this.monitorAlarms.includes(alarm)) return;
     this.monitorAlarms.push(alarm);
     // A monitor now guards even an all-at-once deployment.
     Annotations.of(this).acknowledgeWarning(ALL_AT_ONCE_WARNING, 'a monitor was added');

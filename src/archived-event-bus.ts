@@ -86,7 +86,7 @@ export interface ArchivedEventBusProps {
    * What the alarms do when they fire (and recover). A shared
    * `deadLetterQueue` keeps its own alarm action.
    *
-   * @default - the alarms have no action
+   * @default - the `DefaultAlarmAction` of the nearest scope that has one, or no action
    */
   readonly alarmAction?: cloudwatch.IAlarmAction;
 }
@@ -248,6 +248,7 @@ export class ArchivedEventBus extends Construct {
         reason: 'The replay function makes one StartReplay call and polls DescribeReplay; it logs every replay it starts and how it ended.',
       },
       {
+        // aws-cdk-lib names AWS managed policies with the partition pseudo parameter, whatever the feature flags.
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
         reason: 'AWSLambdaBasicExecutionRole only lets the replay function write its own CloudWatch Logs.',
       },

@@ -1,12 +1,13 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
-import { thresholdAlarm } from './private/alarms';
+import { functionErrorsAlarm, thresholdAlarm } from './private/alarms';
+import { functionOf } from './private/function-source';
 import { DEFAULTS, LIMITS } from './private/defaults';
-import { requireExactlyOne, validateDurationRange, validateNumberRange } from './private/validation';
+import { validateDurationRange, validateNumberRange } from './private/validation';
 
 /**
  * Properties of an `AsyncFunction`.
@@ -71,7 +72,7 @@ export interface AsyncFunctionProps {
   /**
    * What the alarms do when they fire (and recover).
    *
-   * @default - the alarms have no action
+   * @default - the `DefaultAlarmAction` of the nearest scope that has one, or no action
    */
   readonly alarmAction?: cloudwatch.IAlarmAction;
 }
@@ -95,6 +96,18 @@ export class AsyncFunction extends Construct {
   /** The alarms: the failure queue's depth (when it is ours), errors, throttles, dropped events. */
   public readonly alarms: cloudwatch.Alarm[];
 
+  /**
+   * Fires when the function fails. One per function: another construct of
+   * this library that alarms on the same function's errors shares it.
+   */
+  public readonly errorsAlarm: cloudwatch.Alarm;
+
+  /** Fires when the function is throttled: Lambda keeps throttled events up to `maxEventAge`. */
+  public readonly throttlesAlarm: cloudwatch.Alarm;
+
+  /** Fires when Lambda drops asynchronous events without processing them. */
+  public readonly droppedEventsAlarm: cloudwatch.Alarm;
+
   /** How many times a failed event is retried. */
   public readonly retryAttempts: number;
 
@@ -104,7 +117,6 @@ export class AsyncFunction extends Construct {
   constructor(scope: Construct, id: string, props: AsyncFunctionProps) {
     super(scope, id);
 
-    requireExactlyOne('AsyncFunction', ['function', props.function], ['functionProps', props.functionProps]);
     validateNumberRange('retryAttempts', props.retryAttempts, LIMITS.asyncRetryAttempts.min, LIMITS.asyncRetryAttempts.max);
     validateDurationRange('maxEventAge', props.maxEventAge, LIMITS.asyncMaxEventAge.min, LIMITS.asyncMaxEventAge.max);
     validateDestination('onFailure', props.onFailure);
@@ -128,16 +140,8 @@ export class AsyncFunction extends Construct {
     this.retryAttempts = props.retryAttempts ?? DEFAULTS.asyncRetryAttempts;
     this.maxEventAge = props.maxEventAge ?? DEFAULTS.asyncMaxEventAge;
 
-    if (props.functionProps) {
-      const created = new lambda.Function(this, 'Function', props.functionProps);
-      Validations.of(created).acknowledge({
-        id: 'Serverless-LambdaDLQ',
-        reason: 'Failed asynchronous events go to the on-failure destination, which also records the error and the response; a legacy function dead-letter queue would only duplicate it.',
-      });
-      this.function = created;
-    } else {
-      this.function = props.function!;
-    }
+    this.function = functionOf(this, 'AsyncFunction', props,
+      'Failed asynchronous events go to the on-failure destination, which also records the error and the response; a legacy function dead-letter queue would only duplicate it.');
 
     let onFailure = props.onFailure;
     if (!onFailure) {
@@ -152,26 +156,27 @@ export class AsyncFunction extends Construct {
     });
 
     const period = Duration.minutes(5);
+    this.errorsAlarm = functionErrorsAlarm(this, 'ErrorsAlarm', this.function, {
+      description: `The function of ${this.node.path} failed; Lambda retries each failed event up to ${this.retryAttempts} times, then sends it to the on-failure destination.`,
+      alarmAction: props.alarmAction,
+    });
+    this.throttlesAlarm = thresholdAlarm(this, 'ThrottlesAlarm', {
+      metric: this.function.metricThrottles({ statistic: cloudwatch.Stats.SUM, period }),
+      threshold: 1,
+      description: `The function of ${this.node.path} was throttled; Lambda keeps throttled events up to ${this.maxEventAge.toHumanString()}, then sends them to the on-failure destination.`,
+      alarmAction: props.alarmAction,
+    });
+    this.droppedEventsAlarm = thresholdAlarm(this, 'DroppedEventsAlarm', {
+      metric: this.function.metric('AsyncEventsDropped', { statistic: cloudwatch.Stats.SUM, period }),
+      threshold: 1,
+      description: `Lambda dropped asynchronous events of ${this.node.path} without processing them: check the on-failure destination.`,
+      alarmAction: props.alarmAction,
+    });
     this.alarms = [
       ...(this.failureQueue ? [this.failureQueue.alarm] : []),
-      thresholdAlarm(this, 'ErrorsAlarm', {
-        metric: this.function.metricErrors({ statistic: cloudwatch.Stats.SUM, period }),
-        threshold: 1,
-        description: `The function of ${this.node.path} failed; Lambda retries each failed event up to ${this.retryAttempts} times, then sends it to the on-failure destination.`,
-        alarmAction: props.alarmAction,
-      }),
-      thresholdAlarm(this, 'ThrottlesAlarm', {
-        metric: this.function.metricThrottles({ statistic: cloudwatch.Stats.SUM, period }),
-        threshold: 1,
-        description: `The function of ${this.node.path} was throttled; Lambda keeps throttled events up to ${this.maxEventAge.toHumanString()}, then sends them to the on-failure destination.`,
-        alarmAction: props.alarmAction,
-      }),
-      thresholdAlarm(this, 'DroppedEventsAlarm', {
-        metric: this.function.metric('AsyncEventsDropped', { statistic: cloudwatch.Stats.SUM, period }),
-        threshold: 1,
-        description: `Lambda dropped asynchronous events of ${this.node.path} without processing them: check the on-failure destination.`,
-        alarmAction: props.alarmAction,
-      }),
+      this.errorsAlarm,
+      this.throttlesAlarm,
+      this.droppedEventsAlarm,
     ];
   }
 }

@@ -5,8 +5,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { thresholdAlarm } from './private/alarms';
-
+import { attachableFunction } from './private/function-source';
 import { CIRCUIT_BREAKER_METRICS_NAMESPACE as METRICS_NAMESPACE, CIRCUIT_BREAKER_TABLE_ENV as TABLE_ENV } from './runtime/contract';
+
 /** Exactly the DynamoDB actions the runtime `CircuitBreaker` uses. */
 const RUNTIME_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
 
@@ -31,10 +32,9 @@ export interface CircuitBreakerTableProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * When given, an alarm fires as soon as any circuit of this table opens,
-   * and notifies this action (also when it recovers).
+   * What the alarm on opened circuits does when it fires (and recovers).
    *
-   * @default - no alarm
+   * @default - the `DefaultAlarmAction` of the nearest scope that has one, or no action
    */
   readonly alarmAction?: cloudwatch.IAlarmAction;
 }
@@ -63,8 +63,8 @@ export class CircuitBreakerTable extends Construct {
   /** The table. */
   public readonly table: dynamodb.TableV2;
 
-  /** The alarm on opened circuits, when `alarmAction` is given. */
-  public readonly alarm?: cloudwatch.Alarm;
+  /** Fires as soon as any circuit of this table opens. */
+  public readonly alarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: CircuitBreakerTableProps = {}) {
     super(scope, id);
@@ -83,27 +83,28 @@ export class CircuitBreakerTable extends Construct {
       reason: 'The table holds only disposable circuit state: a circuit that is lost starts CLOSED again, so there is nothing to recover to a point in time.',
     });
 
-    if (props.alarmAction) {
-      this.alarm = thresholdAlarm(this, 'CircuitOpenedAlarm', {
-        metric: this.metricCircuitOpened({ period: Duration.minutes(1) }),
-        threshold: 1,
-        description: `A circuit of ${this.node.path} opened: its downstream failed repeatedly and calls to it are refused until a probe succeeds.`,
-        alarmAction: props.alarmAction,
-      });
-    }
+    this.alarm = thresholdAlarm(this, 'CircuitOpenedAlarm', {
+      metric: this.metricCircuitOpened({ period: Duration.minutes(1) }),
+      threshold: 1,
+      description: `A circuit of ${this.node.path} opened: its downstream failed repeatedly and calls to it are refused until a probe succeeds.`,
+      alarmAction: props.alarmAction,
+    });
   }
 
   /**
    * Lets `fn` use the runtime `CircuitBreaker` with this table: grants exactly
    * `dynamodb:GetItem` and `dynamodb:UpdateItem` on it, and sets
    * `CIRCUIT_BREAKER_TABLE` to its name.
+   *
+   * `fn` must be a `lambda.Function` of this app (a `NodejsFunction` is one);
+   * for an imported function, set the variable yourself and use `grantCircuitAccess(fn)`.
+   *
+   * @returns the grant of access to the table
    */
   public attachTo(fn: lambda.IFunction): iam.Grant {
-    if (!(fn instanceof lambda.Function)) {
-      throw new Error(`attachTo needs a lambda.Function whose environment it can set, got ${fn.node.path} (${fn.constructor.name}): set ${TABLE_ENV} yourself and use grantCircuitAccess(fn)`);
-    }
-    fn.addEnvironment(TABLE_ENV, this.table.tableName);
-    return this.grantCircuitAccess(fn);
+    const target = attachableFunction('CircuitBreakerTable.attachTo', fn, TABLE_ENV, 'grantCircuitAccess(fn)');
+    target.addEnvironment(TABLE_ENV, this.table.tableName);
+    return this.grantCircuitAccess(target);
   }
 
   /**

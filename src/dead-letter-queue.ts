@@ -46,7 +46,7 @@ export interface DeadLetterQueueProps {
   /**
    * What the depth alarm does when it fires (and when it recovers).
    *
-   * @default - the alarm has no action
+   * @default - the `DefaultAlarmAction` of the nearest scope that has one, or no action
    */
   readonly alarmAction?: cloudwatch.IAlarmAction;
 }

@@ -1,11 +1,11 @@
 import { Duration, Token, Validations } from 'aws-cdk-lib';
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { AppConfigProfile } from './app-config-profile';
 import { validateNumberRange } from './private/validation';
-
 import { FAILURE_INJECTION_DISABLED_ENV, FAILURE_INJECTION_PATH_ENV } from './runtime/contract';
 
 /** What every failure mode has: whether it is on, and how often it strikes. */
@@ -174,10 +174,13 @@ export class FailureInjection extends Construct {
    * Lets `fn` read the flags: the AppConfig extension layer, the variable
    * `FAILURE_INJECTION_CONFIGURATION_PATH`, and read of this profile only.
    * The function's own errors do not roll experiments back (they are the
-   * experiment); give steady-state `monitors` for that.
+   * experiment); give steady-state `monitors` for that. `fn` must be a
+   * `lambda.Function` of this app, as for `AppConfigProfile.attachTo()`.
+   *
+   * @returns the grant of read access to the flags
    */
-  public attachTo(fn: lambda.Function): void {
-    this.profile.attachTo(fn, { environmentVariable: FAILURE_INJECTION_PATH_ENV, monitorErrors: false });
+  public attachTo(fn: lambda.IFunction): iam.Grant {
+    return this.profile.attachTo(fn, { environmentVariable: FAILURE_INJECTION_PATH_ENV, monitorErrors: false });
   }
 }
 

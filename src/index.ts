@@ -5,4 +5,5 @@ export * from './archived-event-bus';
 export * from './circuit-breaker-table';
 export * from './app-config-profile';
 export * from './failure-injection';
+export * from './default-alarm-action';
 export * from './checks';

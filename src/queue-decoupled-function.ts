@@ -6,10 +6,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
-import { thresholdAlarm } from './private/alarms';
+import { functionErrorsAlarm, thresholdAlarm } from './private/alarms';
+import { functionOf } from './private/function-source';
 import { DEFAULTS, LIMITS } from './private/defaults';
+import { addCheckedWarning } from './private/nag';
 import { deterministicQueueName, queueArnFromName } from './private/names';
-import { formatDuration, requireExactlyOne, validateDurationRange, validateNumberRange } from './private/validation';
+import { formatDuration, validateDurationRange, validateNumberRange } from './private/validation';
 
 /**
  * Properties of a `QueueDecoupledFunction`.
@@ -42,6 +44,16 @@ export interface QueueDecoupledFunctionProps {
    * @default false
    */
   readonly fifo?: boolean;
+
+  /**
+   * Whether a FIFO source queue deduplicates messages by a SHA-256 hash of
+   * their body, so that producers need not give a deduplication id. Only
+   * with `fifo: true`.
+   *
+   * @default false
+   * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues-exactly-once-processing.html
+   */
+  readonly contentBasedDeduplication?: boolean;
 
   /**
    * How many times a message is received before it moves to the dead-letter queue.
@@ -132,7 +144,7 @@ export interface QueueDecoupledFunctionProps {
    * What the alarms do when they fire (and recover). A shared
    * `deadLetterQueue` keeps its own alarm action.
    *
-   * @default - the alarms have no action
+   * @default - the `DefaultAlarmAction` of the nearest scope that has one, or no action
    */
   readonly alarmAction?: cloudwatch.IAlarmAction;
 }
@@ -163,6 +175,15 @@ export class QueueDecoupledFunction extends Construct {
   /** The alarms: the dead-letter queue's depth, the source queue's oldest message, the function's errors. */
   public readonly alarms: cloudwatch.Alarm[];
 
+  /** Fires when the oldest message of the source queue reaches half the retention period: the consumer lags or fails. */
+  public readonly oldestMessageAgeAlarm: cloudwatch.Alarm;
+
+  /**
+   * Fires when the function fails. One per function: another construct of
+   * this library that alarms on the same function's errors shares it.
+   */
+  public readonly errorsAlarm: cloudwatch.Alarm;
+
   /** The source queue's visibility timeout. */
   public readonly visibilityTimeout: Duration;
 
@@ -172,7 +193,6 @@ export class QueueDecoupledFunction extends Construct {
   constructor(scope: Construct, id: string, props: QueueDecoupledFunctionProps) {
     super(scope, id);
 
-    requireExactlyOne('QueueDecoupledFunction', ['function', props.function], ['functionProps', props.functionProps]);
     validateProps(props);
 
     const fifo = props.fifo ?? false;
@@ -185,16 +205,8 @@ export class QueueDecoupledFunction extends Construct {
     });
     validateDeadLetterQueue(this.deadLetterQueue, fifo, retentionPeriod);
 
-    if (props.functionProps) {
-      const created = new lambda.Function(this, 'Function', props.functionProps);
-      Validations.of(created).acknowledge({
-        id: 'Serverless-LambdaDLQ',
-        reason: 'The queue invokes this function synchronously through its event source mapping, so a function dead-letter queue would never receive anything: failed messages go to the source queue\'s dead-letter queue.',
-      });
-      this.function = created;
-    } else {
-      this.function = props.function!;
-    }
+    this.function = functionOf(this, 'QueueDecoupledFunction', props,
+      'The queue invokes this function synchronously through its event source mapping, so a function dead-letter queue would never receive anything: failed messages go to the source queue\'s dead-letter queue.');
     this.visibilityTimeout = this.resolveVisibilityTimeout(props);
     this.maxReceiveCount = props.maxReceiveCount ?? DEFAULTS.maxReceiveCount;
 
@@ -204,6 +216,7 @@ export class QueueDecoupledFunction extends Construct {
     this.queue = new sqs.Queue(this, 'Queue', {
       queueName,
       fifo: fifo ? true : undefined,
+      contentBasedDeduplication: props.contentBasedDeduplication,
       visibilityTimeout: this.visibilityTimeout,
       retentionPeriod,
       encryption: props.encryptionKey ? sqs.QueueEncryption.KMS : sqs.QueueEncryption.SQS_MANAGED,
@@ -238,19 +251,17 @@ export class QueueDecoupledFunction extends Construct {
     }
 
     const ageThreshold = Duration.seconds(Math.floor(retentionPeriod.toSeconds() * DEFAULTS.queueAgeAlarmFraction));
-    const ageAlarm = thresholdAlarm(this, 'QueueAgeAlarm', {
+    this.oldestMessageAgeAlarm = thresholdAlarm(this, 'QueueAgeAlarm', {
       metric: this.queue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(5) }),
       threshold: ageThreshold.toSeconds(),
       description: `Oldest message is ${formatDuration(ageThreshold)} old, half the retention: the consumer lags or fails.`,
       alarmAction: props.alarmAction,
     });
-    const errorsAlarm = thresholdAlarm(this, 'ErrorsAlarm', {
-      metric: this.function.metricErrors({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
-      threshold: 1,
+    this.errorsAlarm = functionErrorsAlarm(this, 'ErrorsAlarm', this.function, {
       description: 'The consumer failed: its whole batch is retried.',
       alarmAction: props.alarmAction,
     });
-    this.alarms = [this.deadLetterQueue.alarm, ageAlarm, errorsAlarm];
+    this.alarms = [this.deadLetterQueue.alarm, this.oldestMessageAgeAlarm, this.errorsAlarm];
 
     const reserved = props.functionProps?.reservedConcurrentExecutions;
     if (reserved !== undefined && !Token.isUnresolved(reserved)
@@ -259,7 +270,7 @@ export class QueueDecoupledFunction extends Construct {
         `functionProps.reservedConcurrentExecutions is ${reserved}${props.maxConcurrency !== undefined ? ` with maxConcurrency ${props.maxConcurrency}` : ''}: the event source mapping polls with at least ${LIMITS.sqsMinimumPollers} concurrent batches and is throttled beyond the reserved concurrency, and throttled receives count towards maxReceiveCount, so healthy messages can be dead-lettered. Limit with maxConcurrency (at most the reserved concurrency) instead.`);
     }
     if (this.maxReceiveCount < DEFAULTS.maxReceiveCount && !Token.isUnresolved(this.maxReceiveCount)) {
-      Annotations.of(this).addWarningV2('cdk-resilience:max-receive-count-below-5',
+      addCheckedWarning(this, 'Resilience-SQS6',
         `maxReceiveCount is ${this.maxReceiveCount}: when the function is throttled, Lambda can receive a message without processing it, so below ${DEFAULTS.maxReceiveCount} healthy messages can be dead-lettered.`);
     }
   }
@@ -295,7 +306,7 @@ export class QueueDecoupledFunction extends Construct {
     }
     const recommended = DEFAULTS.visibilityTimeoutFactor * timeout.toSeconds();
     if (visibility.toSeconds() < recommended) {
-      Annotations.of(this).addWarningV2('cdk-resilience:visibility-timeout-below-recommended',
+      addCheckedWarning(this, 'Resilience-SQS2',
         `visibilityTimeout is ${formatDuration(visibility)}, below ${DEFAULTS.visibilityTimeoutFactor} × the function timeout (${formatDuration(Duration.seconds(recommended))}): a batch retried after a throttle can become visible again while it is still being processed, and be processed twice.`);
     }
     return visibility;
@@ -322,6 +333,9 @@ function validateProps(props: QueueDecoupledFunctionProps): void {
   if (props.visibilityTimeout && !props.visibilityTimeout.isUnresolved()
     && props.visibilityTimeout.toSeconds() > LIMITS.visibilityTimeout.toSeconds()) {
     throw new Error(`visibilityTimeout must be at most ${formatDuration(LIMITS.visibilityTimeout)}, got ${formatDuration(props.visibilityTimeout)}`);
+  }
+  if (!fifo && props.contentBasedDeduplication) {
+    throw new Error(`contentBasedDeduplication is only supported with a FIFO queue (fifo: true), got contentBasedDeduplication: true with fifo: false`);
   }
   if (fifo && props.maxBatchingWindow !== undefined) {
     throw new Error(`maxBatchingWindow is not supported with a FIFO queue, got ${formatDuration(props.maxBatchingWindow)} with fifo: true`);

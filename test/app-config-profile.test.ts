@@ -6,7 +6,7 @@ import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { AppConfigProfile, AppConfigProfileProps } from '../src';
+import { AppConfigAttachOptions, AppConfigProfile, AppConfigProfileProps } from '../src';
 import { actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, onlyLogicalId, propertiesOf } from './helpers';
 
 const REGION = 'eu-west-1';
@@ -72,6 +72,12 @@ function onlyConfigurationProfileId(p: AppConfigProfile): string {
 }
 
 /** The Monitors of `p`'s environment. */
+/** Attaches `fn` to `p` and returns the alarm that attaching added to its monitors. */
+function attachedAlarm(p: AppConfigProfile, fn: lambda.IFunction, options?: AppConfigAttachOptions): cloudwatch.Alarm {
+  p.attachTo(fn, options);
+  return p.monitors[p.monitors.length - 1] as cloudwatch.Alarm;
+}
+
 function monitorsOf(stack: Stack, p: AppConfigProfile): any {
   return propertiesOf(stack, p.environment).Monitors;
 }
@@ -316,7 +322,7 @@ describe('AppConfigProfile', () => {
       const fn = newFunction(stack);
 
       // WHEN
-      const alarm = p.attachTo(fn);
+      const alarm = attachedAlarm(p, fn);
 
       // THEN
       const template = Template.fromStack(stack);
@@ -335,9 +341,9 @@ describe('AppConfigProfile', () => {
       }]);
       expect(actionsOn(template, profileArn(p))).toEqual(READ_ACTIONS);
 
-      // the returned alarm: the function's errors, in the environment's monitors
+      // the function's errors, in the environment's monitors
       expect(alarm).toBeInstanceOf(cloudwatch.Alarm);
-      expect(propertiesOf(stack, alarm!)).toMatchObject({
+      expect(propertiesOf(stack, alarm)).toMatchObject({
         Namespace: 'AWS/Lambda',
         MetricName: 'Errors',
         Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(fn) } }],
@@ -391,7 +397,7 @@ describe('AppConfigProfile', () => {
       const fn = newFunction(stack);
 
       // WHEN
-      const alarm = p.attachTo(fn)!;
+      const alarm = attachedAlarm(p, fn);
 
       // THEN
       // the offline validator (newApp()) fails the synth on a cycle
@@ -432,8 +438,8 @@ describe('AppConfigProfile', () => {
       const fn = newFunction(stack);
 
       // WHEN
-      const firstAlarm = first.attachTo(fn);
-      const secondAlarm = second.attachTo(fn, { environmentVariable: 'SECOND_CONFIGURATION_PATH' });
+      const firstAlarm = attachedAlarm(first, fn);
+      const secondAlarm = attachedAlarm(second, fn, { environmentVariable: 'SECOND_CONFIGURATION_PATH' });
 
       // THEN
       const fnProps = propertiesOf(stack, fn);
@@ -445,8 +451,11 @@ describe('AppConfigProfile', () => {
       const template = Template.fromStack(stack);
       expect(actionsOn(template, profileArn(first))).toEqual(READ_ACTIONS);
       expect(actionsOn(template, profileArn(second))).toEqual(READ_ACTIONS);
-      expect(monitorsOf(stack, first)).toEqual([expect.objectContaining({ AlarmArn: { 'Fn::GetAtt': [logicalIdOf(firstAlarm!), 'Arn'] } })]);
-      expect(monitorsOf(stack, second)).toEqual([expect.objectContaining({ AlarmArn: { 'Fn::GetAtt': [logicalIdOf(secondAlarm!), 'Arn'] } })]);
+      // one alarm on the function's errors, monitored by both
+      expect(secondAlarm).toBe(firstAlarm);
+      Template.fromStack(stack).resourceCountIs('AWS::CloudWatch::Alarm', 1);
+      expect(monitorsOf(stack, first)).toEqual([expect.objectContaining({ AlarmArn: { 'Fn::GetAtt': [logicalIdOf(firstAlarm), 'Arn'] } })]);
+      expect(monitorsOf(stack, second)).toEqual([expect.objectContaining({ AlarmArn: { 'Fn::GetAtt': [logicalIdOf(firstAlarm), 'Arn'] } })]);
     });
 
     test('one profile on two functions: each gets the layer, the path, the grant, and its alarm', () => {
@@ -457,8 +466,8 @@ describe('AppConfigProfile', () => {
       const b = newFunction(stack, 'B', { architecture: lambda.Architecture.ARM_64 });
 
       // WHEN
-      const alarmA = p.attachTo(a)!;
-      const alarmB = p.attachTo(b)!;
+      const alarmA = attachedAlarm(p, a);
+      const alarmB = attachedAlarm(p, b);
 
       // THEN
       expect(propertiesOf(stack, a).Layers).toEqual([X86_LAYER]);
@@ -481,10 +490,11 @@ describe('AppConfigProfile', () => {
       const fn = newFunction(stack);
 
       // WHEN
-      const alarm = p.attachTo(fn, { environmentVariable: 'MY_CONFIG', monitorErrors: false });
+      const grant = p.attachTo(fn, { environmentVariable: 'MY_CONFIG', monitorErrors: false });
 
       // THEN
-      expect(alarm).toBeUndefined();
+      expect(grant.success).toBe(true);
+      expect(p.monitors).toEqual([]);
       expect(propertiesOf(stack, fn).Environment.Variables).toEqual({ MY_CONFIG: p.configurationPath });
       expect(propertiesOf(stack, fn).Layers).toEqual([X86_LAYER]);
       const template = Template.fromStack(stack);
@@ -503,7 +513,7 @@ describe('AppConfigProfile', () => {
       const fn = newFunction(stack);
 
       // WHEN
-      const alarm = p.attachTo(fn)!;
+      const alarm = attachedAlarm(p, fn);
 
       // THEN
       const props = propertiesOf(stack, alarm);
@@ -519,7 +529,7 @@ describe('AppConfigProfile', () => {
       const fn = newFunction(stack);
 
       // WHEN
-      const alarm = p.attachTo(fn)!;
+      const alarm = attachedAlarm(p, fn);
 
       // THEN
       const template = Template.fromStack(stack);

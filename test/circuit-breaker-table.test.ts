@@ -8,7 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { CircuitBreakerTable } from '../src';
-import { acknowledgementsOn, actionsOn, handlerProps, maskAssetHashes, newApp, newStack, onlyLogicalId } from './helpers';
+import { acknowledgementsOn, actionsOn, handlerProps, maskAssetHashes, newApp, newStack, onlyLogicalId, propertiesOf } from './helpers';
 
 const IMPORTED_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:legacy';
 
@@ -25,8 +25,6 @@ function statementsOf(template: Template, role: iam.IRole): unknown[] {
     .flatMap(p => p.Properties.PolicyDocument.Statement);
 }
 
-/** The acknowledgements recorded on `scope` itself, as { '<Prefix>::<RuleId>': reason }. */
-
 describe('CircuitBreakerTable', () => {
   test('defaults', () => {
     // GIVEN
@@ -39,7 +37,10 @@ describe('CircuitBreakerTable', () => {
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
     template.resourceCountIs('AWS::DynamoDB::Table', 0);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    // an alarm on opened circuits, with no action
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    expect(propertiesOf(stack, circuits.alarm)).toMatchObject({ MetricName: 'CircuitOpened', Threshold: 1 });
+    expect(propertiesOf(stack, circuits.alarm).AlarmActions).toBeUndefined();
     const id = onlyLogicalId(template, 'AWS::DynamoDB::GlobalTable');
     expect(tableId(stack, circuits)).toBe(id);
 
@@ -58,7 +59,6 @@ describe('CircuitBreakerTable', () => {
       UpdateReplacePolicy: 'Delete',
     });
 
-    expect(circuits.alarm).toBeUndefined();
     expect(circuits.table).toBeInstanceOf(dynamodb.TableV2);
     expect(stack.resolve(circuits.table.tableName)).toEqual({ Ref: id });
   });
@@ -117,7 +117,7 @@ describe('CircuitBreakerTable', () => {
       OKActions: [{ Ref: topicId }],
     });
     expect(circuits.alarm).toBeInstanceOf(cloudwatch.Alarm);
-    expect(stack.resolve(circuits.alarm!.alarmArn)).toEqual({ 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::CloudWatch::Alarm'), 'Arn'] });
+    expect(stack.resolve(circuits.alarm.alarmArn)).toEqual({ 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::CloudWatch::Alarm'), 'Arn'] });
   });
 
   test('attachTo tells the function the table and grants exactly GetItem and UpdateItem on it', () => {
@@ -187,8 +187,8 @@ describe('CircuitBreakerTable', () => {
     const imported = lambda.Function.fromFunctionArn(stack, 'Imported', IMPORTED_ARN);
 
     // WHEN / THEN the message names the function and says what to do instead
-    expect(() => circuits.attachTo(imported)).toThrow(/attachTo needs a lambda\.Function whose environment it can set, got Test\/Imported/);
-    expect(() => circuits.attachTo(imported)).toThrow(/set CIRCUIT_BREAKER_TABLE yourself and use grantCircuitAccess\(fn\)/);
+    expect(() => circuits.attachTo(imported)).toThrow(/CircuitBreakerTable.attachTo needs a lambda\.Function of this app .* whose environment and layers it can set, got Test\/Imported/);
+    expect(() => circuits.attachTo(imported)).toThrow(/set CIRCUIT_BREAKER_TABLE on the function yourself and use grantCircuitAccess\(fn\)/);
     Template.fromStack(stack).resourceCountIs('AWS::IAM::Policy', 0);
   });
 

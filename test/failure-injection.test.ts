@@ -390,10 +390,11 @@ describe('FailureInjection', () => {
       const fn = new lambda.Function(stack, 'Fn', handlerProps);
 
       // WHEN
-      const result = fi.attachTo(fn);
+      const grant = fi.attachTo(fn);
 
       // THEN
-      expect(result).toBeUndefined();
+      expect(grant.success).toBe(true);
+      expect(fi.profile.monitors).toEqual([]);
       const template = Template.fromStack(stack);
       const fnProps = propertiesOf(stack, fn);
       expect(fnProps.Layers).toEqual([X86_LAYER]);

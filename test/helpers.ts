@@ -4,11 +4,25 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
 
 /**
- * An app whose synth runs AWS's offline CloudFormation validator (bundled in
- * aws-cdk-lib) and fails on any finding, as the demo app does.
+ * The feature flags that `cdk init` writes into a new app's cdk.json: the
+ * file aws-cdk-lib ships, read as it is.
  */
-export function newApp(): App {
-  return new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const RECOMMENDED_FLAGS: Record<string, unknown> = require('aws-cdk-lib/recommended-feature-flags.json');
+
+/** The settings users start from: a plain `App`, or the app `cdk init` creates (every recommended flag). */
+export type FlagSet = 'plain' | 'recommended';
+export const FLAG_SETS: FlagSet[] = ['plain', 'recommended'];
+
+/**
+ * An app whose synth runs AWS's offline CloudFormation validator (bundled in
+ * aws-cdk-lib) and fails on any finding, as the demo app does; with
+ * `'recommended'`, it also has every feature flag `cdk init` sets.
+ */
+export function newApp(flags: FlagSet = 'plain'): App {
+  return new App({
+    context: { ...(flags === 'recommended' ? RECOMMENDED_FLAGS : {}), '@aws-cdk/core:validateAgainstDefaultRules': true },
+  });
 }
 
 /** A stack in a `newApp()`. */

@@ -7,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ServerlessChecks } from 'cdk-nag';
 import { DeadLetterQueue, QueueDecoupledFunction, QueueDecoupledFunctionProps } from '../src';
+import { allFindings } from './checks/nag';
 import { actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, propertiesOf } from './helpers';
 
 const IMPORTED_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:orders';
@@ -206,6 +207,16 @@ describe('QueueDecoupledFunction', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       MaximumBatchingWindowInSeconds: Match.absent(),
     });
+  });
+
+  test('contentBasedDeduplication on a FIFO queue', () => {
+    // GIVEN
+    const stack = newStack();
+    // WHEN
+    const qdf = orders(stack, { fifo: true, contentBasedDeduplication: true });
+    // THEN
+    expect(propertiesOf(stack, qdf.queue)).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: true });
+    expect(propertiesOf(stack, qdf.deadLetterQueue.queue).ContentBasedDeduplication).toBeUndefined();
   });
 
   test('maxReceiveCount', () => {
@@ -542,6 +553,7 @@ describe('QueueDecoupledFunction', () => {
       ['batchSize is 0', { batchSize: 0 }, /batchSize must be an integer between 1 and 10.*got 0/],
       ['maxBatchingWindow is above 5 minutes', { maxBatchingWindow: Duration.minutes(6) }, /maxBatchingWindow must be between 0 s and 5 min, got 6 min/],
       ['maxBatchingWindow is given with fifo', { fifo: true, maxBatchingWindow: Duration.seconds(10) }, /maxBatchingWindow is not supported with a FIFO queue, got 10 s with fifo: true/],
+      ['contentBasedDeduplication is given without fifo', { contentBasedDeduplication: true }, /contentBasedDeduplication is only supported with a FIFO queue \(fifo: true\), got contentBasedDeduplication: true with fifo: false/],
       ['maxConcurrency is 1', { maxConcurrency: 1 }, /maxConcurrency must be an integer between 2 and 1000, got 1/],
       ['maxConcurrency is 1001', { maxConcurrency: 1001 }, /maxConcurrency must be an integer between 2 and 1000, got 1001/],
     ])('fails if %s', (_case, props, message) => {
@@ -661,7 +673,7 @@ describe('QueueDecoupledFunction', () => {
 
       // THEN
       const annotations = Annotations.fromStack(stack);
-      annotations.hasWarning('/Test/Orders', Match.stringLikeRegexp('visibility-timeout-below-recommended'));
+      annotations.hasWarning('/Test/Orders', Match.stringLikeRegexp('Resilience-SQS2'));
       annotations.hasWarning('/Test/Orders', Match.stringLikeRegexp('visibilityTimeout is 60 s, below 6 × the function timeout \\(3 min\\)'));
     });
 
@@ -673,7 +685,7 @@ describe('QueueDecoupledFunction', () => {
       orders(stack, { visibilityTimeout: Duration.seconds(180) });
 
       // THEN
-      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('visibility-timeout-below-recommended'));
+      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('Resilience-SQS2'));
     });
 
     test('warns if the reserved concurrency is below 5 or below maxConcurrency', () => {
@@ -699,7 +711,7 @@ describe('QueueDecoupledFunction', () => {
 
       // THEN
       const annotations = Annotations.fromStack(stack);
-      annotations.hasWarning('/Test/Orders', Match.stringLikeRegexp('max-receive-count-below-5'));
+      annotations.hasWarning('/Test/Orders', Match.stringLikeRegexp('Resilience-SQS6'));
       annotations.hasWarning('/Test/Orders', Match.stringLikeRegexp('maxReceiveCount is 3'));
     });
 
@@ -711,8 +723,37 @@ describe('QueueDecoupledFunction', () => {
       orders(stack, { maxReceiveCount: 5 });
 
       // THEN
-      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('max-receive-count-below-5'));
+      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('Resilience-SQS6'));
     });
+  });
+
+  describe('one acknowledgement covers the warning and the check that report the same choice', () => {
+    const choices: Array<[string, Partial<QueueDecoupledFunctionProps>]> = [
+      ['Resilience-SQS2', { visibilityTimeout: Duration.seconds(60) }],
+      ['Resilience-SQS6', { maxReceiveCount: 3 }],
+    ];
+    test.each(choices)('%s: the construct warns and ResilienceChecks reports, until acknowledged', (ruleId, props) => {
+      // GIVEN
+      const stack = newStack();
+      orders(stack, props);
+      // WHEN
+      const annotations = Annotations.fromStack(stack);
+      // THEN
+      annotations.hasWarning('/Test/Orders', Match.stringLikeRegexp(ruleId));
+      expect(allFindings(stack).filter(f => f.startsWith(`${ruleId} `))).toHaveLength(1);
+    });
+
+    test.each(choices.flatMap(([ruleId, props]) => [ruleId, `Resilience::${ruleId}`].map(id => [id, props] as const)))(
+      'acknowledged as %s on the construct, neither the warning nor the finding remains', (id, props) => {
+        // GIVEN
+        const stack = newStack();
+        const qdf = orders(stack, props);
+        // WHEN
+        Validations.of(qdf).acknowledge({ id, reason: 'the handler finishes in a tenth of its timeout' });
+        // THEN
+        Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('Resilience-SQS'));
+        expect(allFindings(stack)).toEqual([]);
+      });
   });
 
   describe('queue names', () => {

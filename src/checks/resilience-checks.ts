@@ -1,42 +1,8 @@
-import { CfnResource, PolicyValidationPluginReport, Stack } from 'aws-cdk-lib';
-import { NagPack, NagPackProps } from 'cdk-nag';
+import { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport } from 'aws-cdk-lib';
+import type { NagPackProps } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { ResilienceRule, RuleContext } from './rule';
-import { ResourcePath, retryPaths } from '../private/retry-paths';
-import { AppConfigAllAtOnce } from './rules/appconfig-all-at-once';
-import { AppConfigEnvironmentMonitors } from './rules/appconfig-environment-monitors';
-import { EventBridgeBusArchive } from './rules/eventbridge-bus-archive';
-import { EventBridgeTargetDeadLetterQueue } from './rules/eventbridge-target-dead-letter-queue';
-import { EventBridgeTargetRetryPolicy } from './rules/eventbridge-target-retry-policy';
-import { LambdaAsyncFailureDestination } from './rules/lambda-async-failure-destination';
-import { RetryBudgetThreshold } from './rules/retry-budget-threshold';
-import { SnsSubscriptionRedrive } from './rules/sns-subscription-redrive';
-import { SqsConsumedQueueRedrive } from './rules/sqs-consumed-queue-redrive';
-import { SqsDeadLetterRetention } from './rules/sqs-dead-letter-retention';
-import { SqsDeadLetterType } from './rules/sqs-dead-letter-type';
-import { SqsMaxReceiveCount } from './rules/sqs-max-receive-count';
-import { SqsPartialBatchResponses } from './rules/sqs-partial-batch-responses';
-import { SqsVisibilityTimeout } from './rules/sqs-visibility-timeout';
-import { CfnModel, ModelResource } from '../private/cfn-model';
-import { EventGraph } from '../private/event-graph';
+import type { ResilienceNagPack } from './resilience-nag-pack';
 import { validateNumberRange } from '../private/validation';
-
-const RULES: ResilienceRule[] = [
-  SqsConsumedQueueRedrive,
-  SqsVisibilityTimeout,
-  SqsPartialBatchResponses,
-  SqsDeadLetterRetention,
-  SqsDeadLetterType,
-  SqsMaxReceiveCount,
-  EventBridgeTargetDeadLetterQueue,
-  EventBridgeTargetRetryPolicy,
-  EventBridgeBusArchive,
-  LambdaAsyncFailureDestination,
-  SnsSubscriptionRedrive,
-  AppConfigEnvironmentMonitors,
-  AppConfigAllAtOnce,
-  RetryBudgetThreshold,
-];
 
 /**
  * Properties of `ResilienceChecks`.
@@ -45,11 +11,21 @@ export interface ResilienceChecksProps extends NagPackProps {
   /**
    * The worst-case number of invocations of a path's last hop per event above
    * which `Resilience-RetryBudget1` reports the path (on its first resource).
-   * Between 1 and 1,000,000.
+   *
+   * Valid range: 1-1,000,000.
    *
    * @default 25
    */
   readonly retryBudgetThreshold?: number;
+
+  /**
+   * Whether warning findings fail the validation (and so the synth) as error
+   * findings do. For CI pipelines that want every finding fixed or
+   * acknowledged.
+   *
+   * @default false - only error findings fail; warnings are reported
+   */
+  readonly failOnWarnings?: boolean;
 }
 
 /**
@@ -63,78 +39,45 @@ export interface ResilienceChecksProps extends NagPackProps {
  * paths whose worst case exceeds a budget (see `RetryBudget`).
  *
  * Register it with `Validations.of(app).addPlugins(new ResilienceChecks(app))`,
- * or call `validateScope(stack)` in a test. Rule ids are
- * `Resilience-<Service><N>`; acknowledge one with
- * `Validations.of(construct).acknowledge({ id, reason })`.
+ * or call `validateScope(stack)` in a test. Error findings fail the synth;
+ * warning findings are reported and do not (unless `failOnWarnings`). Rule
+ * ids are `Resilience-<Service><N>`; acknowledge one with
+ * `Validations.of(construct).acknowledge({ id, reason })`, under the rule id
+ * (`Resilience-SQS6`) or the id the synth report shows (`Resilience::Resilience-SQS6`).
+ *
+ * cdk-nag is loaded when the first `ResilienceChecks` is created, so an app
+ * that does not use the checks does not pay for loading it.
  */
-export class ResilienceChecks extends NagPack {
+export class ResilienceChecks implements IPolicyValidationPlugin {
   /** The worst case above which `Resilience-RetryBudget1` reports a path unless told otherwise. */
   public static readonly DEFAULT_RETRY_BUDGET_THRESHOLD = 25;
 
   /** The pack's name, the prefix of its rule ids. */
-  public readonly name = 'Resilience';
-  /** The ids of the pack's rules. */
-  public readonly ruleIds?: string[] = RULES.map(rule => `Resilience-${rule.id}`);
+  public readonly name: string;
 
-  private readonly retryBudgetThreshold: number;
-  private contexts = new Map<Stack, RuleContext>();
+  /** The ids of the pack's rules. */
+  public readonly ruleIds: string[];
+
+  private readonly pack: ResilienceNagPack;
 
   constructor(scope?: IConstruct, props: ResilienceChecksProps = {}) {
-    super(scope, props);
-    this.packName = 'Resilience';
-    this.retryBudgetThreshold = props.retryBudgetThreshold ?? ResilienceChecks.DEFAULT_RETRY_BUDGET_THRESHOLD;
-    validateNumberRange('retryBudgetThreshold', this.retryBudgetThreshold, 1, 1_000_000);
+    const retryBudgetThreshold = props.retryBudgetThreshold ?? ResilienceChecks.DEFAULT_RETRY_BUDGET_THRESHOLD;
+    validateNumberRange('retryBudgetThreshold', retryBudgetThreshold, 1, 1_000_000);
+    // Loaded on first use: cdk-nag is the library's heaviest dependency, and most synths never check.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nagPack = require('./resilience-nag-pack') as typeof import('./resilience-nag-pack');
+    this.pack = new nagPack.ResilienceNagPack(scope, { ...props, retryBudgetThreshold, failOnWarnings: props.failOnWarnings ?? false });
+    this.name = this.pack.name;
+    this.ruleIds = this.pack.ruleIds;
+  }
+
+  /** Called by the CDK during synth when the pack is registered with `Validations.of(app).addPlugins()`. */
+  public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    return this.pack.validate(context);
   }
 
   /** Validates every resource under `scope` against the pack's rules. */
   public validateScope(scope: IConstruct): PolicyValidationPluginReport {
-    this.contexts = new Map();
-    try {
-      return super.validateScope(scope);
-    } finally {
-      this.contexts = new Map();
-    }
+    return this.pack.validateScope(scope);
   }
-
-  protected checkResource(node: CfnResource): void {
-    const context = this.contextOf(Stack.of(node));
-    for (const rule of RULES) {
-      this.applyRule({
-        ruleSuffixOverride: rule.id,
-        info: rule.info,
-        explanation: rule.explanation,
-        level: rule.level,
-        node,
-        rule: (resource: CfnResource) => rule.check(resource, context),
-      });
-    }
-  }
-
-  private contextOf(stack: Stack): RuleContext {
-    let context = this.contexts.get(stack);
-    if (!context) {
-      const model = new CfnModel(stack);
-      const graph = new EventGraph(model);
-      // The paths are walked once per stack, when the first resource asks.
-      let byFirstHop: Map<ModelResource, ResourcePath[]> | undefined;
-      const pathsFrom = (resource: ModelResource) => {
-        byFirstHop ??= groupByFirstHop(retryPaths(graph));
-        return byFirstHop.get(resource) ?? [];
-      };
-      context = {
-        model,
-        graph,
-        pathsFrom,
-        retryBudgetThreshold: this.retryBudgetThreshold,
-      };
-      this.contexts.set(stack, context);
-    }
-    return context;
-  }
-}
-
-function groupByFirstHop(paths: ResourcePath[]): Map<ModelResource, ResourcePath[]> {
-  const byFirstHop = new Map<ModelResource, ResourcePath[]>();
-  for (const path of paths) byFirstHop.set(path.nodes[0], [...byFirstHop.get(path.nodes[0]) ?? [], path]);
-  return byFirstHop;
 }

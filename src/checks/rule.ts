@@ -26,4 +26,6 @@ export interface ResilienceRule {
   readonly explanation: string;
   readonly level: NagMessageLevel;
   check(node: CfnResource, context: RuleContext): NagRuleResult;
+  /** The numbers behind a finding on `node` (what was found, what is needed), for its message. */
+  describe?(node: CfnResource, context: RuleContext): string | undefined;
 }

@@ -1,7 +1,9 @@
+import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
 import { numberOr } from '../../private/cfn-model';
+import { DEFAULTS } from '../../private/defaults';
 import { QUEUE } from '../../private/event-graph';
-import { ResilienceRule } from '../rule';
+import { ResilienceRule, RuleContext } from '../rule';
 
 /** Resilience-SQS6: a queue that a Lambda function consumes is received at least 5 times before it dead-letters a message. */
 export const SqsMaxReceiveCount: ResilienceRule = {
@@ -9,12 +11,20 @@ export const SqsMaxReceiveCount: ResilienceRule = {
   info: 'The SQS queue is consumed by a Lambda function and its redrive policy\'s maxReceiveCount is below 5: messages that were only throttled can reach the dead-letter queue.',
   explanation: 'Set maxReceiveCount to 5 or more, as the Lambda developer guide recommends for SQS event sources.',
   level: NagMessageLevel.WARN,
-  check(node, { model, graph }) {
-    const queue = model.resourceOf(node);
-    const maxReceiveCount = numberOr(queue?.properties.RedrivePolicy?.maxReceiveCount, NaN);
-    if (queue?.type !== QUEUE || Number.isNaN(maxReceiveCount) || graph.consumersOf(queue).length === 0) {
-      return NagRuleCompliance.NOT_APPLICABLE;
-    }
-    return maxReceiveCount >= 5 ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+  check(node, context) {
+    const maxReceiveCount = consumedMaxReceiveCount(node, context);
+    if (maxReceiveCount === undefined) return NagRuleCompliance.NOT_APPLICABLE;
+    return maxReceiveCount >= DEFAULTS.maxReceiveCount ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+  },
+  describe(node, context) {
+    return `maxReceiveCount ${consumedMaxReceiveCount(node, context)}; at least ${DEFAULTS.maxReceiveCount} recommended`;
   },
 };
+
+/** The `maxReceiveCount` of a queue that a Lambda function consumes, if it has one. */
+function consumedMaxReceiveCount(node: CfnResource, { model, graph }: RuleContext): number | undefined {
+  const queue = model.resourceOf(node);
+  const maxReceiveCount = numberOr(queue?.properties.RedrivePolicy?.maxReceiveCount, NaN);
+  if (queue?.type !== QUEUE || Number.isNaN(maxReceiveCount) || graph.consumersOf(queue).length === 0) return undefined;
+  return maxReceiveCount;
+}

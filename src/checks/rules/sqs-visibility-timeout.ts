@@ -1,8 +1,9 @@
+import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
 import { numberOr } from '../../private/cfn-model';
-import { AWS_DEFAULTS } from '../../private/defaults';
+import { AWS_DEFAULTS, DEFAULTS } from '../../private/defaults';
 import { FUNCTION, QUEUE } from '../../private/event-graph';
-import { ResilienceRule } from '../rule';
+import { ResilienceRule, RuleContext } from '../rule';
 
 /**
  * Resilience-SQS2: the visibility timeout of a queue that a Lambda function
@@ -17,15 +18,29 @@ export const SqsVisibilityTimeout: ResilienceRule = {
   info: 'The SQS queue\'s visibility timeout is below 6 × the timeout of the function that consumes it (plus the batching window): a message can become visible again while its batch is still being processed, and is processed twice.',
   explanation: 'Set the queue\'s visibilityTimeout to at least 6 × the function timeout plus the maximum batching window, as AWS recommends for Lambda event sources (QueueDecoupledFunction derives it).',
   level: NagMessageLevel.ERROR,
-  check(node, { model }) {
-    const mapping = model.resourceOf(node);
-    if (mapping?.type !== 'AWS::Lambda::EventSourceMapping') return NagRuleCompliance.NOT_APPLICABLE;
-    const queue = model.referencedOne(mapping.properties.EventSourceArn, QUEUE);
-    const fn = model.referencedOne(mapping.properties.FunctionName, FUNCTION);
-    if (!queue || !fn) return NagRuleCompliance.NOT_APPLICABLE;
-    const visibility = numberOr(queue.properties.VisibilityTimeout, AWS_DEFAULTS.queueVisibilityTimeoutSeconds);
-    const timeout = numberOr(fn.properties.Timeout, AWS_DEFAULTS.functionTimeoutSeconds);
-    const window = numberOr(mapping.properties.MaximumBatchingWindowInSeconds, 0);
-    return visibility >= 6 * timeout + window ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+  check(node, context) {
+    const settings = settingsOf(node, context);
+    if (!settings) return NagRuleCompliance.NOT_APPLICABLE;
+    return settings.visibility >= settings.minimum ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+  },
+  describe(node, context) {
+    const settings = settingsOf(node, context);
+    if (!settings) return undefined;
+    const { visibility, timeout, window, minimum } = settings;
+    return `visibility timeout ${visibility} s of ${settings.queue}; needs at least ${minimum} s = `
+      + `${DEFAULTS.visibilityTimeoutFactor} × function timeout ${timeout} s + batching window ${window} s`;
   },
 };
+
+/** The settings the rule compares, for a Lambda event source mapping from a queue. */
+function settingsOf(node: CfnResource, { model }: RuleContext) {
+  const mapping = model.resourceOf(node);
+  if (mapping?.type !== 'AWS::Lambda::EventSourceMapping') return undefined;
+  const queue = model.referencedOne(mapping.properties.EventSourceArn, QUEUE);
+  const fn = model.referencedOne(mapping.properties.FunctionName, FUNCTION);
+  if (!queue || !fn) return undefined;
+  const visibility = numberOr(queue.properties.VisibilityTimeout, AWS_DEFAULTS.queueVisibilityTimeoutSeconds);
+  const timeout = numberOr(fn.properties.Timeout, AWS_DEFAULTS.functionTimeoutSeconds);
+  const window = numberOr(mapping.properties.MaximumBatchingWindowInSeconds, 0);
+  return { queue: queue.name, visibility, timeout, window, minimum: DEFAULTS.visibilityTimeoutFactor * timeout + window };
+}

@@ -1,0 +1,162 @@
+import { CfnResource, PolicyValidationPluginReport, PolicyViolation, Stack } from 'aws-cdk-lib';
+import { NagPack, NagPackProps, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { ResilienceRule, RuleContext } from './rule';
+import { AppConfigAllAtOnce } from './rules/appconfig-all-at-once';
+import { AppConfigEnvironmentMonitors } from './rules/appconfig-environment-monitors';
+import { EventBridgeBusArchive } from './rules/eventbridge-bus-archive';
+import { EventBridgeTargetDeadLetterQueue } from './rules/eventbridge-target-dead-letter-queue';
+import { EventBridgeTargetRetryPolicy } from './rules/eventbridge-target-retry-policy';
+import { LambdaAsyncFailureDestination } from './rules/lambda-async-failure-destination';
+import { RetryBudgetThreshold } from './rules/retry-budget-threshold';
+import { SnsSubscriptionRedrive } from './rules/sns-subscription-redrive';
+import { SqsConsumedQueueRedrive } from './rules/sqs-consumed-queue-redrive';
+import { SqsDeadLetterRetention } from './rules/sqs-dead-letter-retention';
+import { SqsDeadLetterType } from './rules/sqs-dead-letter-type';
+import { SqsMaxReceiveCount } from './rules/sqs-max-receive-count';
+import { SqsPartialBatchResponses } from './rules/sqs-partial-batch-responses';
+import { SqsVisibilityTimeout } from './rules/sqs-visibility-timeout';
+import { CfnModel, ModelResource } from '../private/cfn-model';
+import { EventGraph } from '../private/event-graph';
+import { isAcknowledged, RULE_NAMESPACE } from '../private/nag';
+import { ResourcePath, retryPaths } from '../private/retry-paths';
+
+const RULES: ResilienceRule[] = [
+  SqsConsumedQueueRedrive,
+  SqsVisibilityTimeout,
+  SqsPartialBatchResponses,
+  SqsDeadLetterRetention,
+  SqsDeadLetterType,
+  SqsMaxReceiveCount,
+  EventBridgeTargetDeadLetterQueue,
+  EventBridgeTargetRetryPolicy,
+  EventBridgeBusArchive,
+  LambdaAsyncFailureDestination,
+  SnsSubscriptionRedrive,
+  AppConfigEnvironmentMonitors,
+  AppConfigAllAtOnce,
+  RetryBudgetThreshold,
+];
+
+/** The ids of the pack's rules. */
+export const RULE_IDS = RULES.map(rule => `${RULE_NAMESPACE}-${rule.id}`);
+
+/** What the pack needs besides cdk-nag's own props. */
+export interface ResilienceNagPackProps extends NagPackProps {
+  readonly retryBudgetThreshold: number;
+  readonly failOnWarnings: boolean;
+}
+
+/**
+ * The cdk-nag pack behind `ResilienceChecks`. It lives in its own module so
+ * that cdk-nag is loaded only by apps that use the checks.
+ *
+ * Beyond a plain `NagPack`:
+ * - rules read a model of the stack built once per validation;
+ * - a finding says the numbers behind it, one violation per resource;
+ * - the report fails only on error findings (unless `failOnWarnings`);
+ * - an acknowledgement works under the rule id (`Resilience-SQS6`) and under
+ *   the id the synth report shows (`Resilience::Resilience-SQS6`).
+ */
+export class ResilienceNagPack extends NagPack {
+  public readonly name = RULE_NAMESPACE;
+  public readonly ruleIds = RULE_IDS;
+
+  private contexts = new Map<Stack, RuleContext>();
+  /** The numbers behind each finding: rule id, then construct path. */
+  private details = new Map<string, Map<string, string>>();
+
+  constructor(scope: IConstruct | undefined, private readonly props: ResilienceNagPackProps) {
+    super(scope, props);
+    this.packName = RULE_NAMESPACE;
+  }
+
+  public validateScope(scope: IConstruct): PolicyValidationPluginReport {
+    this.contexts = new Map();
+    this.details = new Map();
+    try {
+      const report = super.validateScope(scope);
+      const violations = report.violations.flatMap(v => this.withDetails(v));
+      const failing = violations.filter(v => this.props.failOnWarnings || v.severity === 'error' || v.severity === 'fatal');
+      return { ...report, violations, success: failing.length === 0 };
+    } finally {
+      this.contexts = new Map();
+      this.details = new Map();
+    }
+  }
+
+  protected checkResource(node: CfnResource): void {
+    const context = this.contextOf(Stack.of(node));
+    for (const rule of RULES) {
+      const ruleId = `${RULE_NAMESPACE}-${rule.id}`;
+      if (isAcknowledged(node, `${RULE_NAMESPACE}::${ruleId}`)) continue;
+      let result: NagRuleResult | Error;
+      try {
+        result = rule.check(node, context);
+      } catch (error) {
+        result = error as Error;
+      }
+      if (result === NagRuleCompliance.NON_COMPLIANT && rule.describe) {
+        const details = rule.describe(node, context);
+        if (details) this.detailsOf(ruleId).set(node.node.path, details);
+      }
+      this.applyRule({
+        ruleSuffixOverride: rule.id,
+        info: rule.info,
+        explanation: rule.explanation,
+        level: rule.level,
+        node,
+        rule: () => {
+          if (result instanceof Error) throw result;
+          return result;
+        },
+      });
+    }
+  }
+
+  /** A violation per resource whose finding has numbers of its own, the numbers after the message. */
+  private withDetails(violation: PolicyViolation): PolicyViolation[] {
+    const details = this.details.get(violation.ruleName);
+    if (!details) return [violation];
+    return violation.violatingResources.map(resource => {
+      const numbers = details.get(resource.constructPath ?? '');
+      return {
+        ...violation,
+        description: numbers ? `${violation.description} (${numbers})` : violation.description,
+        violatingResources: [resource],
+      };
+    });
+  }
+
+  private detailsOf(ruleId: string): Map<string, string> {
+    let details = this.details.get(ruleId);
+    if (!details) {
+      details = new Map();
+      this.details.set(ruleId, details);
+    }
+    return details;
+  }
+
+  private contextOf(stack: Stack): RuleContext {
+    let context = this.contexts.get(stack);
+    if (!context) {
+      const model = new CfnModel(stack);
+      const graph = new EventGraph(model);
+      // The paths are walked once per stack, when the first resource asks.
+      let byFirstHop: Map<ModelResource, ResourcePath[]> | undefined;
+      const pathsFrom = (resource: ModelResource) => {
+        byFirstHop ??= groupByFirstHop(retryPaths(graph));
+        return byFirstHop.get(resource) ?? [];
+      };
+      context = { model, graph, pathsFrom, retryBudgetThreshold: this.props.retryBudgetThreshold };
+      this.contexts.set(stack, context);
+    }
+    return context;
+  }
+}
+
+function groupByFirstHop(paths: ResourcePath[]): Map<ModelResource, ResourcePath[]> {
+  const byFirstHop = new Map<ModelResource, ResourcePath[]>();
+  for (const path of paths) byFirstHop.set(path.nodes[0], [...byFirstHop.get(path.nodes[0]) ?? [], path]);
+  return byFirstHop;
+}

@@ -1,0 +1,42 @@
+import { Validations } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { requireExactlyOne } from './validation';
+
+/** How a construct gets the function it wires: one it creates, or one the user brings. */
+export interface FunctionSource {
+  readonly function?: lambda.IFunction;
+  readonly functionProps?: lambda.FunctionProps;
+}
+
+/**
+ * The function of a pattern: created from `functionProps` (as the child
+ * `Function`), or the one the user brings. Either way it carries the same
+ * acknowledgement of `Serverless-LambdaDLQ`, whose reason is the pattern's:
+ * the pattern invokes it in a way where a function dead-letter queue would
+ * keep nothing, or keeps failures elsewhere. The acknowledgement covers that
+ * cdk-nag rule only: `ResilienceChecks` still reports the function if
+ * something else invokes it asynchronously without a failure destination.
+ */
+export function functionOf(scope: Construct, owner: string, source: FunctionSource, deadLetterQueueReason: string): lambda.IFunction {
+  requireExactlyOne(owner, ['function', source.function], ['functionProps', source.functionProps]);
+  const fn = source.functionProps ? new lambda.Function(scope, 'Function', source.functionProps) : source.function!;
+  // An imported function has no resource in this app to acknowledge.
+  if (fn.node.defaultChild) {
+    Validations.of(fn).acknowledge({ id: 'Serverless-LambdaDLQ', reason: deadLetterQueueReason });
+  }
+  return fn;
+}
+
+/**
+ * The function that `attachTo()` of a construct wires: one whose environment,
+ * layers and role it can change (a `lambda.Function` of this app, such as a
+ * `NodejsFunction`), or a clear error.
+ */
+export function attachableFunction(method: string, fn: lambda.IFunction, variable: string, grantMethod: string): lambda.Function {
+  if (!(fn instanceof lambda.Function)) {
+    throw new Error(`${method} needs a lambda.Function of this app (or a NodejsFunction, PythonFunction, ...) whose environment and layers it can set, `
+      + `got ${fn.node.path} (${fn.constructor.name}): for an imported function, an alias or a version, set ${variable} on the function yourself and use ${grantMethod}`);
+  }
+  return fn;
+}

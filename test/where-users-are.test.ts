@@ -1,0 +1,136 @@
+import * as path from 'path';
+import { App, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as appconfig from 'aws-cdk-lib/aws-appconfig';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import {
+  AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, FailureInjection,
+  QueueDecoupledFunction, ResilienceChecks,
+} from '../src';
+import { FLAG_SETS, FlagSet, handlerProps, newApp } from './helpers';
+
+const content = appconfig.ConfigurationContent.fromInlineJson('{"enabled":true}');
+/** The AppConfig extension layer of eu-west-1, for stacks whose region is a token. */
+const LAYER_ARN = 'arn:aws:lambda:eu-west-1:434848589818:layer:AWS-AppConfig-Extension:303';
+
+/** A user's function props: the latest Node.js runtime and a memory size of their own choice. */
+const userFunctionProps: lambda.FunctionProps = { ...handlerProps, runtime: lambda.Runtime.NODEJS_24_X, memorySize: 256 };
+
+/** What a user acknowledges on a function of theirs: their own choices, which are not the library's to make. */
+function acknowledgeUserChoices(fn: lambda.IFunction): void {
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason: 'the user keeps the managed basic execution role',
+  }, { id: 'Serverless-LambdaTracing', reason: 'the user does not trace' });
+}
+
+/** A function the user brings, with the user's own choices acknowledged. */
+function userFunction(stack: Stack, id: string): lambda.Function {
+  const fn = new lambda.Function(stack, id, userFunctionProps);
+  acknowledgeUserChoices(fn);
+  return fn;
+}
+
+const scenarios: Record<string, (stack: Stack) => void> = {
+  'DeadLetterQueue': stack => new DeadLetterQueue(stack, 'DeadLetters'),
+  'QueueDecoupledFunction with functionProps': stack =>
+    acknowledgeUserChoices(new QueueDecoupledFunction(stack, 'Orders', { functionProps: userFunctionProps }).function),
+  'QueueDecoupledFunction with a function the user brings': stack =>
+    new QueueDecoupledFunction(stack, 'Orders', { function: userFunction(stack, 'Handler') }),
+  'AsyncFunction with functionProps': stack =>
+    acknowledgeUserChoices(new AsyncFunction(stack, 'Thumbnails', { functionProps: userFunctionProps }).function),
+  'AsyncFunction with a function the user brings': stack =>
+    new AsyncFunction(stack, 'Thumbnails', { function: userFunction(stack, 'Handler') }),
+  'ArchivedEventBus with a rule to an AsyncFunction': stack => {
+    const shipper = new AsyncFunction(stack, 'Shipper', { function: userFunction(stack, 'Handler') });
+    const bus = new ArchivedEventBus(stack, 'Events');
+    bus.addRule('Placed', { eventPattern: { source: ['orders'] }, targets: [new targets.LambdaFunction(shipper.function)] });
+    bus.grantReplay(new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() }));
+  },
+  'CircuitBreakerTable attached to a queue consumer': stack => {
+    const consumer = new QueueDecoupledFunction(stack, 'Orders', { function: userFunction(stack, 'Handler') });
+    new CircuitBreakerTable(stack, 'Circuits').attachTo(consumer.function);
+  },
+  'AppConfigProfile attached to a queue consumer': stack => {
+    const consumer = new QueueDecoupledFunction(stack, 'Orders', { function: userFunction(stack, 'Handler') });
+    new AppConfigProfile(stack, 'Config', { content, layerArn: LAYER_ARN }).attachTo(consumer.function);
+  },
+  'FailureInjection attached to a queue consumer': stack => {
+    const consumer = new QueueDecoupledFunction(stack, 'Orders', { function: userFunction(stack, 'Handler') });
+    new FailureInjection(stack, 'Chaos', { layerArn: LAYER_ARN, monitors: [consumer.deadLetterQueue.alarm] }).attachTo(consumer.function);
+  },
+};
+
+const environments: Record<string, StackProps> = {
+  'environment-agnostic': {},
+  'account and region': { env: { account: '111122223333', region: 'eu-west-1' } },
+};
+
+const cells = FLAG_SETS.flatMap(flags => Object.keys(environments).flatMap(env => Object.keys(scenarios).map(name => [flags, env, name] as const)));
+
+describe('where users are: every construct, plain App and cdk init flags, with and without an environment', () => {
+  test.each(cells)('%s App, %s: %s has no unacknowledged finding of cdk-nag, ResilienceChecks or the validator', (flags: FlagSet, env, name) => {
+    // GIVEN
+    const app: App = newApp(flags);
+    const stack = new Stack(app, 'Test', environments[env]);
+    scenarios[name](stack);
+    // WHEN
+    const findings = [new AwsSolutionsChecks(app), new ServerlessChecks(app), new ResilienceChecks(app)]
+      .flatMap(pack => pack.validateScope(stack).violations)
+      .flatMap(v => v.violatingResources.map(r => `${v.ruleName} ${r.constructPath}`));
+    // THEN
+    expect(findings).toEqual([]);
+    expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('functions the user brings', () => {
+  test('NodejsFunctions passed as function: to every construct, in a cdk init app, have no unacknowledged finding', () => {
+    // GIVEN a cdk init app whose handlers are NodejsFunctions, each composed with the constructs
+    const app = newApp('recommended');
+    const stack = new Stack(app, 'Shop', { env: { region: 'eu-west-1' } });
+    const handler = (id: string) => {
+      const fn = new nodejs.NodejsFunction(stack, id, {
+        entry: path.join(__dirname, 'fixtures', 'handlers', 'batch.ts'),
+        runtime: lambda.Runtime.NODEJS_24_X,
+        memorySize: 256,
+        timeout: Duration.seconds(30),
+        bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
+      });
+      acknowledgeUserChoices(fn);
+      return fn;
+    };
+    const orders = new QueueDecoupledFunction(stack, 'Orders', { function: handler('OrdersHandler') });
+    const shipper = new AsyncFunction(stack, 'Shipper', { function: handler('ShipperHandler') });
+    new ArchivedEventBus(stack, 'Events')
+      .addRule('Placed', { eventPattern: { source: ['shop.orders'] }, targets: [new targets.LambdaFunction(shipper.function)] });
+    new CircuitBreakerTable(stack, 'Circuits').attachTo(orders.function);
+    new AppConfigProfile(stack, 'Limits', { content }).attachTo(orders.function);
+    new FailureInjection(stack, 'Chaos', { monitors: [orders.oldestMessageAgeAlarm] }).attachTo(orders.function);
+    // WHEN
+    const findings = [new AwsSolutionsChecks(app), new ServerlessChecks(app), new ResilienceChecks(app)]
+      .flatMap(pack => pack.validateScope(stack).violations)
+      .flatMap(v => v.violatingResources.map(r => `${v.ruleName} ${r.constructPath}`));
+    // THEN
+    expect(findings).toEqual([]);
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('the pattern acknowledges its own invocation only: a function also invoked asynchronously elsewhere is still reported', () => {
+    // GIVEN a queue consumer the user brings, which an SNS topic also invokes (asynchronously, without a failure destination)
+    const stack = new Stack(newApp(), 'Test');
+    const fn = userFunction(stack, 'Handler');
+    new QueueDecoupledFunction(stack, 'Orders', { function: fn });
+    new sns.Topic(stack, 'Topic').addSubscription(new subscriptions.LambdaSubscription(fn, { deadLetterQueue: new DeadLetterQueue(stack, 'Dlq').queue }));
+    // WHEN
+    const findings = new ResilienceChecks().validateScope(stack).violations.map(v => `${v.ruleName} ${v.violatingResources[0].constructPath}`);
+    // THEN
+    expect(findings).toEqual(['Resilience-Lambda1 Test/Handler/Resource']);
+  });
+});
+
