@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { awscdk, javascript, JsonFile, typescript } from 'projen';
 
 /**
@@ -130,11 +131,17 @@ project.postCompileTask.spawn(rosetta);
 
 project.npmignore?.exclude('/demo/', '/rosetta/', '/.ci/', '/cdk.out/', '/cdk.json');
 
-// The demo CDK app, synthesized with the real CDK CLI; `npx cdk deploy` deploys it.
+// The demo CDK app, synthesized with the real CDK CLI; `npx cdk deploy` deploys it. Like an app that
+// `cdk init` creates, its cdk.json sets every feature flag aws-cdk-lib recommends (read from the file
+// aws-cdk-lib ships), and AWS's offline template validator fails the synth on any finding.
 new JsonFile(project, 'cdk.json', {
   obj: {
     app: 'npx ts-node --prefer-ts-exts --project tsconfig.dev.json demo/app.ts',
     output: 'demo/cdk.out',
+    context: {
+      ...JSON.parse(fs.readFileSync(require.resolve('aws-cdk-lib/recommended-feature-flags.json'), 'utf8')),
+      '@aws-cdk/core:validateAgainstDefaultRules': true,
+    },
   },
 });
 // The demo task bundles the handlers the library deploys first, so that `npm ci && npm run demo` works on a

@@ -9,11 +9,12 @@ import { ResilienceChecks, RetryBudget } from '../src';
 export const RETRY_BUDGET_FILE = 'retry-budget.md';
 
 /**
- * The demo app, with AWS's offline template validator failing synth on any
- * finding, the cdk-nag AwsSolutions and Serverless packs, and the library's
- * own ResilienceChecks.
+ * The demo app, with the cdk-nag AwsSolutions and Serverless packs and the
+ * library's own ResilienceChecks. Run by the CDK CLI, it takes its feature
+ * flags from cdk.json: every flag `cdk init` sets, and AWS's offline template
+ * validator failing synth on any finding.
  */
-export function buildDemoApp(app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } })): App {
+export function buildDemoApp(app = new App()): App {
   // The AppConfig Lambda extension layer is regional: the stack names its region (the account stays open).
   new DemoStack(app, 'CdkResilienceDemo', { env: { region: process.env.CDK_DEFAULT_REGION || 'eu-west-1' } });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app), new ResilienceChecks(app));

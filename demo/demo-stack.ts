@@ -8,7 +8,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, FailureInjection, QueueDecoupledFunction } from '../src';
+import {
+  AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, DefaultAlarmAction, FailureInjection,
+  QueueDecoupledFunction,
+} from '../src';
 
 /** A handler that processes an SQS batch and reports the messages it could not process. */
 const BATCH_HANDLER = `
@@ -70,9 +73,9 @@ export class DemoStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
 
-    // Where every alarm goes; subscribe your on-call to it.
+    // Where every alarm of the library's constructs in this stack goes; subscribe your on-call to it.
     const alarmTopic = new sns.Topic(this, 'AlarmTopic', { enforceSSL: true });
-    const alarmAction = new cw_actions.SnsAction(alarmTopic);
+    DefaultAlarmAction.set(this, new cw_actions.SnsAction(alarmTopic));
     Validations.of(alarmTopic).acknowledge({
       id: 'AwsSolutions-SNS2',
       reason: 'Alarm notifications carry no sensitive data; SSE would need a customer-managed key policy that lets CloudWatch publish.',
@@ -81,19 +84,17 @@ export class DemoStack extends Stack {
     // A standard queue in front of a function, with every default.
     const orders = new QueueDecoupledFunction(this, 'Orders', {
       functionProps: consumerProps('Processes orders'),
-      alarmAction,
     });
 
     // A FIFO queue: messages of one group are processed in order.
     const payments = new QueueDecoupledFunction(this, 'Payments', {
       functionProps: consumerProps('Processes payments in order'),
       fifo: true,
-      alarmAction,
     });
     const consumers = [orders, payments];
 
     // Two consumers that share one dead-letter queue, and an operator role that may redrive it.
-    const shared = new DeadLetterQueue(this, 'SharedDeadLetters', { alarmAction });
+    const shared = new DeadLetterQueue(this, 'SharedDeadLetters');
     for (const name of ['Shipping', 'Invoices']) {
       consumers.push(new QueueDecoupledFunction(this, name, {
         functionProps: consumerProps(`Processes ${name.toLowerCase()}`),
@@ -101,7 +102,6 @@ export class DemoStack extends Stack {
         batchSize: 100,
         maxBatchingWindow: Duration.seconds(10),
         maxConcurrency: 5,
-        alarmAction,
       }));
     }
     consumers.forEach(acknowledgeFunctionChoices);
@@ -115,10 +115,9 @@ export class DemoStack extends Stack {
     // An event bus whose events are archived; its rule invokes a function
     // asynchronously, with retries and a failure queue, and refuses replays
     // because shipping twice is not idempotent.
-    const bus = new ArchivedEventBus(this, 'OrderEvents', { alarmAction });
+    const bus = new ArchivedEventBus(this, 'OrderEvents');
     const shipper = new AsyncFunction(this, 'Shipper', {
       functionProps: consumerProps('Ships placed orders', EVENT_HANDLER),
-      alarmAction,
     });
     acknowledgeFunctionChoices(shipper);
     bus.addRule('OrderPlaced', {
@@ -147,7 +146,7 @@ export class DemoStack extends Stack {
       id: 'Serverless-LambdaDLQ',
       reason: 'The demo invokes Charge synchronously; its caller sees and handles the error.',
     });
-    new CircuitBreakerTable(this, 'Circuits', { alarmAction }).attachTo(charge);
+    new CircuitBreakerTable(this, 'Circuits').attachTo(charge);
 
     // A queue-decoupled function whose limits live in AppConfig (validated,
     // rolled out gradually, rolled back when the function fails) and whose
@@ -163,13 +162,8 @@ export class DemoStack extends Stack {
       bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
     });
     acknowledgeFunctionChoices({ function: reserve });
-    Validations.of(reserve).acknowledge({
-      id: 'Serverless-LambdaDLQ',
-      reason: 'Its queue invokes Reserve synchronously; failed messages go to the queue\'s dead-letter queue.',
-    });
     const reservations = new QueueDecoupledFunction(this, 'Reservations', {
       function: reserve,
-      alarmAction,
     });
     new AppConfigProfile(this, 'ReservationConfig', {
       content: appconfig.ConfigurationContent.fromInlineJson(JSON.stringify({ maxItemsPerOrder: 20 })),
@@ -179,11 +173,10 @@ export class DemoStack extends Stack {
         required: ['maxItemsPerOrder'],
         additionalProperties: false,
       }),
-      alarmAction,
     }).attachTo(reserve);
     new FailureInjection(this, 'Chaos', {
       // the experiment ends when the reservations' oldest message grows too old
-      monitors: [reservations.alarms[1]],
+      monitors: [reservations.oldestMessageAgeAlarm],
     }).attachTo(reserve);
     bus.replayFunction.grantInvoke(operator);
     Validations.of(operator).acknowledge({

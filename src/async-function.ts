@@ -5,8 +5,8 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { functionErrorsAlarm, thresholdAlarm } from './private/alarms';
-import { functionOf } from './private/function-source';
 import { DEFAULTS, LIMITS } from './private/defaults';
+import { functionOf } from './private/function-source';
 import { validateDurationRange, validateNumberRange } from './private/validation';
 
 /**

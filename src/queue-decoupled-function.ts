@@ -7,8 +7,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { functionErrorsAlarm, thresholdAlarm } from './private/alarms';
-import { functionOf } from './private/function-source';
 import { DEFAULTS, LIMITS } from './private/defaults';
+import { functionOf } from './private/function-source';
 import { addCheckedWarning } from './private/nag';
 import { deterministicQueueName, queueArnFromName } from './private/names';
 import { formatDuration, validateDurationRange, validateNumberRange } from './private/validation';
@@ -335,7 +335,7 @@ function validateProps(props: QueueDecoupledFunctionProps): void {
     throw new Error(`visibilityTimeout must be at most ${formatDuration(LIMITS.visibilityTimeout)}, got ${formatDuration(props.visibilityTimeout)}`);
   }
   if (!fifo && props.contentBasedDeduplication) {
-    throw new Error(`contentBasedDeduplication is only supported with a FIFO queue (fifo: true), got contentBasedDeduplication: true with fifo: false`);
+    throw new Error('contentBasedDeduplication is only supported with a FIFO queue (fifo: true), got contentBasedDeduplication: true with fifo: false');
   }
   if (fifo && props.maxBatchingWindow !== undefined) {
     throw new Error(`maxBatchingWindow is not supported with a FIFO queue, got ${formatDuration(props.maxBatchingWindow)} with fifo: true`);

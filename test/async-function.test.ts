@@ -6,8 +6,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { ServerlessChecks } from 'cdk-nag';
 import { AsyncFunction, AsyncFunctionProps, DeadLetterQueue } from '../src';
-import { actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newStack, propertiesOf } from './helpers';
+import { acknowledgementsOn, actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newStack, propertiesOf } from './helpers';
 
 const IMPORTED_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:orders';
 const IMPORTED_ROLE_ARN = 'arn:aws:iam::123456789012:role/orders';
@@ -112,7 +113,7 @@ describe('AsyncFunction', () => {
     const af = worker(stack);
 
     // THEN
-    expect(af.alarms).toHaveLength(4);
+    expect(af.alarms).toEqual([af.failureQueue!.alarm, af.errorsAlarm, af.throttlesAlarm, af.droppedEventsAlarm]);
     const [depth, errors, throttles, dropped] = af.alarms;
     expect(depth).toBe(af.failureQueue!.alarm);
     const functionId = logicalIdOf(af.function as lambda.Function);
@@ -162,7 +163,7 @@ describe('AsyncFunction', () => {
     // THEN
     expect(none.retryAttempts).toBe(0);
     expect(eventInvokeConfigOf(stack0)).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 21600 });
-    expect(propertiesOf(stack0, none.alarms[1]).AlarmDescription).toMatch(/up to 0 times/);
+    expect(propertiesOf(stack0, none.errorsAlarm).AlarmDescription).toMatch(/up to 0 times/);
     expect(one.retryAttempts).toBe(1);
     expect(eventInvokeConfigOf(stack1)).toMatchObject({ MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 21600 });
   });
@@ -179,7 +180,7 @@ describe('AsyncFunction', () => {
     // THEN
     expect(short.maxEventAge.toSeconds()).toBe(60);
     expect(eventInvokeConfigOf(min)).toMatchObject({ MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 2 });
-    expect(propertiesOf(min, short.alarms[2]).AlarmDescription).toMatch(/up to 1 minute/);
+    expect(propertiesOf(min, short.throttlesAlarm).AlarmDescription).toMatch(/up to 1 minute/);
     expect(long.maxEventAge.toSeconds()).toBe(21600);
     expect(eventInvokeConfigOf(max)).toMatchObject({ MaximumEventAgeInSeconds: 21600 });
   });
@@ -266,7 +267,21 @@ describe('AsyncFunction', () => {
     });
     expect(actionsOn(template, { 'Fn::GetAtt': [logicalIdOf(af.failureQueue!.queue), 'Arn'] })).toContain('sqs:SendMessage');
     template.hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: logicalIdOf(fn.role!) }] });
-    expect(propertiesOf(stack, af.alarms[1]).Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: logicalIdOf(fn) } }]);
+    expect(propertiesOf(stack, af.errorsAlarm).Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: logicalIdOf(fn) } }]);
+  });
+
+  test('a function the user brings gets the same acknowledgement as one created from functionProps', () => {
+    // GIVEN
+    const stack = newStack();
+    const fn = new lambda.Function(stack, 'Handler', handlerProps);
+    // WHEN
+    const pattern = new AsyncFunction(stack, 'Worker', { function: fn });
+    // THEN
+    const created = new AsyncFunction(stack, 'CreatedWorker', { functionProps: handlerProps });
+    expect(pattern.function).toBe(fn);
+    expect(acknowledgementsOn(fn)).toEqual(acknowledgementsOn(created.function));
+    expect(acknowledgementsOn(fn)['Annotation::Serverless-LambdaDLQ']).toMatch(/on-failure destination/);
+    expect(new ServerlessChecks(stack.node.root).validateScope(stack).violations.filter(v => v.ruleName === 'Serverless-LambdaDLQ')).toEqual([]);
   });
 
   test('an imported function with its role', () => {

@@ -43,31 +43,42 @@ describe('published package', () => {
       const { App, Duration, Stack, Validations } = require('aws-cdk-lib');
       const lambda = require('aws-cdk-lib/aws-lambda');
       const nodejs = require('aws-cdk-lib/aws-lambda-nodejs');
+      const { AwsSolutionsChecks, ServerlessChecks } = require('cdk-nag');
       const { ArchivedEventBus, CircuitBreakerTable, QueueDecoupledFunction, ResilienceChecks } = require('cdk-resilience');
-      const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
-      // the rule pack, with cdk-nag as the app's own dependency: synth fails on any error finding
-      Validations.of(app).addPlugins(new ResilienceChecks(app));
-      const stack = new Stack(app, 'Consumer');
-      new QueueDecoupledFunction(stack, 'Orders', {
+      const app = new App();
+      // the packs a user runs, with cdk-nag as the app's own dependency: synth fails on any error finding
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app), new ResilienceChecks(app));
+      const stack = new Stack(app, 'Consumer', { env: { region: 'eu-west-1' } });
+      // the user's own choices for their functions, acknowledged as a user would
+      const userChoices = (fn, invokedBy) => Validations.of(fn).acknowledge(
+        { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'logs only' },
+        { id: 'Serverless-LambdaTracing', reason: 'no tracing in this app' },
+        ...(invokedBy ? [{ id: 'Serverless-LambdaDLQ', reason: invokedBy + ' invokes it synchronously' }] : []));
+      const bundled = (id, entry) => new nodejs.NodejsFunction(stack, id, {
+        entry,
+        runtime: lambda.Runtime.NODEJS_24_X,
+        memorySize: 256,
+        timeout: Duration.seconds(10),
+        bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
+      });
+      const orders = new QueueDecoupledFunction(stack, 'Orders', {
         functionProps: {
-          runtime: lambda.Runtime.NODEJS_22_X,
+          runtime: lambda.Runtime.NODEJS_24_X,
+          memorySize: 256,
           handler: 'index.handler',
           code: lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });'),
           timeout: Duration.seconds(20),
         },
       });
+      userChoices(orders.function);
       new ArchivedEventBus(stack, 'Events');
-      const payments = new nodejs.NodejsFunction(stack, 'Payments', {
-        entry: 'handler.ts',
-        runtime: lambda.Runtime.NODEJS_22_X,
-        bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
-      });
+      const payments = bundled('Payments', 'handler.ts');
+      userChoices(payments, 'the checkout API');
       new CircuitBreakerTable(stack, 'Circuits').attachTo(payments);
-      new nodejs.NodejsFunction(stack, 'Settings', {
-        entry: 'settings.ts',
-        runtime: lambda.Runtime.NODEJS_22_X,
-        bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
-      });
+      // a NodejsFunction the user brings to a pattern needs no acknowledgement of the pattern's own
+      const settings = bundled('Settings', 'settings.ts');
+      userChoices(settings);
+      new QueueDecoupledFunction(stack, 'SettingsChanges', { function: settings });
       app.synth();
     `);
     fs.writeFileSync(path.join(app, 'handler.ts'), `
@@ -93,8 +104,17 @@ describe('published package', () => {
       files: ['handler.ts', 'settings.ts'],
     }));
     run(path.join(app, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], app);
-    // ... and the CDK CLI synthesizes it
-    run(path.join(ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--no-notices', '--app', 'node app.js', '--output', 'cdk.out'], app);
+    // ... and the CDK CLI synthesizes it, as a plain app and as an app \`cdk init\` created (its cdk.json
+    // sets every recommended feature flag), with the offline template validator failing on any finding
+    const cdk = (...args: string[]) => run(path.join(ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--no-notices', ...args], app);
+    cdk('--app', 'node app.js', '--context', '@aws-cdk/core:validateAgainstDefaultRules=true', '--output', 'cdk.out.plain');
+    const recommended = JSON.parse(fs.readFileSync(path.join(app, 'node_modules', 'aws-cdk-lib', 'recommended-feature-flags.json'), 'utf8'));
+    fs.writeFileSync(path.join(app, 'cdk.json'), JSON.stringify({
+      app: 'node app.js',
+      context: { ...recommended, '@aws-cdk/core:validateAgainstDefaultRules': true },
+    }));
+    cdk('--output', 'cdk.out');
+    expect(fs.existsSync(path.join(app, 'cdk.out.plain', 'Consumer.template.json'))).toBe(true);
 
     // THEN the library came from the tarball, and the template has what it promises
     expect(fs.realpathSync(path.join(app, 'node_modules', 'cdk-resilience'))).not.toContain(ROOT);

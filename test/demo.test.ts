@@ -6,16 +6,16 @@ import { Stack } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { acknowledgementsOn, newApp } from './helpers';
+import { acknowledgementsOn, FLAG_SETS, newApp } from './helpers';
 import { buildDemoApp } from '../demo/app';
 import { summarize } from '../demo/summary';
 
 const ROOT = path.join(__dirname, '..');
 
 describe('demo app', () => {
-  test('synthesizes with no unacknowledged cdk-nag or CloudFormation validator finding', () => {
-    // GIVEN the demo app, with AwsSolutions and Serverless checks and the validator failing synth on findings
-    const app = buildDemoApp(newApp());
+  test.each(FLAG_SETS)('synthesizes with no unacknowledged cdk-nag, ResilienceChecks or CloudFormation validator finding, %s App', (flags) => {
+    // GIVEN the demo app, with AwsSolutions, Serverless and Resilience checks and the validator failing synth on findings
+    const app = buildDemoApp(newApp(flags));
     // WHEN / THEN synth throws on any unacknowledged error
     expect(() => app.synth()).not.toThrow();
   });

@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { ServerlessChecks } from 'cdk-nag';
 import { DeadLetterQueue, QueueDecoupledFunction, QueueDecoupledFunctionProps } from '../src';
 import { allFindings } from './checks/nag';
-import { actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, propertiesOf } from './helpers';
+import { acknowledgementsOn, actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, propertiesOf } from './helpers';
 
 const IMPORTED_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:orders';
 
@@ -142,7 +142,7 @@ describe('QueueDecoupledFunction', () => {
     const qdf = orders(stack);
 
     // THEN
-    expect(qdf.alarms).toHaveLength(3);
+    expect(qdf.alarms).toEqual([qdf.deadLetterQueue.alarm, qdf.oldestMessageAgeAlarm, qdf.errorsAlarm]);
     const [depth, age, errors] = qdf.alarms;
     expect(depth).toBe(qdf.deadLetterQueue.alarm);
     const dlqId = logicalIdOf(qdf.deadLetterQueue.queue);
@@ -331,7 +331,7 @@ describe('QueueDecoupledFunction', () => {
     // THEN
     expect(propertiesOf(stack, qdf.queue).MessageRetentionPeriod).toBe(86400);
     expect(propertiesOf(stack, qdf.deadLetterQueue.queue).MessageRetentionPeriod).toBe(1209600);
-    expect(propertiesOf(stack, qdf.alarms[1]).Threshold).toBe(43200);
+    expect(propertiesOf(stack, qdf.oldestMessageAgeAlarm).Threshold).toBe(43200);
   });
 
   test('a shared deadLetterQueue serves both sources', () => {
@@ -420,8 +420,8 @@ describe('QueueDecoupledFunction', () => {
 
     // THEN
     expect(propertiesOf(stack, dlq.alarm).AlarmActions).toBeUndefined();
-    expect(propertiesOf(stack, qdf.alarms[1]).AlarmActions).toEqual([{ Ref: logicalIdOf(topic) }]);
-    expect(propertiesOf(stack, qdf.alarms[2]).AlarmActions).toEqual([{ Ref: logicalIdOf(topic) }]);
+    expect(propertiesOf(stack, qdf.oldestMessageAgeAlarm).AlarmActions).toEqual([{ Ref: logicalIdOf(topic) }]);
+    expect(propertiesOf(stack, qdf.errorsAlarm).AlarmActions).toEqual([{ Ref: logicalIdOf(topic) }]);
   });
 
   test('an existing function', () => {
@@ -462,7 +462,7 @@ describe('QueueDecoupledFunction', () => {
       FunctionName: 'orders',
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    expect(propertiesOf(stack, qdf.alarms[2]).Dimensions).toEqual([{ Name: 'FunctionName', Value: 'orders' }]);
+    expect(propertiesOf(stack, qdf.errorsAlarm).Dimensions).toEqual([{ Name: 'FunctionName', Value: 'orders' }]);
     // no role to grant to: the function's own role must already allow it, and a warning says so
     template.resourceCountIs('AWS::IAM::Policy', 0);
     Annotations.fromStack(stack).hasWarning('/Test/Orders', Match.stringLikeRegexp('was imported without its role.*sqs:ReceiveMessage'));
@@ -828,6 +828,20 @@ describe('QueueDecoupledFunction', () => {
     const dlqFindings = report.split('ERROR').filter(block => block.includes('does not have a dead letter target'));
     expect(dlqFindings).toHaveLength(1);
     expect(dlqFindings[0]).toMatch(/^\s*The Lambda function does not have a dead letter target configured\. \(Serverless\)\n\s*Nag\/Plain\/Resource/);
+  });
+
+  test('a function the user brings gets the same acknowledgement as one created from functionProps', () => {
+    // GIVEN
+    const stack = newStack();
+    const fn = new lambda.Function(stack, 'Handler', handlerProps);
+    // WHEN
+    const pattern = new QueueDecoupledFunction(stack, 'Orders', { function: fn });
+    // THEN
+    const created = new QueueDecoupledFunction(stack, 'CreatedOrders', { functionProps: handlerProps });
+    expect(pattern.function).toBe(fn);
+    expect(acknowledgementsOn(fn)).toEqual(acknowledgementsOn(created.function));
+    expect(acknowledgementsOn(fn)['Annotation::Serverless-LambdaDLQ']).toMatch(/synchronously through its event source mapping/);
+    expect(new ServerlessChecks(stack.node.root).validateScope(stack).violations.filter(v => v.ruleName === 'Serverless-LambdaDLQ')).toEqual([]);
   });
 
   test('snapshot', () => {

@@ -56,7 +56,7 @@ export class ResilienceChecks implements IPolicyValidationPlugin {
   public readonly name: string;
 
   /** The ids of the pack's rules. */
-  public readonly ruleIds: string[];
+  public readonly ruleIds?: string[];
 
   private readonly pack: ResilienceNagPack;
 

@@ -114,11 +114,14 @@ describe('ResilienceChecks', () => {
     function reportedBySynth(app: App): { conclusion: string; violations: Array<{ ruleName: string; severity: string; paths: string[] }> } {
       const report = JSON.parse(fs.readFileSync(path.join(app.outdir, 'validation-report.json'), 'utf8'));
       const plugin = report.pluginReports.find((r: any) => r.pluginName === 'Resilience');
-      return { conclusion: plugin.conclusion, violations: plugin.violations.map((v: any) => ({
-        ruleName: v.ruleName,
-        severity: v.severity,
-        paths: v.violatingConstructs.map((c: any) => c.constructPath),
-      })) };
+      return {
+        conclusion: plugin.conclusion,
+        violations: plugin.violations.map((v: any) => ({
+          ruleName: v.ruleName,
+          severity: v.severity,
+          paths: v.violatingConstructs.map((c: any) => c.constructPath),
+        })),
+      };
     }
 
     test('a warning-only app synthesizes, and its warning is in the report', () => {
