@@ -6,9 +6,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { ServerlessChecks } from 'cdk-nag';
 import { AsyncFunction, AsyncFunctionProps, DeadLetterQueue } from '../src';
-import { acknowledgementsOn, actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newStack, propertiesOf } from './helpers';
+import { actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newStack, propertiesOf } from './helpers';
 
 const IMPORTED_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:orders';
 const IMPORTED_ROLE_ARN = 'arn:aws:iam::123456789012:role/orders';
@@ -268,20 +267,6 @@ describe('AsyncFunction', () => {
     expect(actionsOn(template, { 'Fn::GetAtt': [logicalIdOf(af.failureQueue!.queue), 'Arn'] })).toContain('sqs:SendMessage');
     template.hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: logicalIdOf(fn.role!) }] });
     expect(propertiesOf(stack, af.errorsAlarm).Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: logicalIdOf(fn) } }]);
-  });
-
-  test('a function the user brings gets the same acknowledgement as one created from functionProps', () => {
-    // GIVEN
-    const stack = newStack();
-    const fn = new lambda.Function(stack, 'Handler', handlerProps);
-    // WHEN
-    const pattern = new AsyncFunction(stack, 'Worker', { function: fn });
-    // THEN
-    const created = new AsyncFunction(stack, 'CreatedWorker', { functionProps: handlerProps });
-    expect(pattern.function).toBe(fn);
-    expect(acknowledgementsOn(fn)).toEqual(acknowledgementsOn(created.function));
-    expect(acknowledgementsOn(fn)['Annotation::Serverless-LambdaDLQ']).toMatch(/on-failure destination/);
-    expect(new ServerlessChecks(stack.node.root).validateScope(stack).violations.filter(v => v.ruleName === 'Serverless-LambdaDLQ')).toEqual([]);
   });
 
   test('an imported function with its role', () => {

@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { ServerlessChecks } from 'cdk-nag';
 import { DeadLetterQueue, QueueDecoupledFunction, QueueDecoupledFunctionProps } from '../src';
 import { allFindings } from './checks/nag';
-import { acknowledgementsOn, actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, propertiesOf } from './helpers';
+import { actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, propertiesOf } from './helpers';
 
 const IMPORTED_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:orders';
 
@@ -828,20 +828,6 @@ describe('QueueDecoupledFunction', () => {
     const dlqFindings = report.split('ERROR').filter(block => block.includes('does not have a dead letter target'));
     expect(dlqFindings).toHaveLength(1);
     expect(dlqFindings[0]).toMatch(/^\s*The Lambda function does not have a dead letter target configured\. \(Serverless\)\n\s*Nag\/Plain\/Resource/);
-  });
-
-  test('a function the user brings gets the same acknowledgement as one created from functionProps', () => {
-    // GIVEN
-    const stack = newStack();
-    const fn = new lambda.Function(stack, 'Handler', handlerProps);
-    // WHEN
-    const pattern = new QueueDecoupledFunction(stack, 'Orders', { function: fn });
-    // THEN
-    const created = new QueueDecoupledFunction(stack, 'CreatedOrders', { functionProps: handlerProps });
-    expect(pattern.function).toBe(fn);
-    expect(acknowledgementsOn(fn)).toEqual(acknowledgementsOn(created.function));
-    expect(acknowledgementsOn(fn)['Annotation::Serverless-LambdaDLQ']).toMatch(/synchronously through its event source mapping/);
-    expect(new ServerlessChecks(stack.node.root).validateScope(stack).violations.filter(v => v.ruleName === 'Serverless-LambdaDLQ')).toEqual([]);
   });
 
   test('snapshot', () => {

@@ -12,7 +12,7 @@ import {
   AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, FailureInjection,
   QueueDecoupledFunction, ResilienceChecks,
 } from '../src';
-import { FLAG_SETS, FlagSet, handlerProps, newApp } from './helpers';
+import { acknowledgementsOn, FLAG_SETS, FlagSet, handlerProps, newApp } from './helpers';
 
 const content = appconfig.ConfigurationContent.fromInlineJson('{"enabled":true}');
 /** The AppConfig extension layer of eu-west-1, for stacks whose region is a token. */
@@ -71,6 +71,13 @@ const environments: Record<string, StackProps> = {
   'account and region': { env: { account: '111122223333', region: 'eu-west-1' } },
 };
 
+/** Every finding of the packs a user runs (cdk-nag's AwsSolutions and Serverless, and ResilienceChecks) on `stack`. */
+function findingsOf(app: App, stack: Stack): string[] {
+  return [new AwsSolutionsChecks(app), new ServerlessChecks(app), new ResilienceChecks(app)]
+    .flatMap(pack => pack.validateScope(stack).violations)
+    .flatMap(v => v.violatingResources.map(r => `${v.ruleName} ${r.constructPath}`));
+}
+
 const cells = FLAG_SETS.flatMap(flags => Object.keys(environments).flatMap(env => Object.keys(scenarios).map(name => [flags, env, name] as const)));
 
 describe('where users are: every construct, plain App and cdk init flags, with and without an environment', () => {
@@ -79,12 +86,8 @@ describe('where users are: every construct, plain App and cdk init flags, with a
     const app: App = newApp(flags);
     const stack = new Stack(app, 'Test', environments[env]);
     scenarios[name](stack);
-    // WHEN
-    const findings = [new AwsSolutionsChecks(app), new ServerlessChecks(app), new ResilienceChecks(app)]
-      .flatMap(pack => pack.validateScope(stack).violations)
-      .flatMap(v => v.violatingResources.map(r => `${v.ruleName} ${r.constructPath}`));
-    // THEN
-    expect(findings).toEqual([]);
+    // WHEN / THEN
+    expect(findingsOf(app, stack)).toEqual([]);
     expect(() => app.synth()).not.toThrow();
   });
 });
@@ -112,13 +115,28 @@ describe('functions the user brings', () => {
     new CircuitBreakerTable(stack, 'Circuits').attachTo(orders.function);
     new AppConfigProfile(stack, 'Limits', { content }).attachTo(orders.function);
     new FailureInjection(stack, 'Chaos', { monitors: [orders.oldestMessageAgeAlarm] }).attachTo(orders.function);
-    // WHEN
-    const findings = [new AwsSolutionsChecks(app), new ServerlessChecks(app), new ResilienceChecks(app)]
-      .flatMap(pack => pack.validateScope(stack).violations)
-      .flatMap(v => v.violatingResources.map(r => `${v.ruleName} ${r.constructPath}`));
-    // THEN
-    expect(findings).toEqual([]);
+    // WHEN / THEN
+    expect(findingsOf(app, stack)).toEqual([]);
     expect(() => app.synth()).not.toThrow();
+  });
+
+  test.each([
+    ['QueueDecoupledFunction', (stack: Stack, props: { function?: lambda.IFunction; functionProps?: lambda.FunctionProps }, id: string) =>
+      new QueueDecoupledFunction(stack, id, props).function, /synchronously through its event source mapping/],
+    ['AsyncFunction', (stack: Stack, props: { function?: lambda.IFunction; functionProps?: lambda.FunctionProps }, id: string) =>
+      new AsyncFunction(stack, id, props).function, /on-failure destination/],
+  ])('%s gives a function the user brings the acknowledgement it gives one it creates', (_name, build, reason) => {
+    // GIVEN
+    const stack = new Stack(newApp(), 'Test');
+    const fn = new lambda.Function(stack, 'Handler', userFunctionProps);
+    // WHEN
+    const brought = build(stack, { function: fn }, 'Brought');
+    const created = build(stack, { functionProps: userFunctionProps }, 'Created');
+    // THEN
+    expect(brought).toBe(fn);
+    expect(acknowledgementsOn(fn)).toEqual(acknowledgementsOn(created));
+    expect(acknowledgementsOn(fn)['Annotation::Serverless-LambdaDLQ']).toMatch(reason);
+    expect(new ServerlessChecks().validateScope(stack).violations.filter(v => v.ruleName === 'Serverless-LambdaDLQ')).toEqual([]);
   });
 
   test('the pattern acknowledges its own invocation only: a function also invoked asynchronously elsewhere is still reported', () => {
