@@ -15,6 +15,7 @@
  */
 import * as os from 'os';
 import { AttributeValue, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { median, ratio } from './stats';
 import { CircuitBreaker } from '../src/runtime';
 import { startDynalite } from '../test/runtime/dynalite';
 
@@ -59,11 +60,6 @@ async function workload(environments: Array<() => Promise<unknown>>): Promise<nu
     }
   }));
   return durations;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** Captures console.log lines while `fn` runs. */
@@ -189,12 +185,6 @@ async function benchAnchor(endpointClient: () => DynamoDBClient, table: string):
     });
   }
   return results;
-}
-
-function ratio(ours: number, anchor: number): string {
-  if (anchor === 0) return ours === 0 ? '1×' : '∞';
-  const r = ours / anchor;
-  return r === 0 ? '0×' : `${r < 0.01 ? r.toPrecision(2) : r.toFixed(2)}×`;
 }
 
 async function main(): Promise<void> {

@@ -19,6 +19,7 @@
  * Usage: npx ts-node --project tsconfig.dev.json bench/failure-injection.bench.ts
  */
 import * as os from 'os';
+import { median, percentile, ratio } from './stats';
 import { clearConfigurationCache, FAILURE_INJECTION_PATH_ENV, injectFailure } from '../src/runtime';
 import { ALL_FLAGS_OFF, startLocalExtension } from '../test/runtime/local-extension';
 
@@ -50,17 +51,6 @@ function loadAnchor(): (handler: Handler) => Handler {
   } finally {
     Module._load = load;
   }
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-}
-
-function ratio(anchor: number, ours: number): string {
-  if (ours <= 0) return anchor <= 0 ? '1×' : '∞ (ours ≤ 0)';
-  const r = anchor / ours;
-  return `${r >= 100 ? r.toFixed(0) : r.toFixed(1)}×`;
 }
 
 async function main(): Promise<void> {
@@ -100,12 +90,12 @@ async function main(): Promise<void> {
         durations[j].push(Number(process.hrtime.bigint() - start) / 1e3);
       }
     }
-    const baseMedian = percentile(durations[0], 0.5);
+    const baseMedian = median(durations[0]);
     const baseP99 = percentile(durations[0], 0.99);
     const rows = variants.map((v, j) => ({
       name: v.name,
       fetches: v.route ? extension.count(v.route) / INVOCATIONS : 0,
-      median: percentile(durations[j], 0.5) - baseMedian,
+      median: median(durations[j]) - baseMedian,
       p99: percentile(durations[j], 0.99) - baseP99,
     }));
     const [, ours, anchor] = rows;
@@ -120,7 +110,7 @@ async function main(): Promise<void> {
       `| bare handler | 0 | 0 (bare: ${fmt(baseMedian)}) | 0 (bare: ${fmt(baseP99)}) |`,
       ...rows.slice(1).map(r => `| ${r.name} | ${r.fetches} (${Math.round(r.fetches * INVOCATIONS).toLocaleString('en-US')} of ${INVOCATIONS.toLocaleString('en-US')}) `
         + `| ${fmt(r.median)} | ${fmt(r.p99)} |`),
-      `| failure-lambda ÷ cdk-resilience | ${ratio(anchor.fetches, ours.fetches)} | ${ratio(anchor.median, ours.median)} | ${ratio(anchor.p99, ours.p99)} |`,
+      `| failure-lambda ÷ cdk-resilience | ${ratio(anchor.fetches, ours.fetches, 1)} | ${ratio(anchor.median, ours.median, 1)} | ${ratio(anchor.p99, ours.p99, 1)} |`,
     ].join('\n'));
   } finally {
     await extension.stop();

@@ -34,6 +34,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import * as esbuild from 'esbuild';
+import { median, percentile, ratio } from './stats';
 
 const ROOT = path.resolve(__dirname, '..');
 const SRC_RUNTIME = path.join(ROOT, 'src', 'runtime');
@@ -255,20 +256,10 @@ function initTimes(files: readonly string[], stubs: string): Map<string, number[
   return times;
 }
 
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
-}
-
 // ---- report -----------------------------------------------------------------------------------
 
 const kb = (bytes: number) => (bytes / 1024).toFixed(1);
 const ms = (value: number) => value.toFixed(1);
-
-function ratio(value: number, reference: number): string {
-  const r = value / reference;
-  return `${r < 0.01 ? r.toPrecision(2) : r.toFixed(2)}×`;
-}
 
 async function main(): Promise<void> {
   compileIfStale();
@@ -304,11 +295,11 @@ async function main(): Promise<void> {
       const treeShaken = m.leaked === undefined ? 'n.a.' : m.leaked.length === 0 ? 'yes' : `no (holds ${m.leaked.join(', ')})`;
       const ref = m.bundle.reference ? byId.get(m.bundle.reference)! : undefined;
       const vs = ref
-        ? `vs (${ref.bundle.id}): ${ratio(m.minified, ref.minified)} / ${ratio(m.gzip, ref.gzip)} / ${ratio(percentile(t, 0.5), percentile(init(ref), 0.5))}`
+        ? `vs (${ref.bundle.id}): ${ratio(m.minified, ref.minified)} / ${ratio(m.gzip, ref.gzip)} / ${ratio(median(t), median(init(ref)))}`
         : '';
       const same = measured.find(o => o !== m && o.hash === m.hash && measured.indexOf(o) < measured.indexOf(m));
       const label = same ? `${m.bundle.label} [same bytes as (${same.bundle.id})]` : m.bundle.label;
-      return `| (${m.bundle.id}) ${label} | ${kb(m.minified)} | ${kb(m.gzip)} | ${treeShaken} | ${ms(percentile(t, 0.5))} | ${ms(percentile(t, 0.9))} | ${vs} |`;
+      return `| (${m.bundle.id}) ${label} | ${kb(m.minified)} | ${kb(m.gzip)} | ${treeShaken} | ${ms(median(t))} | ${ms(percentile(t, 0.9))} | ${vs} |`;
     });
 
     const cpus = os.cpus();

@@ -10,7 +10,18 @@
  * to exit, the memory is the child's peak RSS. Each app synthesizes a plain
  * `App` with `app.synth()` into a temp outdir; `CDK_VALIDATION=false` keeps
  * aws-cdk-lib's bundled template validator (a default validation plugin) out.
- * Ours is loaded from the compiled library (lib/), compiled first if src/ is newer.
+ * Ours is loaded from the compiled library (lib/), which the project's compile
+ * task (`npx projen compile`) builds from src/ first.
+ *
+ * Import time, in its own table: in a fresh process (bench/synth/import-time.ts),
+ * the time `require` of what each app imports beyond aws-cdk-lib takes on top
+ * of `require('aws-cdk-lib')`: for ours the compiled library, for the floor the
+ * aws-cdk-lib submodules it uses, for the anchor its Solutions Construct; and
+ * the same on top of the aws-cdk-lib code the floor loads (aws-cdk-lib loads a
+ * submodule's code when one of its exports is first read, so the floor pays for
+ * it as it constructs). None of the apps uses `ResilienceChecks`; a last row
+ * adds `new ResilienceChecks()` to ours, which loads the checks (and cdk-nag)
+ * on first use.
  *
  * Usage: npx ts-node --project tsconfig.dev.json bench/synth.bench.ts
  */
@@ -21,13 +32,17 @@ import { createRequire, isBuiltin } from 'module';
 import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
+import { median, percentile, ratio } from './stats';
 import type { ChildReport } from './synth/harness';
+import type { ImportReport } from './synth/import-time';
 
 const ROOT = path.resolve(__dirname, '..');
 const APPS_DIR = path.join(__dirname, 'synth');
 const SIZES = [10, 40];
 /** Timed runs per stack and size (plus one untimed warm-up). */
 const RUNS = 17;
+/** Fresh processes per import-time variant (plus one untimed warm-up). */
+const IMPORT_RUNS = 31;
 const STACKS = ['ours', 'floor', 'anchor'] as const;
 type StackName = typeof STACKS[number];
 const LABELS: Record<StackName, string> = {
@@ -61,24 +76,12 @@ function packageVersion(name: string): string {
   return JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
 }
 
-function newestMtime(dir: string): number {
-  return fs.readdirSync(dir, { withFileTypes: true }).reduce((newest, entry) => {
-    const file = path.join(dir, entry.name);
-    const mtime = entry.isDirectory() ? newestMtime(file) : entry.name.endsWith('.ts') ? fs.statSync(file).mtimeMs : 0;
-    return Math.max(newest, mtime);
-  }, 0);
-}
-
-/** Compiles the library with jsii when lib/index.js is missing or older than src/. */
-function ensureCompiled(): void {
-  const index = path.join(ROOT, 'lib', 'index.js');
-  if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= newestMtime(path.join(ROOT, 'src'))) {
-    return;
-  }
-  console.error('lib/ is missing or older than src/: compiling with jsii...');
-  const result = spawnSync('npx', ['jsii', '--silence-warnings=reserved-word'], {
+/** Compiles the library into lib/ with the project's compile task, so that lib/ is src/ as it is now. */
+function compile(): void {
+  console.error('compiling the library (npx projen compile)...');
+  const result = spawnSync('npx', ['projen', 'compile'], {
     cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    encoding: 'utf8',
     env: {
       ...process.env,
       JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1',
@@ -87,28 +90,42 @@ function ensureCompiled(): void {
     },
   });
   if (result.status !== 0) {
-    throw new Error(`jsii failed with exit code ${result.status}`);
+    throw new Error(`npx projen compile failed with exit code ${result.status}:\n${result.stdout}${result.stderr}`);
   }
+}
+
+/** A require of an app that is pinned to a file: as written, and the file it resolves to. */
+interface PinnedImport {
+  readonly specifier: string;
+  readonly file: string;
 }
 
 /**
  * Transpiles bench/synth/*.ts into `outdir`. Each require of a package or of a
  * file outside bench/synth is pinned to the file it resolves to from
  * bench/synth, so `node <outdir>/<app>.js` loads the project's lib/ and node_modules.
+ * Returns the pinned requires of each file (by the name of its .js), in order.
  */
-function transpileApps(outdir: string): void {
+function transpileApps(outdir: string): Map<string, PinnedImport[]> {
   const resolveFromApps = createRequire(path.join(APPS_DIR, 'index.js'));
+  const imports = new Map<string, PinnedImport[]>();
   for (const file of fs.readdirSync(APPS_DIR).filter(f => f.endsWith('.ts'))) {
     const { outputText } = ts.transpileModule(fs.readFileSync(path.join(APPS_DIR, file), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
       fileName: file,
     });
+    const fileImports: PinnedImport[] = [];
     const pinned = outputText.replace(/require\((['"])([^'"]+)\1\)/g, (call, _quote: string, specifier: string) => {
       if (isBuiltin(specifier) || specifier.startsWith('./')) return call;
-      return `require(${JSON.stringify(resolveFromApps.resolve(specifier))})`;
+      const resolved = resolveFromApps.resolve(specifier);
+      fileImports.push({ specifier, file: resolved });
+      return `require(${JSON.stringify(resolved)})`;
     });
-    fs.writeFileSync(path.join(outdir, file.replace(/\.ts$/, '.js')), pinned);
+    const js = file.replace(/\.ts$/, '.js');
+    imports.set(js, fileImports);
+    fs.writeFileSync(path.join(outdir, js), pinned);
   }
+  return imports;
 }
 
 /** Runs `node <app>.js <n> <outdir>` once; reads its template, then removes the outdir. */
@@ -172,16 +189,6 @@ function readTemplate(outdir: string): TemplateFigures {
   };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function ratio(value: number, floor: number): string {
-  return `${(value / floor).toFixed(2)}×`;
-}
-
 interface Row {
   readonly stack: StackName;
   readonly runs: Run[];
@@ -235,7 +242,7 @@ function table(n: number, rows: Row[]): string {
   });
   const unstable = rows.filter(r => !r.deterministic).map(r => r.stack);
   return [
-    `**N = ${n}** patterns in one stack`,
+    `**N = ${n}** patterns in one stack (ResilienceChecks not used)`,
     '',
     '| stack | median synth s | ratio to floor | peak RSS MB | resources per pattern | template KB per pattern | ratio to floor | patterns per stack (500 resources) | patterns per stack (1 MB) |',
     '|---|---|---|---|---|---|---|---|---|',
@@ -266,18 +273,115 @@ function typeTable(n: number, rows: Row[]): string {
   ].join('\n');
 }
 
+interface ImportRow {
+  readonly label: string;
+  /** What the app imports beyond aws-cdk-lib, as written. */
+  readonly imports: string;
+  /** On top of `require('aws-cdk-lib')`. */
+  readonly runs: ImportReport[];
+  /** On top of the aws-cdk-lib code the floor loads (`--after-floor`). */
+  readonly afterFloorRuns: ImportReport[];
+}
+
+interface ImportRows {
+  /** Ours, the floor and the anchor: no `ResilienceChecks`. */
+  readonly stacks: Record<StackName, ImportRow>;
+  /** Ours, and `new ResilienceChecks()`. */
+  readonly oursWithChecks: ImportRow;
+}
+
+/** `node import-time.js <args>` once, in a fresh process. */
+function importOnce(appsDir: string, args: readonly string[]): ImportReport {
+  const child = spawnSync(process.execPath, [path.join(appsDir, 'import-time.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
+  if (child.status !== 0) {
+    throw new Error(`import-time.js ${args.join(' ')} exited with ${child.status}:\n${child.stderr}`);
+  }
+  return JSON.parse(child.stdout.trim().split('\n').pop()!);
+}
+
+/**
+ * The import time of each app: the requires of `<stack>.app.js` beyond aws-cdk-lib
+ * (its helper, harness.js, requires only aws-cdk-lib and aws-cdk-lib/aws-lambda),
+ * on top of `require('aws-cdk-lib')`, and on top of the aws-cdk-lib code the
+ * floor loads. IMPORT_RUNS fresh processes each, after one untimed warm-up
+ * round, interleaved in a rotating order.
+ */
+function measureImports(appsDir: string, imports: Map<string, PinnedImport[]>): ImportRows {
+  const beyondCdkLib = (stack: StackName) => imports.get(`${stack}.app.js`)!.filter(i => i.specifier !== 'aws-cdk-lib');
+  const name = (i: PinnedImport) => i.specifier.startsWith('.') ? `cdk-resilience (${path.relative(ROOT, i.file)})` : i.specifier;
+  const rowSpecs = [
+    ...STACKS.map(stack => ({ label: LABELS[stack], imports: beyondCdkLib(stack).map(name), args: beyondCdkLib(stack).map(i => i.file) })),
+    {
+      label: `${LABELS.ours} + \`new ResilienceChecks()\``,
+      imports: [...beyondCdkLib('ours').map(name), `cdk-nag ${packageVersion('cdk-nag')} (when constructed)`],
+      args: ['--new', 'ResilienceChecks', ...beyondCdkLib('ours').map(i => i.file)],
+    },
+  ];
+  const variants = rowSpecs.flatMap(spec => [spec.args, ['--after-floor', ...spec.args]]);
+  const runs = variants.map((): ImportReport[] => []);
+  for (let round = 0; round <= IMPORT_RUNS; round++) {
+    for (let i = 0; i < variants.length; i++) {
+      const j = (round + i) % variants.length;
+      const report = importOnce(appsDir, variants[j]);
+      if (round > 0) runs[j].push(report);
+    }
+  }
+  const rows = rowSpecs.map((spec, k): ImportRow => ({
+    label: spec.label,
+    imports: spec.imports.join(', '),
+    runs: runs[2 * k],
+    afterFloorRuns: runs[2 * k + 1],
+  }));
+  return {
+    stacks: Object.fromEntries(STACKS.map((stack, k) => [stack, rows[k]])) as Record<StackName, ImportRow>,
+    oursWithChecks: rows[STACKS.length],
+  };
+}
+
+function importTable(rows: ImportRows): string {
+  const ms = (value: number) => value.toFixed(1);
+  const importMs = (runs: ImportReport[]) => runs.map(r => r.importMs);
+  const floor = median(importMs(rows.stacks.floor.runs));
+  const line = (row: ImportRow) => `| ${row.label} | ${row.imports} | ${ms(median(importMs(row.runs)))} | ${ms(percentile(importMs(row.runs), 0.9))} `
+    + `| ${ratio(median(importMs(row.runs)), floor)} | ${ms(median(importMs(row.afterFloorRuns)))} | ${ms(median(row.runs.map(r => r.cdkLibMs)))} |`;
+  const header = [
+    '| stack | imports beyond aws-cdk-lib | median import ms on top of require(\'aws-cdk-lib\') | p90 import ms | ratio to floor '
+      + '| median import ms on top of the floor\'s aws-cdk-lib code | median ms of require(\'aws-cdk-lib\') |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  const checksCost = median(importMs(rows.oursWithChecks.runs)) - median(importMs(rows.stacks.ours.runs));
+  return [
+    `**Import time, ResilienceChecks not used** (no app constructs a \`ResilienceChecks\`): in a fresh process, \`require\` of what the app imports beyond aws-cdk-lib, after \`require('aws-cdk-lib')\`; median of ${IMPORT_RUNS} processes after a warm-up, interleaved`,
+    '',
+    ...header,
+    ...STACKS.map(stack => line(rows.stacks[stack])),
+    '',
+    '**Import time, ResilienceChecks used** (ours also constructs `new ResilienceChecks()`, which loads the checks and cdk-nag): '
+      + 'measured as above, interleaved with those processes; ratio to the floor of the table above',
+    '',
+    ...header,
+    line(rows.oursWithChecks),
+    '',
+    `Using the checks adds ${ms(checksCost)} ms to ours (median with − median without).`,
+    'aws-cdk-lib loads the code of a submodule when one of its exports is first read, not when it is required: the floor reads them as it constructs, '
+      + 'ours reads some as it loads (its classes extend aws-cdk-lib\'s), and pays for them at import. The column "on top of the floor\'s aws-cdk-lib code" '
+      + 'first reads one export of each aws-cdk-lib module the floor uses (App, Stack, Duration, Alarm, Function, SqsEventSource, Queue, Construct), which every app loads anyway.',
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const load = os.loadavg()[0];
-  ensureCompiled();
+  compile();
   const appsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-bench-apps-'));
   try {
-    transpileApps(appsDir);
+    const imports = transpileApps(appsDir);
     // The empty stack of each app (also warms the disk cache): what every template has whatever N is.
     const empty = {} as Record<StackName, TemplateFigures>;
     for (const stack of STACKS) {
       empty[stack] = (await synthOnce(appsDir, stack, 0)).template;
     }
+    const importRows = measureImports(appsDir, imports);
     const results: Array<{ n: number; rows: Row[] }> = [];
     for (const n of SIZES) {
       results.push({ n, rows: await measure(appsDir, n, empty) });
@@ -286,6 +390,8 @@ async function main(): Promise<void> {
     console.log([
       `Synth: N patterns in one stack, each synth \`node <app>.js\` in a fresh process (spawn to exit), median of ${RUNS} runs after a warm-up; aws-cdk-lib ${packageVersion('aws-cdk-lib')}, plain App, CDK_VALIDATION=false`,
       `(${cpus.length} × ${cpus[0]?.model ?? 'CPU'}, Node.js ${process.version}, ${new Date().toISOString().slice(0, 10)}; load average ${load.toFixed(1)} at start, ${os.loadavg()[0].toFixed(1)} at end)`,
+      '',
+      importTable(importRows),
       '',
       ...results.flatMap(({ n, rows }) => [table(n, rows), '']),
       typeTable(SIZES[0], results[0].rows),
