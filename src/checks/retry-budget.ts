@@ -1,7 +1,4 @@
 import { IConstruct } from 'constructs';
-import { CfnModel } from '../private/cfn-model';
-import { EventGraph } from '../private/event-graph';
-import { retryPaths } from '../private/retry-paths';
 
 /**
  * One path an event can take through an app, and how often its last hop is
@@ -79,6 +76,12 @@ export class RetryBudgetReport {
 export class RetryBudget {
   /** The retry budget of every stack under `scope`. */
   public static analyze(scope: IConstruct): RetryBudgetReport {
+    // Loaded on first use, like the checks: an app that never analyzes does not pay for the model.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { CfnModel } = require('../private/cfn-model') as typeof import('../private/cfn-model');
+    const { EventGraph } = require('../private/event-graph') as typeof import('../private/event-graph');
+    const { retryPaths } = require('../private/retry-paths') as typeof import('../private/retry-paths');
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const paths = CfnModel.of(scope).flatMap(model => retryPaths(new EventGraph(model)));
     return new RetryBudgetReport(paths.map(p => ({
       hops: p.nodes.map(n => n.name),
