@@ -61,6 +61,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-eventbridge@^3',
     'aws-sdk-client-mock@^4',
     '@aws-sdk/client-dynamodb@^3',
+    '@aws-sdk/client-sqs@^3',
+    'sqslite@^2',
+    'typedoc@^0.28',
+    'typedoc-plugin-markdown@^4',
     'dynalite@^4',
     'circuitbreaker-lambda@0.0.1',
     'failure-lambda@0.4.4',
@@ -95,11 +99,15 @@ project.package.addField('exports', {
   './runtime/circuit-breaker': runtimeModule('circuit-breaker'),
   './runtime/failure-injection': runtimeModule('failure-injection'),
   './runtime/configuration': runtimeModule('configuration'),
+  // Helpers for users' own handler tests: a local AppConfig extension, a circuit breaker client for a local endpoint.
+  './testing': { types: './lib/testing/index.d.ts', default: './lib/testing/index.js' },
   './.jsii': './.jsii',
   './package.json': './package.json',
 });
 // TypeScript with the older `node` module resolution ignores `exports`.
-project.package.addField('typesVersions', { '*': { 'runtime': ['lib/runtime/index.d.ts'], 'runtime/*': ['lib/runtime/*.d.ts'] } });
+project.package.addField('typesVersions', {
+  '*': { 'runtime': ['lib/runtime/index.d.ts'], 'runtime/*': ['lib/runtime/*.d.ts'], 'testing': ['lib/testing/index.d.ts'] },
+});
 
 // Benchmarks run outside the test suite and print their figures as ratios against a baseline.
 project.addTask('bench', {
@@ -128,6 +136,14 @@ const rosetta = project.addTask('rosetta:extract', {
   exec: 'jsii-rosetta extract --strict --compile',
 });
 project.postCompileTask.spawn(rosetta);
+
+// The runtime API reference (cdk-resilience/runtime and cdk-resilience/testing are not part of the jsii API,
+// so API.md does not cover them): generated from their TSDoc by TypeDoc, next to API.md; CI fails when it is stale.
+const runtimeDocs = project.addTask('docgen:runtime', {
+  description: 'Generate the runtime API reference from the TSDoc of cdk-resilience/runtime and cdk-resilience/testing',
+  exec: 'typedoc --options typedoc.json',
+});
+project.postCompileTask.spawn(runtimeDocs);
 
 project.npmignore?.exclude('/demo/', '/rosetta/', '/.ci/', '/cdk.out/', '/cdk.json');
 
