@@ -21,7 +21,7 @@
 import * as os from 'os';
 import { median, percentile, ratio } from './stats';
 import { clearConfigurationCache, FAILURE_INJECTION_PATH_ENV, injectFailure } from '../src/runtime';
-import { ALL_FLAGS_OFF, startLocalExtension } from '../test/runtime/local-extension';
+import { ALL_FAILURE_FLAGS_OFF, startLocalAppConfigExtension } from '../src/testing';
 
 const INVOCATIONS = 2_000;
 const WARM_UP = 200;
@@ -55,8 +55,8 @@ function loadAnchor(): (handler: Handler) => Handler {
 
 async function main(): Promise<void> {
   // The AppConfig extension stand-in: both documents at their routes.
-  const extension = await startLocalExtension();
-  extension.serve(OURS_ROUTE, ALL_FLAGS_OFF);
+  const extension = await startLocalAppConfigExtension();
+  extension.serve(OURS_ROUTE, ALL_FAILURE_FLAGS_OFF);
   extension.serve(ANCHOR_ROUTE, ANCHOR_DISABLED);
   // Both read the extension on localhost at AWS_APPCONFIG_EXTENSION_HTTP_PORT, as in Lambda.
   process.env.AWS_APPCONFIG_EXTENSION_HTTP_PORT = String(extension.port);

@@ -4,14 +4,17 @@
  */
 import { CircuitBreaker, CircuitOpenError } from '../../src/runtime/circuit-breaker';
 
-const breaker = new CircuitBreaker({
+/** What the handler answers: the charge, or, while the payments API is down, when to try again. */
+type ChargeResult = { status: 'CHARGED'; charge: unknown } | { status: 'DEFERRED'; retryAfter?: string };
+
+const breaker = new CircuitBreaker<ChargeResult>({
   circuitId: 'payments-api',
   // When the circuit is open, answer at once instead of waiting for a failing API.
   fallback: (error: CircuitOpenError) => ({ status: 'DEFERRED', retryAfter: error.retryAfter?.toISOString() }),
 });
 
-export async function handler(event: { orderId: string; amount: number }): Promise<unknown> {
-  return breaker.fire(async () => {
+export async function handler(event: { orderId: string; amount: number }): Promise<ChargeResult> {
+  return breaker.fire<ChargeResult>(async () => {
     const response = await fetch(process.env.PAYMENTS_API_URL ?? 'https://payments.example.com/charges', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -21,6 +24,6 @@ export async function handler(event: { orderId: string; amount: number }): Promi
     if (response.status >= 500) {
       throw new Error(`payments API answered ${response.status}`);
     }
-    return { status: 'CHARGED', charge: await response.json() };
+    return { status: 'CHARGED' as const, charge: await response.json() };
   });
 }

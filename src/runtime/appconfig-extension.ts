@@ -66,14 +66,52 @@ export async function readThroughExtension(path: string, options: ExtensionReadO
   return request;
 }
 
-/** Forgets every cached configuration (for tests, or after a known change). */
+/** Incremented by `clearConfigurationCache()`: what was remembered before it is forgotten. */
+let generation = 0;
+
+/**
+ * Forgets every cached configuration and every failed read (for tests, or
+ * after a known change): the next `getConfiguration()` or `injectFailure()`
+ * invocation asks the extension again, also when the last read failed less
+ * than `maxAge` ago.
+ */
 export function clearConfigurationCache(): void {
   cache.clear();
   inflight.clear();
+  generation++;
+}
+
+/** How many times the cache was cleared: state kept elsewhere about reads is valid for one generation. */
+export function cacheGeneration(): number {
+  return generation;
+}
+
+/**
+ * The error of a read that could not reach the extension: it names the URL,
+ * the AppConfig Lambda extension, and how to run outside Lambda.
+ */
+export class ExtensionUnreachableError extends Error {
+  constructor(public readonly url: string, cause: unknown, timeout: number) {
+    super(`could not reach the AWS AppConfig Lambda extension at ${url} (${describeCause(cause, timeout)}): in Lambda, attach the profile to the function `
+      + '(AppConfigProfile.attachTo(fn) adds the extension layer); outside Lambda (a test, a local script), serve the configuration with '
+      + 'startLocalAppConfigExtension() of cdk-resilience/testing and set AWS_APPCONFIG_EXTENSION_HTTP_PORT to its port (or pass the port option)', { cause });
+    this.name = 'ExtensionUnreachableError';
+  }
+}
+
+function describeCause(cause: unknown, timeout: number): string {
+  const error = cause as { name?: string; message?: string; cause?: { code?: string } } | undefined;
+  if (error?.name === 'TimeoutError') return `no answer within ${timeout} ms`;
+  return error?.cause?.code ?? error?.message ?? String(cause);
 }
 
 async function fetchOnce(url: string, timeout: number): Promise<unknown> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeout) });
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(timeout) });
+  } catch (error) {
+    throw new ExtensionUnreachableError(url, error, timeout);
+  }
   const body = await response.text();
   if (!response.ok) {
     throw new Error(`AppConfig extension answered ${response.status} for ${url}: ${body.slice(0, 200)}`);

@@ -3,13 +3,19 @@
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { CIRCUIT_BREAKER_CLIENT_CONFIG } from './circuit-breaker-client';
 import { CIRCUIT_BREAKER_METRICS_NAMESPACE, CIRCUIT_BREAKER_TABLE_ENV } from './contract';
+import { consoleLogger, RuntimeLogger } from './logger';
 
 /** The states of a circuit. */
 export type CircuitState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 
-/** Options of a `CircuitBreaker`. Durations are in milliseconds. */
-export interface CircuitBreakerOptions {
+/**
+ * Options of a `CircuitBreaker`. Durations are in milliseconds.
+ *
+ * @typeParam TFallback - what `fallback` returns; every `fire<T>()` of the breaker must accept it as a `T`.
+ */
+export interface CircuitBreakerOptions<TFallback = never> {
   /** The circuit's id: breakers with the same id share one circuit. Default: the function name (`AWS_LAMBDA_FUNCTION_NAME`). */
   readonly circuitId?: string;
   /** The DynamoDB table of the `CircuitBreakerTable`. Default: `CIRCUIT_BREAKER_TABLE`. */
@@ -30,15 +36,34 @@ export interface CircuitBreakerOptions {
   readonly stateCacheTtl?: number;
   /** When DynamoDB fails: `true` lets calls through, `false` refuses them. Default true. */
   readonly failOpen?: boolean;
-  /** What a refused call returns instead of throwing `CircuitOpenError`. */
-  readonly fallback?: (error: CircuitOpenError) => unknown;
+  /**
+   * What a refused call returns instead of throwing `CircuitOpenError`. Its
+   * result must be a result of every `fire<T>()` of this breaker (a `T`):
+   * `fire<number>()` on a breaker whose fallback returns a string does not compile.
+   */
+  readonly fallback?: (error: CircuitOpenError) => TFallback | Promise<TFallback>;
   /** Which errors count as failures of the downstream. Default: every error. */
   readonly isFailure?: (error: unknown) => boolean;
-  /** The DynamoDB client. Default: a new `DynamoDBClient`. */
+  /**
+   * The DynamoDB client. Default: a new `DynamoDBClient` with
+   * `CIRCUIT_BREAKER_CLIENT_CONFIG` (2 attempts, 1 s per request). A client
+   * you give is used as it is: give it the same limits, or a hung DynamoDB
+   * holds each call for the SDK's defaults (3 attempts, no request timeout).
+   */
   readonly client?: DynamoDBClient;
+  /**
+   * Where the breaker logs DynamoDB failures (for example the `Logger` of Powertools for AWS Lambda).
+   * Default: one JSON line on the console. The transition metrics are
+   * CloudWatch embedded metric format lines, always written to stdout.
+   */
+  readonly logger?: RuntimeLogger;
 }
 
-/** Thrown when the circuit refuses a call and there is no fallback. */
+/**
+ * Thrown when the circuit refuses a call and there is no fallback (and given to the fallback).
+ * `retryAfter` is when an OPEN circuit lets a probe through; it is absent
+ * while another environment probes (HALF_OPEN) and when DynamoDB failed with `failOpen: false`.
+ */
 export class CircuitOpenError extends Error {
   constructor(public readonly circuitId: string, public readonly state: CircuitState, public readonly retryAfter?: Date) {
     super(`circuit ${circuitId} is ${state}${retryAfter ? `: retry after ${retryAfter.toISOString()}` : ''}`);
@@ -63,7 +88,7 @@ interface Circuit {
 const CLOSED_EMPTY: Circuit = { state: 'CLOSED', version: 0, failures: 0, windowStart: 0, openUntil: 0, consecutiveOpens: 0, successes: 0, probeUntil: 0 };
 /** A record not written for this long expires (DynamoDB TTL): abandoned circuits disappear. */
 const RECORD_TTL_SECONDS = 86_400;
-export { CIRCUIT_BREAKER_METRICS_NAMESPACE };
+export { CIRCUIT_BREAKER_METRICS_NAMESPACE, CIRCUIT_BREAKER_CLIENT_CONFIG };
 
 /**
  * A circuit breaker whose state is shared by every Lambda environment through
@@ -78,7 +103,7 @@ export { CIRCUIT_BREAKER_METRICS_NAMESPACE };
  * - when DynamoDB fails, it fails open (or closed), logs one line, and never
  *   throws DynamoDB's error to the caller.
  */
-export class CircuitBreaker {
+export class CircuitBreaker<TFallback = never> {
   public readonly circuitId: string;
   private readonly tableName: string;
   private readonly failureThreshold: number;
@@ -89,9 +114,10 @@ export class CircuitBreaker {
   private readonly probeTimeout: number;
   private readonly stateCacheTtl: number;
   private readonly failOpen: boolean;
-  private readonly fallback?: (error: CircuitOpenError) => unknown;
+  private readonly fallback?: (error: CircuitOpenError) => TFallback | Promise<TFallback>;
   private readonly isFailure: (error: unknown) => boolean;
   private readonly client: DynamoDBClient;
+  private readonly logger: RuntimeLogger;
 
   private cached?: { circuit: Circuit; until: number };
   /** After DynamoDB failed, the breaker does not ask it again before this time. */
@@ -99,7 +125,10 @@ export class CircuitBreaker {
   /** The read in flight, shared by the calls that need it. */
   private reading?: Promise<Circuit | undefined>;
 
-  constructor(options: CircuitBreakerOptions = {}) {
+  /**
+   * @throws Error when an option is out of range, or when neither `tableName` nor `CIRCUIT_BREAKER_TABLE` names the table
+   */
+  constructor(options: CircuitBreakerOptions<TFallback> = {}) {
     this.circuitId = options.circuitId ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? '';
     if (typeof this.circuitId !== 'string' || this.circuitId.length === 0) {
       throw new Error(`circuitId must be a non-empty string (default: AWS_LAMBDA_FUNCTION_NAME), got ${JSON.stringify(options.circuitId ?? process.env.AWS_LAMBDA_FUNCTION_NAME)}`);
@@ -122,15 +151,21 @@ export class CircuitBreaker {
     this.fallback = options.fallback;
     this.isFailure = options.isFailure ?? (() => true);
     // A hung DynamoDB must not hold the call: fail open (or closed) within a second.
-    this.client = options.client ?? new DynamoDBClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 500, requestTimeout: 1_000 } });
+    this.client = options.client ?? new DynamoDBClient(CIRCUIT_BREAKER_CLIENT_CONFIG);
+    this.logger = options.logger ?? consoleLogger;
   }
 
   /**
    * Calls `operation` unless the circuit refuses it; then returns the
    * fallback's result or throws `CircuitOpenError`. The operation's own
    * errors are thrown as they are, and counted when `isFailure` says so.
+   *
+   * `T` must accept what the breaker's `fallback` returns: `fire<number>()`
+   * on a breaker whose fallback returns a string is a compile error.
+   *
+   * @throws CircuitOpenError when the circuit refuses the call and there is no fallback
    */
-  public async fire<T>(operation: () => Promise<T> | T): Promise<T> {
+  public async fire<T>(this: CircuitBreaker<NoInfer<T>>, operation: () => Promise<T> | T): Promise<T> {
     const now = Date.now();
     const circuit = await this.read(now);
     if (circuit === undefined) {
@@ -194,10 +229,11 @@ export class CircuitBreaker {
     await this.transition(probe, probe.successes + 1 >= this.successThreshold ? 'close' : 'release-probe', Date.now());
   }
 
-  private refuse<T>(state: CircuitState, retryAfter?: Date): T {
+  private async refuse<T>(state: CircuitState, retryAfter?: Date): Promise<T> {
     const error = new CircuitOpenError(this.circuitId, state, retryAfter);
     if (this.fallback) {
-      return this.fallback(error) as T;
+      // fire() takes only breakers whose fallback returns a T.
+      return await this.fallback(error) as unknown as T;
     }
     throw error;
   }
@@ -387,10 +423,9 @@ export class CircuitBreaker {
 
   private logDynamoDbError(operation: string, error: unknown): void {
     const name = (error as Error)?.name ?? 'Error';
-    console.error(JSON.stringify({
-      message: `circuit ${this.circuitId}: DynamoDB ${operation} failed (${name}); failing ${this.failOpen ? 'open: calls go through' : 'closed: calls are refused'}`,
+    this.logger.error(`circuit ${this.circuitId}: DynamoDB ${operation} failed (${name}); failing ${this.failOpen ? 'open: calls go through' : 'closed: calls are refused'}`, {
       error: (error as Error)?.message ?? String(error),
-    }));
+    });
   }
 }
 

@@ -6,11 +6,12 @@
 // Default imports give the modules' own objects: patching them is seen by `net`, `http` and `fetch`.
 import dns from 'dns';
 import { promises as fs } from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { ExtensionReadOptions, extensionUrl, readThroughExtension } from './appconfig-extension';
-
+import { cacheGeneration, ExtensionReadOptions, extensionUrl, readThroughExtension } from './appconfig-extension';
 import { FAILURE_INJECTION_DISABLED_ENV, FAILURE_INJECTION_PATH_ENV } from './contract';
+import { consoleLogger, RuntimeLogger } from './logger';
 
 export { FAILURE_INJECTION_DISABLED_ENV, FAILURE_INJECTION_PATH_ENV };
 
@@ -52,7 +53,12 @@ export interface DiskSpaceAttributes {
 
 /** `denylist`: DNS lookups of matching host names fail with `ENOTFOUND`. */
 export interface DenylistAttributes {
-  /** Regular expressions (JavaScript syntax, unanchored unless you anchor them) tested against host names. */
+  /**
+   * Regular expressions (JavaScript syntax, unanchored unless you anchor
+   * them) tested against host names, case-insensitively (host names are):
+   * `^api\.example\.com$` also denies `API.Example.com`. IP addresses are
+   * never denied.
+   */
   readonly denylist: readonly string[];
 }
 
@@ -99,6 +105,11 @@ export interface FailureInjectionOptions extends ExtensionReadOptions {
   readonly tmpDir?: string;
   /** Random numbers in [0, 1) for the percentage draws and the latency (for tests). Default `Math.random`. */
   readonly random?: () => number;
+  /**
+   * Where the injection and warning lines go (for example the `Logger` of Powertools for AWS Lambda).
+   * Default: one JSON line per event on the console (`info` to stdout, `warn` to stderr).
+   */
+  readonly logger?: RuntimeLogger;
 }
 
 /** What `injectFailure` needs of the Lambda context: only `timeout` uses it. */
@@ -118,8 +129,10 @@ interface ActiveMode {
 interface ConfigurationState {
   /** The last document read, and its enabled modes (`undefined`: the document is invalid). */
   document?: { readonly source: unknown; readonly modes: readonly ActiveMode[] | undefined };
-  /** After a failed read, the extension is not asked again before this time. */
+  /** After a failed read, the extension is not asked again before this time (unless the cache is cleared since). */
   failedUntil: number;
+  /** The `cacheGeneration()` of the failed read: `clearConfigurationCache()` forgets it. */
+  failedGeneration?: number;
   /** The error of the last failed read, which concurrent invocations share: it is logged once. */
   lastError?: unknown;
 }
@@ -142,31 +155,50 @@ const states = new Map<string, ConfigurationState>();
  * 1. `latency`: sleeps a uniformly drawn time between `minLatency` and `maxLatency`;
  * 2. `timeout`: sleeps `context.getRemainingTimeInMillis() - timeoutBuffer`, so
  *    the handler starts with only `timeoutBuffer` ms left (skipped without a context);
- * 3. `diskspace`: writes a file of `diskSpace` MB into `tmpDir`;
+ * 3. `diskspace`: writes a file of `diskSpace` MB into `tmpDir`; when the disk
+ *    fills up first, it keeps what it wrote, logs one warning, and the handler runs
+ *    (a full disk is the failure this mode injects);
  * 4. `denylist`: `dns.lookup` and `dns.promises.lookup` fail with `ENOTFOUND`
- *    for host names that match an expression (IP addresses and connections
- *    already open, e.g. kept alive, are not affected);
+ *    for host names that match an expression, case-insensitively (IP
+ *    addresses are never denied; connections already open, e.g. kept alive,
+ *    are not affected);
  * 5. `statuscode`: returns `{ statusCode }` without running the handler;
  * 6. `exception`: throws `new Error(exceptionMessage)` without running the handler;
  * 7. `corruption`: after the handler, replaces its result's `body` (or the
  *    result, when it has no `body`) with `body`; not when the handler did not run.
  *
- * Each injected failure logs one JSON line (its mode and parameters) before it
- * is applied. Side effects last one invocation: the file is deleted and DNS is
- * restored when the invocation ends, also when it throws. A file left by a
- * process that was killed (a timeout) is deleted by the next `diskspace` injection.
+ * The `FailureInjection` construct's props become these attributes in the
+ * units above: `Duration`s in milliseconds (`latency.minLatency` →
+ * `minLatency`, `timeout.buffer` → `timeoutBuffer`), `diskSpace.sizeMb` →
+ * `diskSpace` (MB), `denylist.hosts` → `denylist`, `exception.message` →
+ * `exceptionMessage`; `statusCode.statusCode`, `corruption.body` and
+ * `percentage` keep their names.
  *
- * It fails safe: when the path is missing, the extension cannot answer, or the
- * document is invalid (not an object, a flag without a boolean `enabled`, an
- * enabled flag with a missing or out-of-range attribute, a bad regular
- * expression), NO failure is injected (not even the valid modes), the handler
- * runs untouched, and one warning line is logged per failed read (a missing
- * path: one per wrapper). After a failed read the extension is not asked again
- * for `maxAge` ms.
+ * Each injected failure logs one line through `logger.info` before it is
+ * applied: `{"level":"INFO","message":"failure injected: <mode>","mode":...,"percentage":...,<its attributes>}`
+ * (plus `latency`, the drawn ms, or `remaining` and `sleep` for `timeout`);
+ * with `dryRun`, the message is `failure injection dry run: not injected: <mode>`,
+ * with `"dryRun":true`, and nothing is injected. Side effects last one
+ * invocation: the file is deleted and DNS is restored when the invocation
+ * ends, also when it throws. A file left by a process that was killed (a
+ * timeout) is deleted by the next `diskspace` injection. The file and the DNS
+ * patch act on the whole process: in Lambda one invocation runs at a time,
+ * but invocations that run concurrently in one process (a local test) share them.
  *
- * `FAILURE_INJECTION_DISABLED=true` turns it all off: nothing is read.
+ * It fails safe: when the path is missing, the extension cannot be reached,
+ * or the document is invalid (not an object, a flag without a boolean
+ * `enabled`, an enabled flag with a missing or out-of-range attribute, a bad
+ * regular expression), NO failure is injected (not even the valid modes), the
+ * handler runs untouched, and one line is logged through `logger.warn` per
+ * failed read (a missing path: one per wrapper), with the URL and the error
+ * (an unreachable extension says how to run locally). After a failed read the
+ * extension is not asked again for `maxAge` ms, unless `clearConfigurationCache()`
+ * is called. Keys of the document that are not modes are ignored without a warning.
+ *
+ * `FAILURE_INJECTION_DISABLED=true` (any case, surrounding spaces ignored;
+ * any other value leaves injection on) turns it all off: nothing is read.
  * The environment (`FAILURE_INJECTION_DISABLED`, `FAILURE_INJECTION_CONFIGURATION_PATH`,
- * `AWS_APPCONFIG_EXTENSION_HTTP_PORT`) is read once, at the wrapper's first
+ * `AWS_APPCONFIG_EXTENSION_HTTP_PORT`) is read once per wrapper, at its first
  * invocation: it does not change during an execution environment's life.
  */
 export function injectFailure<TEvent = any, TResult = any, TContext = any>(
@@ -174,10 +206,11 @@ export function injectFailure<TEvent = any, TResult = any, TContext = any>(
   options: FailureInjectionOptions = {},
 ): (event: TEvent, context: TContext) => Promise<TResult> {
   const random = options.random ?? Math.random;
+  const logger = options.logger ?? consoleLogger;
   let source: Source | 'disabled' | undefined;
   return async (event, context) => {
     // The environment is read once: it does not change during an execution environment's life.
-    source ??= resolveSource(options);
+    source ??= resolveSource(options, logger);
     if (source === 'disabled') {
       return handler(event, context);
     }
@@ -191,11 +224,11 @@ export function injectFailure<TEvent = any, TResult = any, TContext = any>(
     }
     if (options.dryRun) {
       for (const m of drawn) {
-        log('failure injection dry run: not injected', m, parameters(m, random, context), true);
+        log(logger, 'failure injection dry run: not injected', m, parameters(m, random, context), true);
       }
       return handler(event, context);
     }
-    return inject(drawn, handler, event, context, random, options.tmpDir ?? os.tmpdir());
+    return inject(drawn, handler, event, context, random, options.tmpDir ?? os.tmpdir(), logger);
   };
 }
 
@@ -207,15 +240,16 @@ interface Source {
   readonly read: ExtensionReadOptions;
   readonly maxAge: number;
   readonly state: ConfigurationState;
+  readonly logger: RuntimeLogger;
 }
 
-function resolveSource(options: FailureInjectionOptions): Source | 'disabled' {
+function resolveSource(options: FailureInjectionOptions, logger: RuntimeLogger): Source | 'disabled' {
   if (process.env[FAILURE_INJECTION_DISABLED_ENV]?.trim().toLowerCase() === 'true') {
     return 'disabled';
   }
   const route = options.path ?? process.env[FAILURE_INJECTION_PATH_ENV];
   if (!route) {
-    warn(`failure injection: no configuration path (options.path or ${FAILURE_INJECTION_PATH_ENV}); no failure is injected`);
+    logger.warn(`failure injection: no configuration path (options.path or ${FAILURE_INJECTION_PATH_ENV}); no failure is injected`, {});
     return 'disabled';
   }
   const read: ExtensionReadOptions = {
@@ -229,7 +263,7 @@ function resolveSource(options: FailureInjectionOptions): Source | 'disabled' {
     state = { failedUntil: 0 };
     states.set(url, state);
   }
-  return { route, url, read, maxAge: options.maxAge ?? 5_000, state };
+  return { route, url, read, maxAge: options.maxAge ?? 5_000, state, logger };
 }
 
 async function inject<TEvent, TResult, TContext>(
@@ -239,6 +273,7 @@ async function inject<TEvent, TResult, TContext>(
   context: TContext,
   random: () => number,
   tmpDir: string,
+  logger: RuntimeLogger,
 ): Promise<TResult> {
   let file: string | undefined;
   let denylist: object | undefined;
@@ -247,7 +282,7 @@ async function inject<TEvent, TResult, TContext>(
     for (const m of drawn) {
       const params = parameters(m, random, context);
       if (params === undefined) continue;
-      log('failure injected', m, params, false);
+      log(logger, 'failure injected', m, params, false);
       switch (m.mode) {
         case 'latency':
           await sleep(params.latency as number);
@@ -258,7 +293,7 @@ async function inject<TEvent, TResult, TContext>(
         case 'diskspace':
           file = path.join(tmpDir, `${FILE_PREFIX}${process.pid}-${Date.now()}-${++fileCount}.tmp`);
           activeFiles.add(file);
-          await fillDisk(tmpDir, file, m.attributes.diskSpace as number);
+          await fillDisk(tmpDir, file, m.attributes.diskSpace as number, logger);
           break;
         case 'denylist':
           denylist = denyHosts(m.patterns!);
@@ -280,7 +315,7 @@ async function inject<TEvent, TResult, TContext>(
     return (typeof result === 'object' && result !== null && 'body' in result ? { ...result, body } : body) as TResult;
   } finally {
     if (denylist) allowHosts(denylist);
-    if (file) await removeFile(file);
+    if (file) await removeFile(file, logger);
   }
 }
 
@@ -301,25 +336,19 @@ function parameters(m: ActiveMode, random: () => number, context: unknown): Reco
   }
 }
 
-function log(message: string, m: ActiveMode, params: Record<string, unknown> | undefined, dryRun: boolean): void {
+function log(logger: RuntimeLogger, message: string, m: ActiveMode, params: Record<string, unknown> | undefined, dryRun: boolean): void {
   if (params === undefined) return;
-  console.log(JSON.stringify({ message: `${message}: ${m.mode}`, mode: m.mode, percentage: m.percentage, ...params, ...(dryRun ? { dryRun } : {}) }));
-}
-
-function warn(message: string, details: Record<string, unknown> = {}): void {
-  console.warn(JSON.stringify({ level: 'WARN', message, ...details }));
+  logger.info(`${message}: ${m.mode}`, { mode: m.mode, percentage: m.percentage, ...params, ...(dryRun ? { dryRun } : {}) });
 }
 
 function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise(resolve => setTimeout(resolve, ms)) : Promise.resolve();
 }
 
-// ---- configuration ----------------------------------------------------------------------------
-
 /** The enabled modes of the configuration at `route`, in order; `undefined` when it cannot be read or is invalid. */
 async function activeModes(source: Source): Promise<readonly ActiveMode[] | undefined> {
   const state = source.state;
-  if (state.failedUntil !== 0 && Date.now() < state.failedUntil) {
+  if (state.failedGeneration === cacheGeneration() && Date.now() < state.failedUntil) {
     return undefined;
   }
   let document: unknown;
@@ -330,7 +359,8 @@ async function activeModes(source: Source): Promise<readonly ActiveMode[] | unde
     if (error !== state.lastError) {
       state.lastError = error;
       state.failedUntil = Date.now() + source.maxAge;
-      warn('failure injection: could not read the configuration through the AppConfig extension; no failure is injected', {
+      state.failedGeneration = cacheGeneration();
+      source.logger.warn('failure injection: could not read the configuration through the AppConfig extension; no failure is injected', {
         url: source.url,
         error: (error as Error)?.message ?? String(error),
       });
@@ -341,7 +371,7 @@ async function activeModes(source: Source): Promise<readonly ActiveMode[] | unde
   if (!state.document || state.document.source !== document) {
     const { modes, problems } = validate(document);
     if (problems.length > 0) {
-      warn('failure injection: invalid configuration; no failure is injected', { url: source.url, problems });
+      source.logger.warn('failure injection: invalid configuration; no failure is injected', { url: source.url, problems });
     }
     state.document = { source: document, modes };
   }
@@ -424,7 +454,8 @@ function regexps(problems: string[], value: unknown): RegExp[] | undefined {
   const patterns: RegExp[] = [];
   for (const source of value as string[]) {
     try {
-      patterns.push(new RegExp(source));
+      // Host names are case-insensitive.
+      patterns.push(new RegExp(source, 'i'));
     } catch (error) {
       problems.push(`denylist.denylist has an invalid regular expression ${JSON.stringify(source)}: ${(error as Error).message}`);
     }
@@ -436,15 +467,13 @@ function show(value: unknown): string {
   return value === undefined ? 'nothing' : JSON.stringify(value)?.slice(0, 100) ?? String(value);
 }
 
-// ---- diskspace --------------------------------------------------------------------------------
-
 let fileCount = 0;
 /** The files of injections in progress in this process. */
 const activeFiles = new Set<string>();
 
 /** Writes `megabytes` MiB of zeros (real blocks, not a sparse file) without blocking the event loop. */
-async function fillDisk(dir: string, file: string, megabytes: number): Promise<void> {
-  await removeOrphans(dir);
+async function fillDisk(dir: string, file: string, megabytes: number, logger: RuntimeLogger): Promise<void> {
+  await removeOrphans(dir, logger);
   let written = 0;
   try {
     const handle = await fs.open(file, 'w');
@@ -458,7 +487,7 @@ async function fillDisk(dir: string, file: string, megabytes: number): Promise<v
     }
   } catch (error) {
     // A full disk is the failure this mode injects: the handler still runs.
-    warn(`failure injection: diskspace wrote ${written} of ${megabytes} MB`, { file, error: (error as Error).message });
+    logger.warn(`failure injection: diskspace wrote ${written} of ${megabytes} MB`, { file, error: (error as Error).message });
   }
 }
 
@@ -467,7 +496,7 @@ async function fillDisk(dir: string, file: string, megabytes: number): Promise<v
  * of ours that no invocation of this process holds was left by a process that
  * was killed (a timeout, out of memory) before it could delete it.
  */
-async function removeOrphans(dir: string): Promise<void> {
+async function removeOrphans(dir: string, logger: RuntimeLogger): Promise<void> {
   let names: string[];
   try {
     names = await fs.readdir(dir);
@@ -476,22 +505,21 @@ async function removeOrphans(dir: string): Promise<void> {
   }
   await Promise.all(names
     .filter(name => name.startsWith(FILE_PREFIX) && name.endsWith('.tmp') && !activeFiles.has(path.join(dir, name)))
-    .map(name => removeFile(path.join(dir, name))));
+    .map(name => removeFile(path.join(dir, name), logger)));
 }
 
-async function removeFile(file: string): Promise<void> {
+async function removeFile(file: string, logger: RuntimeLogger): Promise<void> {
   activeFiles.delete(file);
-  await fs.rm(file, { force: true }).catch(error => warn('failure injection: could not delete the diskspace file', { file, error: error.message }));
+  await fs.rm(file, { force: true }).catch(error => logger.warn('failure injection: could not delete the diskspace file', { file, error: error.message }));
 }
-
-// ---- denylist ---------------------------------------------------------------------------------
 
 /** The denylists of the invocations in progress, by invocation; DNS is patched while there is one. */
 const denylists = new Map<object, readonly RegExp[]>();
 let original: { lookup: typeof dns.lookup; promisesLookup: typeof dns.promises.lookup } | undefined;
 
 function denied(hostname: unknown): boolean {
-  if (typeof hostname !== 'string') return false;
+  // An IP address needs no lookup to fail: it is never denied.
+  if (typeof hostname !== 'string' || net.isIP(hostname) !== 0) return false;
   for (const patterns of denylists.values()) {
     if (patterns.some(p => p.test(hostname))) return true;
   }

@@ -6,11 +6,12 @@
  * `.../failure-injection`, `.../configuration`). The AWS SDK v3 is not
  * bundled: the Lambda Node.js runtime provides it.
  */
-export { CircuitBreaker, CircuitOpenError, CIRCUIT_BREAKER_METRICS_NAMESPACE } from './circuit-breaker';
+export { CircuitBreaker, CircuitOpenError, CIRCUIT_BREAKER_METRICS_NAMESPACE, CIRCUIT_BREAKER_CLIENT_CONFIG } from './circuit-breaker';
 export type { CircuitBreakerOptions, CircuitState } from './circuit-breaker';
 export { getConfiguration, APPCONFIG_CONFIGURATION_PATH_ENV } from './configuration';
-export { clearConfigurationCache } from './appconfig-extension';
+export { clearConfigurationCache, ExtensionUnreachableError } from './appconfig-extension';
 export type { ExtensionReadOptions } from './appconfig-extension';
+export type { RuntimeLogger } from './logger';
 export { injectFailure, FAILURE_INJECTION_PATH_ENV, FAILURE_INJECTION_DISABLED_ENV } from './failure-injection';
 export type {
   FailureInjectionOptions, FailureInjectionFlags, FailureFlag, FailureMode, LatencyAttributes, TimeoutAttributes,

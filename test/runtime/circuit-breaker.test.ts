@@ -7,7 +7,8 @@
 import { Agent } from 'http';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { LocalDynamoDb, startDynalite } from './dynalite';
-import { CircuitBreaker, CircuitBreakerOptions, CircuitOpenError } from '../../src/runtime';
+import { CIRCUIT_BREAKER_CLIENT_CONFIG, CircuitBreaker, CircuitBreakerOptions, CircuitOpenError } from '../../src/runtime';
+import { localCircuitBreakerClient } from '../../src/testing';
 
 const TABLE = 'circuits';
 const DAY_SECONDS = 86_400;
@@ -42,8 +43,8 @@ function newCircuitId(name: string): string {
 }
 
 /** A breaker on the shared dynalite table, with its own client (its own Lambda environment). */
-function breaker(options: CircuitBreakerOptions & { circuitId: string }): CircuitBreaker {
-  return new CircuitBreaker({ tableName: TABLE, client: db.client(), ...options });
+function breaker<TFallback = never>(options: CircuitBreakerOptions<TFallback> & { circuitId: string }): CircuitBreaker<TFallback> {
+  return new CircuitBreaker<TFallback>({ tableName: TABLE, client: db.client(), ...options });
 }
 
 function sleep(ms: number): Promise<void> {
@@ -432,7 +433,7 @@ describe('CircuitBreaker', () => {
 
       // WHEN: the operation itself fails
       const failure = new DownstreamError();
-      const error = await errorOf(cb.fire(() => Promise.reject(failure)));
+      const error = await errorOf(cb.fire<string>(() => Promise.reject(failure)));
 
       // THEN: its error is thrown as it is; no fallback
       expect(error).toBe(failure);
@@ -508,6 +509,31 @@ describe('CircuitBreaker', () => {
       expect(await cb.state()).toBe('CLOSED');
       expect(transitions(circuitId)).toEqual(['CLOSED -> OPEN', 'OPEN -> HALF_OPEN', 'HALF_OPEN -> CLOSED']);
     });
+  });
+
+  test('a logger of the user\'s gets the DynamoDB failures; the transition metrics stay on stdout', async () => {
+    // GIVEN a breaker with its own logger, and a DynamoDB that is not there
+    const gone = await startDynalite();
+    await gone.stop();
+    const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
+    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const cb = new CircuitBreaker({ circuitId: newCircuitId('logger'), tableName: TABLE, client: gone.client(), logger });
+    // WHEN
+    await expect(cb.fire(succeeding)).resolves.toBe('ok');
+    // THEN
+    expect(logger.error).toHaveBeenCalledWith(expect.stringMatching(/DynamoDB GetItem failed .*failing open: calls go through$/), { error: expect.any(String) });
+    expect(error).not.toHaveBeenCalled();
+  });
+
+  test('localCircuitBreakerClient of cdk-resilience/testing points a breaker at a local server with the documented client limits', async () => {
+    // GIVEN
+    const client = localCircuitBreakerClient(db.endpoint);
+    const cb = new CircuitBreaker({ circuitId: newCircuitId('local-client'), tableName: TABLE, client, failureThreshold: 1, stateCacheTtl: 0 });
+    // WHEN the downstream fails once
+    await errorOf(cb.fire(() => Promise.reject(new DownstreamError())));
+    // THEN the circuit opened in the local table, and the client keeps the breaker's limits
+    expect(await cb.state()).toBe('OPEN');
+    expect(await client.config.maxAttempts()).toBe(CIRCUIT_BREAKER_CLIENT_CONFIG.maxAttempts);
   });
 
   describe('DynamoDB outage', () => {

@@ -4,21 +4,21 @@
  * `/applications/{app}/environments/{env}/configurations/{profile}`. Durations
  * are small and real (no fake timers).
  */
-import { LocalExtension, startLocalExtension } from './local-extension';
-import { APPCONFIG_CONFIGURATION_PATH_ENV, clearConfigurationCache, getConfiguration } from '../../src/runtime';
+import { APPCONFIG_CONFIGURATION_PATH_ENV, clearConfigurationCache, ExtensionUnreachableError, getConfiguration } from '../../src/runtime';
+import { LocalAppConfigExtension, startLocalAppConfigExtension } from '../../src/testing';
 
 const HOST = '127.0.0.1';
 const PATH = '/applications/orders/environments/prod/configurations/limits';
 const DOCUMENT = { maxItems: 10, greeting: 'hello', nested: { on: true } };
 
-let extension: LocalExtension;
+let extension: LocalAppConfigExtension;
 let port: number;
 /** The paths requested, in order. */
 let requests: string[];
 let savedEnv: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  extension = await startLocalExtension();
+  extension = await startLocalAppConfigExtension();
   port = extension.port;
   requests = extension.requests;
 });
@@ -211,7 +211,8 @@ describe('getConfiguration', () => {
 
     // WHEN / THEN
     const start = Date.now();
-    await expect(getConfiguration({ port, host: HOST, timeout: 50 })).rejects.toThrow(/^The operation was aborted due to timeout$/);
+    await expect(getConfiguration({ port, host: HOST, timeout: 50 })).rejects.toThrow(
+      `could not reach the AWS AppConfig Lambda extension at http://${HOST}:${port}${PATH} (no answer within 50 ms)`);
     expect(Date.now() - start).toBeLessThan(400);
   });
 
@@ -241,6 +242,33 @@ describe('getConfiguration', () => {
     expect(await before).toEqual({ version: 1 });
     expect(after).toEqual({ version: 2 });
     expect(await getConfiguration({ port, host: HOST })).toEqual({ version: 2 });
+  });
+
+  test('outside Lambda, an error names the URL, the AppConfig Lambda extension and how to run locally', async () => {
+    // GIVEN nothing listens on the port, as outside Lambda
+    const closed = await startLocalAppConfigExtension();
+    await closed.stop();
+    // WHEN
+    const error = await getConfiguration({ port: closed.port, host: HOST }).then(() => undefined, (e: unknown) => e as ExtensionUnreachableError);
+    // THEN
+    expect(error).toBeInstanceOf(ExtensionUnreachableError);
+    expect(error?.url).toBe(`http://${HOST}:${closed.port}${PATH}`);
+    expect(error?.message).toBe(`could not reach the AWS AppConfig Lambda extension at http://${HOST}:${closed.port}${PATH} (ECONNREFUSED): `
+      + 'in Lambda, attach the profile to the function (AppConfigProfile.attachTo(fn) adds the extension layer); outside Lambda (a test, a local script), '
+      + 'serve the configuration with startLocalAppConfigExtension() of cdk-resilience/testing and set AWS_APPCONFIG_EXTENSION_HTTP_PORT to its port (or pass the port option)');
+  });
+
+  test('the local extension of cdk-resilience/testing, pointed at by its environment, serves what the test sets and counts requests', async () => {
+    // GIVEN the environment the helper gives, and a configuration changed between calls
+    Object.assign(process.env, extension.environment);
+    // WHEN
+    const first = await getConfiguration({ maxAge: 0 });
+    extension.serve(PATH, { maxItems: 3 });
+    const second = await getConfiguration({ maxAge: 0 });
+    // THEN
+    expect(first).toEqual(DOCUMENT);
+    expect(second).toEqual({ maxItems: 3 });
+    expect(extension.count(PATH)).toBe(2);
   });
 
   test('throws naming APPCONFIG_CONFIGURATION_PATH when there is no path', async () => {

@@ -9,16 +9,16 @@ import dns from 'dns';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ALL_FLAGS_OFF, LocalExtension, startLocalExtension } from './local-extension';
 import {
   FAILURE_INJECTION_DISABLED_ENV, FAILURE_INJECTION_PATH_ENV, FailureInjectionFlags, FailureInjectionOptions, injectFailure,
 } from '../../src/runtime';
 import { clearConfigurationCache } from '../../src/runtime/appconfig-extension';
+import { ALL_FAILURE_FLAGS_OFF, LocalAppConfigExtension, startLocalAppConfigExtension } from '../../src/testing';
 
 
 const OK = { statusCode: 200, body: 'handled' };
 
-let extension: LocalExtension;
+let extension: LocalAppConfigExtension;
 let log: jest.SpyInstance;
 let warn: jest.SpyInstance;
 let routeCount = 0;
@@ -28,7 +28,7 @@ const originalLookup = dns.lookup;
 const originalPromisesLookup = dns.promises.lookup;
 
 beforeAll(async () => {
-  extension = await startLocalExtension();
+  extension = await startLocalAppConfigExtension();
 });
 
 afterAll(async () => {
@@ -60,7 +60,7 @@ function local(options: FailureInjectionOptions = {}): FailureInjectionOptions {
 
 /** The flags with the given ones enabled (all others disabled). */
 function flags(enabled: FailureInjectionFlags): FailureInjectionFlags {
-  return { ...ALL_FLAGS_OFF, ...enabled };
+  return { ...ALL_FAILURE_FLAGS_OFF, ...enabled };
 }
 
 /** A handler that counts its calls and returns `result`. */
@@ -98,7 +98,7 @@ function contextEndingIn(ms: number) {
 describe('injectFailure', () => {
   test('with every flag disabled, the result is the handler\'s own and nothing is logged', async () => {
     // GIVEN
-    extension.serve(route, ALL_FLAGS_OFF);
+    extension.serve(route, ALL_FAILURE_FLAGS_OFF);
     const handler = handlerReturning(OK);
     const event = { id: 1 };
     const context = contextEndingIn(1_000);
@@ -230,6 +230,35 @@ describe('injectFailure', () => {
       expect(dns.promises.lookup).toBe(originalPromisesLookup);
       expect(await dns.promises.lookup('localhost')).toEqual(expect.objectContaining({ address: expect.any(String) }));
       expect(lines(log)).toEqual([expect.objectContaining({ mode: 'denylist', denylist: ['^s3\\..*', '^localhost$'] })]);
+    });
+
+    test('denylist never denies an IP address, and matches host names case-insensitively', async () => {
+      // GIVEN a denylist that matches every name, and one written in lower case
+      extension.serve(route, flags({ denylist: { enabled: true, percentage: 100, denylist: ['.*'] } }));
+      const seen: Record<string, string> = {};
+      const handler = jest.fn(async () => {
+        for (const host of ['127.0.0.1', '::1', 'LOCALHOST']) {
+          seen[host] = await dns.promises.lookup(host).then(() => 'resolved', (error) => error.code);
+        }
+        return OK;
+      });
+      // WHEN
+      await injectFailure(handler, local())({}, {});
+      // THEN
+      expect(seen).toEqual({ '127.0.0.1': 'resolved', '::1': 'resolved', 'LOCALHOST': 'ENOTFOUND' });
+    });
+
+    test('denylist expressions are case-insensitive', async () => {
+      // GIVEN
+      extension.serve(route, flags({ denylist: { enabled: true, percentage: 100, denylist: ['^api\\.example\\.com$'] } }));
+      let code = '';
+      // WHEN
+      await injectFailure(jest.fn(async () => {
+        code = await dns.promises.lookup('API.Example.com').then(() => 'resolved', (error) => error.code);
+        return OK;
+      }), local())({}, {});
+      // THEN
+      expect(code).toBe('ENOTFOUND');
     });
 
     test('denylist restores DNS also when the handler throws', async () => {
@@ -433,10 +462,24 @@ describe('injectFailure', () => {
     });
   });
 
+  test('a logger of the user\'s (such as Powertools Logger) gets every line instead of the console', async () => {
+    // GIVEN
+    extension.serve(route, flags({ statuscode: { enabled: true, percentage: 100, statusCode: 503 } }));
+    const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
+    // WHEN an injection, then a wrapper without a path
+    await injectFailure(handlerReturning(OK), local({ logger }))({}, {});
+    await injectFailure(handlerReturning(OK), { logger })({}, {});
+    // THEN
+    expect(logger.info).toHaveBeenCalledWith('failure injected: statuscode', { mode: 'statuscode', percentage: 100, statusCode: 503 });
+    expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/^failure injection: no configuration path/), {});
+    expect(log).not.toHaveBeenCalled();
+    expect(warn).not.toHaveBeenCalled();
+  });
+
   describe('caching', () => {
     test('invocations within maxAge read the configuration once; after maxAge it is read again', async () => {
       // GIVEN
-      extension.serve(route, ALL_FLAGS_OFF);
+      extension.serve(route, ALL_FAILURE_FLAGS_OFF);
       const wrapped = injectFailure(handlerReturning(OK), local({ maxAge: 200 }));
       // WHEN
       await wrapped({}, {});
@@ -452,7 +495,7 @@ describe('injectFailure', () => {
 
     test('concurrent invocations share one read', async () => {
       // GIVEN
-      extension.serve(route, ALL_FLAGS_OFF);
+      extension.serve(route, ALL_FAILURE_FLAGS_OFF);
       const wrapped = injectFailure(handlerReturning(OK), local());
       // WHEN
       const results = await Promise.all(Array.from({ length: 10 }, () => wrapped({}, {})));
@@ -463,7 +506,7 @@ describe('injectFailure', () => {
 
     test('a new document is used once the cached one expires', async () => {
       // GIVEN
-      extension.serve(route, ALL_FLAGS_OFF);
+      extension.serve(route, ALL_FAILURE_FLAGS_OFF);
       const wrapped = injectFailure(handlerReturning(OK), local({ maxAge: 100 }));
       await expect(wrapped({}, {})).resolves.toBe(OK);
       // WHEN
@@ -490,11 +533,36 @@ describe('injectFailure', () => {
 
     test('when the extension does not answer', async () => {
       // GIVEN: a server that was stopped
-      const stopped = await startLocalExtension();
+      const stopped = await startLocalAppConfigExtension();
       stopped.serve(route, flags({ exception: { enabled: true, percentage: 100, exceptionMessage: 'boom' } }));
       await stopped.stop();
       // WHEN / THEN
       await expectOneWarning(local({ port: stopped.port }), /could not read the configuration/);
+    });
+
+    test('an unreachable extension: the warning names the URL, the extension and how to run locally', async () => {
+      // GIVEN nothing listens on the port, as outside Lambda
+      const stopped = await startLocalAppConfigExtension();
+      await stopped.stop();
+      // WHEN
+      const line = await expectOneWarning(local({ port: stopped.port }), /could not read the configuration/);
+      // THEN the same error getConfiguration() throws
+      expect(line.url).toBe(`http://127.0.0.1:${stopped.port}${route}`);
+      expect(line.error).toMatch(/^could not reach the AWS AppConfig Lambda extension at http:\/\/127\.0\.0\.1:\d+\/.* \(ECONNREFUSED\): .*startLocalAppConfigExtension\(\) of cdk-resilience\/testing/);
+    });
+
+    test('clearConfigurationCache() forgets a failed read: the next invocation asks again', async () => {
+      // GIVEN a failed read, remembered for maxAge
+      extension.answer(route, { status: 500, body: '{"message":"internal"}' });
+      const wrapped = injectFailure(handlerReturning(OK), local({ maxAge: 60_000 }));
+      await wrapped({}, {});
+      // WHEN the cache is cleared and the configuration is fixed
+      clearConfigurationCache();
+      extension.serve(route, flags({ statuscode: { enabled: true, percentage: 100, statusCode: 503 } }));
+      const result = await wrapped({}, {});
+      // THEN
+      expect(requestCount()).toBe(2);
+      expect(result).toEqual({ statusCode: 503 });
     });
 
     test('after a failed read, the extension is not asked again for maxAge', async () => {
