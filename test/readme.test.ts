@@ -1,5 +1,6 @@
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 /**
@@ -29,7 +30,40 @@ function sqsRecord(messageId: string, body: string) {
   };
 }
 
+/** The ```js block of the README that starts with `// <name>`. */
+function readmeFile(name: string): string {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const match = new RegExp('```js\\n(// ' + name.replace('.', '\\.') + '\\n[\\s\\S]*?)```').exec(readme);
+  if (!match) throw new Error(`README has no \`\`\`js block starting with // ${name}`);
+  return match[1];
+}
+
 describe('README', () => {
+  test('the local test example passes with jest, cdk-resilience/runtime and cdk-resilience/testing', () => {
+    // GIVEN the handler and its test from the README, in a folder of their own; the package's
+    // subpaths resolve to the library's sources (compiled by ts-jest)
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-local-test-'));
+    fs.writeFileSync(path.join(dir, 'orders.js'), readmeFile('orders.js'));
+    fs.writeFileSync(path.join(dir, 'orders.test.js'), readmeFile('orders.test.js'));
+    const config = {
+      rootDir: dir,
+      testEnvironment: 'node',
+      moduleNameMapper: { '^cdk-resilience/(.*)$': path.join(ROOT, 'src', '$1') },
+      transform: { '^.+\\.ts$': [require.resolve('ts-jest'), { tsconfig: path.join(ROOT, 'tsconfig.dev.json'), isolatedModules: true }] },
+    };
+    // WHEN jest runs the test as a user would
+    const run = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--ci', '--config', JSON.stringify(config), '--json'], {
+      cwd: dir, encoding: 'utf8', env: { ...process.env, JEST_WORKER_ID: undefined },
+    });
+    // THEN both tests pass
+    const result = JSON.parse(run.stdout);
+    expect(result.testResults[0].assertionResults.map((a: any) => [a.title, a.status])).toEqual([
+      ['refuses an order above the configured limit', 'passed'],
+      ['answers 503 while the chaos experiment injects it', 'passed'],
+    ]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   test('the handler example reports only the message it could not process', () => {
     // GIVEN the handler from the README, where Node.js resolves the project's packages
     const dir = path.join(ROOT, 'node_modules', '.cache', 'readme-handler');

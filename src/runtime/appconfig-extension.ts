@@ -91,7 +91,12 @@ export function cacheGeneration(): number {
  * the AppConfig Lambda extension, and how to run outside Lambda.
  */
 export class ExtensionUnreachableError extends Error {
-  constructor(public readonly url: string, cause: unknown, timeout: number) {
+  constructor(
+    /** The extension URL that did not answer. */
+    public readonly url: string,
+    cause: unknown,
+    timeout: number,
+  ) {
     super(`could not reach the AWS AppConfig Lambda extension at ${url} (${describeCause(cause, timeout)}): in Lambda, attach the profile to the function `
       + '(AppConfigProfile.attachTo(fn) adds the extension layer); outside Lambda (a test, a local script), serve the configuration with '
       + 'startLocalAppConfigExtension() of cdk-resilience/testing and set AWS_APPCONFIG_EXTENSION_HTTP_PORT to its port (or pass the port option)', { cause });

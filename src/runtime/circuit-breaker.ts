@@ -65,7 +65,14 @@ export interface CircuitBreakerOptions<TFallback = never> {
  * while another environment probes (HALF_OPEN) and when DynamoDB failed with `failOpen: false`.
  */
 export class CircuitOpenError extends Error {
-  constructor(public readonly circuitId: string, public readonly state: CircuitState, public readonly retryAfter?: Date) {
+  constructor(
+    /** The circuit that refused the call. */
+    public readonly circuitId: string,
+    /** Its state: `OPEN`, or `HALF_OPEN` while another environment probes. */
+    public readonly state: CircuitState,
+    /** When an OPEN circuit lets a probe through; absent while HALF_OPEN and when DynamoDB failed. */
+    public readonly retryAfter?: Date,
+  ) {
     super(`circuit ${circuitId} is ${state}${retryAfter ? `: retry after ${retryAfter.toISOString()}` : ''}`);
     this.name = 'CircuitOpenError';
   }
@@ -104,6 +111,7 @@ export { CIRCUIT_BREAKER_METRICS_NAMESPACE, CIRCUIT_BREAKER_CLIENT_CONFIG };
  *   throws DynamoDB's error to the caller.
  */
 export class CircuitBreaker<TFallback = never> {
+  /** The circuit this breaker reads and writes: breakers with the same id share it. */
   public readonly circuitId: string;
   private readonly tableName: string;
   private readonly failureThreshold: number;

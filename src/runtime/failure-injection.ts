@@ -24,8 +24,12 @@ export type FailureMode = 'latency' | 'timeout' | 'diskspace' | 'denylist' | 'st
  * carries its attributes, all required, and `percentage`.
  */
 export type FailureFlag<TAttributes> =
-  | { readonly enabled: false }
+  | {
+    /** The flag is off: its failure is never injected. */
+    readonly enabled: false;
+  }
   | ({
+    /** The flag is on: its failure is injected in `percentage` % of the invocations. */
     readonly enabled: true;
     /** The share of invocations that get this failure, 0-100. Default 100. */
     readonly percentage?: number;
@@ -70,11 +74,13 @@ export interface StatusCodeAttributes {
 
 /** `exception`: throw `new Error(exceptionMessage)` without running the handler. */
 export interface ExceptionAttributes {
+  /** The message of the `Error` thrown. */
   readonly exceptionMessage: string;
 }
 
 /** `corruption`: replace the `body` of the handler's result (or the result, when it has no `body`). */
 export interface CorruptionAttributes {
+  /** What replaces the `body` of the handler's result (or the result). */
   readonly body: string;
 }
 
@@ -83,12 +89,19 @@ export interface CorruptionAttributes {
  * `FailureInjection` profile. A missing flag is a disabled one; other keys are ignored.
  */
 export interface FailureInjectionFlags {
+  /** Sleeps before the handler (`FailureInjection`'s `latency` prop). */
   readonly latency?: FailureFlag<LatencyAttributes>;
+  /** Holds the invocation until it times out (`timeout` prop). */
   readonly timeout?: FailureFlag<TimeoutAttributes>;
+  /** Fills `/tmp` (`diskSpace` prop). */
   readonly diskspace?: FailureFlag<DiskSpaceAttributes>;
+  /** Fails DNS lookups of matching hosts (`denylist` prop). */
   readonly denylist?: FailureFlag<DenylistAttributes>;
+  /** Returns `{ statusCode }` (`statusCode` prop). */
   readonly statuscode?: FailureFlag<StatusCodeAttributes>;
+  /** Throws (`exception` prop). */
   readonly exception?: FailureFlag<ExceptionAttributes>;
+  /** Replaces the result's body (`corruption` prop). */
   readonly corruption?: FailureFlag<CorruptionAttributes>;
 }
 

@@ -9,8 +9,11 @@
  * `console.error`), which Lambda sends to the function's CloudWatch log group.
  */
 export interface RuntimeLogger {
+  /** What happened as intended: an injected failure. */
   info(message: string, details: Record<string, unknown>): void;
+  /** What was skipped, with the reason: an unreadable or invalid failure-injection configuration, a disk that filled up. */
   warn(message: string, details: Record<string, unknown>): void;
+  /** What failed and was worked around: a DynamoDB request of the circuit breaker. */
   error(message: string, details: Record<string, unknown>): void;
 }
 

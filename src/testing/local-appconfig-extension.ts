@@ -1,5 +1,6 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
+import type { FailureInjectionFlags } from '../runtime/failure-injection';
 
 /** What the local extension answers for one route. */
 export interface ExtensionAnswer {
@@ -99,7 +100,7 @@ export async function startLocalAppConfigExtension(): Promise<LocalAppConfigExte
 }
 
 /** Every failure-injection flag off, as the `FailureInjection` profile is deployed. */
-export const ALL_FAILURE_FLAGS_OFF = {
+export const ALL_FAILURE_FLAGS_OFF: FailureInjectionFlags = {
   latency: { enabled: false },
   timeout: { enabled: false },
   diskspace: { enabled: false },
@@ -107,4 +108,4 @@ export const ALL_FAILURE_FLAGS_OFF = {
   statuscode: { enabled: false },
   exception: { enabled: false },
   corruption: { enabled: false },
-} as const;
+};
