@@ -12,6 +12,7 @@ import { acknowledgeGrantedWildcard, nagArnPrefix } from './private/nag';
 import { deterministicName } from './private/names';
 import { formatDuration, validateDurationRange, validateNumberRange } from './private/validation';
 import { ReplayFunction } from './replay-function';
+import { REPLAY_ENV } from './runtime/contract';
 
 /**
  * Properties of an `ArchivedEventBus`.
@@ -232,10 +233,10 @@ export class ArchivedEventBus extends Construct {
       memorySize: 256,
       architecture: lambda.Architecture.ARM_64,
       environment: {
-        ARCHIVE_ARN: this.archive.archiveArn,
-        EVENT_BUS_ARN: this.eventBusArn,
-        ARCHIVE_RETENTION_DAYS: String(this.archiveRetention.toDays()),
-        REPLAY_NAME_PREFIX: this.replayNamePrefix,
+        [REPLAY_ENV.archiveArn]: this.archive.archiveArn,
+        [REPLAY_ENV.eventBusArn]: this.eventBusArn,
+        [REPLAY_ENV.archiveRetentionDays]: String(this.archiveRetention.toDays()),
+        [REPLAY_ENV.replayNamePrefix]: this.replayNamePrefix,
       },
     });
     Validations.of(replayFunction).acknowledge(

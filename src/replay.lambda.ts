@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'crypto';
 import { DescribeReplayCommand, EventBridgeClient, ReplayState, StartReplayCommand } from '@aws-sdk/client-eventbridge';
+import { REPLAY_ENV } from './runtime/contract';
 
 /** What the function is invoked with. */
 export interface ReplayRequest {
@@ -102,10 +103,10 @@ function readConfig(): Config {
     return value;
   };
   return {
-    archiveArn: env('ARCHIVE_ARN'),
-    eventBusArn: env('EVENT_BUS_ARN'),
-    retentionDays: wholeNumber('ARCHIVE_RETENTION_DAYS', env('ARCHIVE_RETENTION_DAYS')),
-    namePrefix: env('REPLAY_NAME_PREFIX'),
+    archiveArn: env(REPLAY_ENV.archiveArn),
+    eventBusArn: env(REPLAY_ENV.eventBusArn),
+    retentionDays: wholeNumber(REPLAY_ENV.archiveRetentionDays, env(REPLAY_ENV.archiveRetentionDays)),
+    namePrefix: env(REPLAY_ENV.replayNamePrefix),
     pollIntervalMs: Number(process.env.REPLAY_POLL_INTERVAL_MS ?? 5_000),
   };
 }

@@ -14,3 +14,16 @@ export const APPCONFIG_CONFIGURATION_PATH_ENV = 'APPCONFIG_CONFIGURATION_PATH';
 export const FAILURE_INJECTION_PATH_ENV = 'FAILURE_INJECTION_CONFIGURATION_PATH';
 /** The kill switch: when this environment variable is `true`, the handler runs untouched and nothing is read. */
 export const FAILURE_INJECTION_DISABLED_ENV = 'FAILURE_INJECTION_DISABLED';
+
+/** The environment of the replay function that `ArchivedEventBus` deploys: what the construct sets and the handler reads. */
+export const REPLAY_ENV = {
+  /** The ARN of the archive to replay from. */
+  archiveArn: 'ARCHIVE_ARN',
+  /** The ARN of the bus the events are replayed onto. */
+  eventBusArn: 'EVENT_BUS_ARN',
+  /** How many days the archive keeps events (0: forever): a window that starts earlier is refused. */
+  archiveRetentionDays: 'ARCHIVE_RETENTION_DAYS',
+  /** The prefix of the replays' names, which `grantReplay()` covers. */
+  replayNamePrefix: 'REPLAY_NAME_PREFIX',
+} as const;
+
