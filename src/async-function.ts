@@ -6,18 +6,34 @@ import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { functionErrorsAlarm, thresholdAlarm } from './private/alarms';
 import { DEFAULTS, LIMITS } from './private/defaults';
-import { functionOf } from './private/function-source';
+import { functionOf, requireRole } from './private/function-source';
 import { validateDurationRange, validateNumberRange } from './private/validation';
 
 /**
- * Properties of an `AsyncFunction`.
+ * Properties of an `AsyncFunction`: the function, and aws-cdk-lib's options of
+ * an asynchronous invocation configuration, with this library's defaults and
+ * checks:
+ *
+ * - `retryAttempts`: how many times Lambda retries an event whose invocation
+ *   failed. Valid range: 0-2. Default: 2.
+ * - `maxEventAge`: how long Lambda keeps an event it could not yet process
+ *   (throttled, or between retries) before it sends it to the on-failure
+ *   destination. Valid range: 60 seconds - 6 hours. Default: 6 hours.
+ * - `onFailure`: where an event goes once its retries or its age are
+ *   exhausted; a FIFO queue or topic is refused (Lambda destinations do not
+ *   support them). Default: a new `DeadLetterQueue` (14 days retention, depth
+ *   alarm) through an SQS destination, not aws-cdk-lib's "no destination".
+ * - `onSuccess`: where a record of each successful invocation goes. Default: none.
+ *
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
  */
-export interface AsyncFunctionProps {
+export interface AsyncFunctionProps extends lambda.EventInvokeConfigOptions {
   /**
    * An existing function. Give either `function` or `functionProps`, not both.
-   * It must not have an asynchronous invocation configuration already; an
+   * It must not have an asynchronous invocation configuration already, and an
    * imported function must be imported with its role
-   * (`Function.fromFunctionAttributes({ functionArn, role })`).
+   * (`Function.fromFunctionAttributes({ functionArn, role })`): it is granted its destinations.
    *
    * @default - a function is created from `functionProps`
    */
@@ -33,43 +49,6 @@ export interface AsyncFunctionProps {
   readonly functionProps?: lambda.FunctionProps;
 
   /**
-   * How many times Lambda retries an event whose invocation failed.
-   *
-   * Valid range: 0-2.
-   *
-   * @default 2
-   * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
-   */
-  readonly retryAttempts?: number;
-
-  /**
-   * How long Lambda keeps an event it could not yet process (throttled, or
-   * between retries) before it sends it to the on-failure destination.
-   *
-   * Valid range: 60 seconds - 6 hours.
-   *
-   * @default Duration.hours(6)
-   * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
-   */
-  readonly maxEventAge?: Duration;
-
-  /**
-   * Where an event goes once its retries or its age are exhausted. A FIFO
-   * queue or topic is refused: Lambda destinations do not support them.
-   *
-   * @default - a new `DeadLetterQueue` (14 days retention, depth alarm), through an SQS destination
-   * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
-   */
-  readonly onFailure?: lambda.IDestination;
-
-  /**
-   * Where a record of each successful invocation goes.
-   *
-   * @default - none
-   */
-  readonly onSuccess?: lambda.IDestination;
-
-  /**
    * What the alarms do when they fire (and recover).
    *
    * @default - the `DefaultAlarmAction` of the nearest scope that has one, or no action
@@ -83,7 +62,7 @@ export interface AsyncFunctionProps {
  *
  * Lambda retries a failed event at most twice and keeps it at most 6 hours,
  * then sends a record of it (the request, the error) to the on-failure
- * destination: a `DeadLetterQueue` by default. Alarms watch the failure queue,
+ * destination: a `DeadLetterQueue` by default. Alarms watch the dead-letter queue,
  * the function's errors and throttles, and the events Lambda drops.
  */
 export class AsyncFunction extends Construct {
@@ -91,9 +70,9 @@ export class AsyncFunction extends Construct {
   public readonly function: lambda.IFunction;
 
   /** The dead-letter queue that receives failed events, when the default on-failure destination is used. */
-  public readonly failureQueue?: DeadLetterQueue;
+  public readonly deadLetterQueue?: DeadLetterQueue;
 
-  /** The alarms: the failure queue's depth (when it is ours), errors, throttles, dropped events. */
+  /** The alarms: the dead-letter queue's depth (when it is ours), errors, throttles, dropped events. */
   public readonly alarms: cloudwatch.Alarm[];
 
   /**
@@ -132,9 +111,6 @@ export class AsyncFunction extends Construct {
       if (props.function.node.tryFindChild('EventInvokeConfig')) {
         throw new Error(`function ${props.function.node.path} already has an asynchronous invocation configuration (EventInvokeConfig); a function has only one: remove it and set retryAttempts, maxEventAge and the destinations on AsyncFunction`);
       }
-      if (!props.function.role) {
-        throw new Error(`function ${props.function.node.path} was imported without its role, so it cannot be granted to send to its destinations: import it with Function.fromFunctionAttributes({ functionArn, role })`);
-      }
     }
 
     this.retryAttempts = props.retryAttempts ?? DEFAULTS.asyncRetryAttempts;
@@ -143,10 +119,11 @@ export class AsyncFunction extends Construct {
     this.function = functionOf(this, 'AsyncFunction', props,
       'Failed asynchronous events go to the on-failure destination, which also records the error and the response; a legacy function dead-letter queue would only duplicate it.');
 
+    requireRole('AsyncFunction', this.function, 'what its destinations need (sqs:SendMessage on the dead-letter queue by default)');
     let onFailure = props.onFailure;
     if (!onFailure) {
-      this.failureQueue = new DeadLetterQueue(this, 'FailureQueue', { alarmAction: props.alarmAction });
-      onFailure = new destinations.SqsDestination(this.failureQueue.queue);
+      this.deadLetterQueue = new DeadLetterQueue(this, 'FailureQueue', { alarmAction: props.alarmAction });
+      onFailure = new destinations.SqsDestination(this.deadLetterQueue.queue);
     }
     this.function.configureAsyncInvoke({
       retryAttempts: this.retryAttempts,
@@ -173,7 +150,7 @@ export class AsyncFunction extends Construct {
       alarmAction: props.alarmAction,
     });
     this.alarms = [
-      ...(this.failureQueue ? [this.failureQueue.alarm] : []),
+      ...(this.deadLetterQueue ? [this.deadLetterQueue.alarm] : []),
       this.errorsAlarm,
       this.throttlesAlarm,
       this.droppedEventsAlarm,

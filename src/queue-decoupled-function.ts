@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { functionErrorsAlarm, thresholdAlarm } from './private/alarms';
 import { DEFAULTS, LIMITS } from './private/defaults';
-import { functionOf } from './private/function-source';
+import { functionOf, requireRole } from './private/function-source';
 import { addCheckedWarning } from './private/nag';
 import { deterministicQueueName, queueArnFromName } from './private/names';
 import { formatDuration, validateDurationRange, validateNumberRange } from './private/validation';
@@ -226,12 +226,9 @@ export class QueueDecoupledFunction extends Construct {
     });
     this.deadLetterQueue.addSource({ queueArn: queueArnFromName(this, queueName), encryptionKey: props.encryptionKey });
 
-    if (this.function.role) {
-      this.queue.grantConsumeMessages(this.function);
-    } else {
-      Annotations.of(this).addWarningV2('cdk-resilience:function-without-role',
-        `The function ${this.function.node.path} was imported without its role, so it cannot be granted access to the queue: give its role sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility and sqs:GetQueueAttributes on the queue${props.encryptionKey ? ', and kms:Decrypt on the key' : ''}, or import it with fromFunctionAttributes({ role }).`);
-    }
+    const consume = `sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility and sqs:GetQueueAttributes on the queue${props.encryptionKey ? ', and kms:Decrypt on the key' : ''}`;
+    requireRole('QueueDecoupledFunction', this.function, consume);
+    this.queue.grantConsumeMessages(this.function);
     this.eventSourceMapping = new lambda.EventSourceMapping(this, 'EventSourceMapping', {
       target: this.function,
       eventSourceArn: this.queue.queueArn,

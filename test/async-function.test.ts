@@ -36,13 +36,13 @@ describe('AsyncFunction', () => {
     expect(af.retryAttempts).toBe(2);
     expect(af.maxEventAge.toSeconds()).toBe(21600);
     expect(af.function).toBeInstanceOf(lambda.Function);
-    expect(af.failureQueue).toBeInstanceOf(DeadLetterQueue);
-    expect(af.failureQueue!.retentionPeriod.toDays()).toBe(14);
-    expect(af.failureQueue!.fifo).toBe(false);
+    expect(af.deadLetterQueue).toBeInstanceOf(DeadLetterQueue);
+    expect(af.deadLetterQueue!.retentionPeriod.toDays()).toBe(14);
+    expect(af.deadLetterQueue!.fifo).toBe(false);
 
     const template = Template.fromStack(stack);
     const functionId = logicalIdOf(af.function as lambda.Function);
-    const failureQueueArn = { 'Fn::GetAtt': [logicalIdOf(af.failureQueue!.queue), 'Arn'] };
+    const failureQueueArn = { 'Fn::GetAtt': [logicalIdOf(af.deadLetterQueue!.queue), 'Arn'] };
 
     // 2 retries, 6 hours, failed events to the failure queue, no on-success destination
     expect(eventInvokeConfigOf(stack)).toEqual({
@@ -54,7 +54,7 @@ describe('AsyncFunction', () => {
     });
 
     // the failure queue: 14 days, SSE-SQS
-    expect(propertiesOf(stack, af.failureQueue!.queue)).toEqual({
+    expect(propertiesOf(stack, af.deadLetterQueue!.queue)).toEqual({
       MessageRetentionPeriod: 1209600,
       SqsManagedSseEnabled: true,
     });
@@ -112,11 +112,11 @@ describe('AsyncFunction', () => {
     const af = worker(stack);
 
     // THEN
-    expect(af.alarms).toEqual([af.failureQueue!.alarm, af.errorsAlarm, af.throttlesAlarm, af.droppedEventsAlarm]);
+    expect(af.alarms).toEqual([af.deadLetterQueue!.alarm, af.errorsAlarm, af.throttlesAlarm, af.droppedEventsAlarm]);
     const [depth, errors, throttles, dropped] = af.alarms;
-    expect(depth).toBe(af.failureQueue!.alarm);
+    expect(depth).toBe(af.deadLetterQueue!.alarm);
     const functionId = logicalIdOf(af.function as lambda.Function);
-    const failureQueueId = logicalIdOf(af.failureQueue!.queue);
+    const failureQueueId = logicalIdOf(af.deadLetterQueue!.queue);
 
     expect(propertiesOf(stack, depth)).toMatchObject({
       Namespace: 'AWS/SQS',
@@ -193,7 +193,7 @@ describe('AsyncFunction', () => {
     const af = worker(stack, { onFailure: new destinations.SnsDestination(topic) });
 
     // THEN
-    expect(af.failureQueue).toBeUndefined();
+    expect(af.deadLetterQueue).toBeUndefined();
     expect(af.alarms).toHaveLength(3);
     expect(af.alarms.map(a => propertiesOf(stack, a).MetricName)).toEqual(['Errors', 'Throttles', 'AsyncEventsDropped']);
     const template = Template.fromStack(stack);
@@ -220,7 +220,7 @@ describe('AsyncFunction', () => {
     // THEN
     const successArn = { 'Fn::GetAtt': [logicalIdOf(successes), 'Arn'] };
     expect(eventInvokeConfigOf(stack).DestinationConfig).toEqual({
-      OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(af.failureQueue!.queue), 'Arn'] } },
+      OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(af.deadLetterQueue!.queue), 'Arn'] } },
       OnSuccess: { Destination: successArn },
     });
     expect(actionsOn(Template.fromStack(stack), successArn)).toContain('sqs:SendMessage');
@@ -262,9 +262,9 @@ describe('AsyncFunction', () => {
       Qualifier: '$LATEST',
       MaximumRetryAttempts: 1,
       MaximumEventAgeInSeconds: 21600,
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(af.failureQueue!.queue), 'Arn'] } } },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(af.deadLetterQueue!.queue), 'Arn'] } } },
     });
-    expect(actionsOn(template, { 'Fn::GetAtt': [logicalIdOf(af.failureQueue!.queue), 'Arn'] })).toContain('sqs:SendMessage');
+    expect(actionsOn(template, { 'Fn::GetAtt': [logicalIdOf(af.deadLetterQueue!.queue), 'Arn'] })).toContain('sqs:SendMessage');
     template.hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: logicalIdOf(fn.role!) }] });
     expect(propertiesOf(stack, af.errorsAlarm).Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: logicalIdOf(fn) } }]);
   });
@@ -287,7 +287,7 @@ describe('AsyncFunction', () => {
       Qualifier: '$LATEST',
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 21600,
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(af.failureQueue!.queue), 'Arn'] } } },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(af.deadLetterQueue!.queue), 'Arn'] } } },
     });
     // the imported role is granted to send to the failure queue
     template.hasResourceProperties('AWS::IAM::Policy', {
@@ -295,7 +295,7 @@ describe('AsyncFunction', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({
           Action: Match.arrayWith(['sqs:SendMessage']),
-          Resource: { 'Fn::GetAtt': [logicalIdOf(af.failureQueue!.queue), 'Arn'] },
+          Resource: { 'Fn::GetAtt': [logicalIdOf(af.deadLetterQueue!.queue), 'Arn'] },
         })]),
       },
     });
@@ -433,13 +433,15 @@ describe('AsyncFunction', () => {
         .toThrow(/functionProps.maxEventAge must not be set: it is AsyncFunction's own maxEventAge prop, got 1 hour/);
     });
 
-    test('fails if an imported function has no role', () => {
+
+    test('fails if an imported function has no role, as QueueDecoupledFunction does', () => {
       // GIVEN
       const stack = newStack();
       const fn = lambda.Function.fromFunctionArn(stack, 'Imported', IMPORTED_FUNCTION_ARN);
       // WHEN / THEN
-      expect(() => new AsyncFunction(stack, 'Worker', { function: fn }))
-        .toThrow(/function Test\/Imported was imported without its role.*Function.fromFunctionAttributes\(\{ functionArn, role \}\)/);
+      expect(() => new AsyncFunction(stack, 'Worker', { function: fn })).toThrow(new RegExp(
+        '^function Test/Imported was imported without its role, so AsyncFunction cannot grant it what its destinations need \\(sqs:SendMessage on the dead-letter queue by default\\): '
+        + 'import it with Function.fromFunctionAttributes\\(\\{ functionArn, role \\}\\)'));
     });
 
     test('fails if both function and functionProps are given', () => {

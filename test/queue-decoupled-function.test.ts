@@ -445,10 +445,11 @@ describe('QueueDecoupledFunction', () => {
     expect(actionsOn(template, { 'Fn::GetAtt': [logicalIdOf(qdf.queue), 'Arn'] })).toContain('sqs:ReceiveMessage');
   });
 
-  test('an imported function with visibilityTimeout', () => {
+  test('an imported function with visibilityTimeout, and a role whose policies the user keeps', () => {
     // GIVEN
     const stack = newStack();
-    const fn = lambda.Function.fromFunctionArn(stack, 'Imported', IMPORTED_FUNCTION_ARN);
+    const role = iam.Role.fromRoleArn(stack, 'ImportedRole', 'arn:aws:iam::123456789012:role/orders', { mutable: false });
+    const fn = lambda.Function.fromFunctionAttributes(stack, 'Imported', { functionArn: IMPORTED_FUNCTION_ARN, role });
 
     // WHEN
     const qdf = new QueueDecoupledFunction(stack, 'Orders', { function: fn, visibilityTimeout: Duration.minutes(5) });
@@ -463,9 +464,18 @@ describe('QueueDecoupledFunction', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
     expect(propertiesOf(stack, qdf.errorsAlarm).Dimensions).toEqual([{ Name: 'FunctionName', Value: 'orders' }]);
-    // no role to grant to: the function's own role must already allow it, and a warning says so
+    // the role is the user's to grant: no policy is added to it
     template.resourceCountIs('AWS::IAM::Policy', 0);
-    Annotations.fromStack(stack).hasWarning('/Test/Orders', Match.stringLikeRegexp('was imported without its role.*sqs:ReceiveMessage'));
+  });
+
+  test('fails if an imported function has no role, naming what it needs and how to import it', () => {
+    // GIVEN
+    const stack = newStack();
+    const fn = lambda.Function.fromFunctionArn(stack, 'Imported', IMPORTED_FUNCTION_ARN);
+    // WHEN / THEN
+    expect(() => new QueueDecoupledFunction(stack, 'Orders', { function: fn, visibilityTimeout: Duration.minutes(5) })).toThrow(
+      'function Test/Imported was imported without its role, so QueueDecoupledFunction cannot grant it sqs:ReceiveMessage, sqs:DeleteMessage, '
+      + 'sqs:ChangeMessageVisibility and sqs:GetQueueAttributes on the queue: import it with Function.fromFunctionAttributes({ functionArn, role })');
   });
 
   test('an imported function with its role is granted to consume the queue', () => {

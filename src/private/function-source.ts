@@ -40,3 +40,15 @@ export function attachableFunction(method: string, fn: lambda.IFunction, variabl
   }
   return fn;
 }
+
+/**
+ * Throws unless `fn` has a role to grant `permissions` to: a function imported
+ * without its role cannot be granted anything (aws-cdk-lib refuses some of
+ * those grants itself), so every construct refuses it the same way, and says
+ * how to import it.
+ */
+export function requireRole(owner: string, fn: lambda.IFunction, permissions: string): void {
+  if (fn.role) return;
+  throw new Error(`function ${fn.node.path} was imported without its role, so ${owner} cannot grant it ${permissions}: `
+    + 'import it with Function.fromFunctionAttributes({ functionArn, role }) (a role imported with { mutable: false } keeps its policies yours, and you grant them yourself)');
+}
