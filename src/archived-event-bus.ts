@@ -297,20 +297,35 @@ export class ArchivedEventBus extends Construct {
     if (options.acceptReplays === false) {
       (rule.node.defaultChild as events.CfnRule).addPropertyOverride('EventPattern.replay-name', [{ exists: false }]);
     }
+    // A target added later with rule.addTarget() would get neither the dead-letter queue nor the retry policy.
+    rule.node.addValidation({ validate: () => targetsWithoutDefaults(rule) });
     this.alarms.push(thresholdAlarm(rule, 'DeadLetterFailuresAlarm', {
-      metric: new cloudwatch.Metric({
-        namespace: 'AWS/Events',
-        metricName: 'InvocationsFailedToBeSentToDlq',
-        // On a custom bus, the rule's Ref is `<bus>|<rule>`; the metric names the rule alone.
-        dimensionsMap: { EventBusName: this.eventBusName, RuleName: Fn.select(1, Fn.split('|', rule.ruleName)) },
-        statistic: cloudwatch.Stats.SUM,
-        period: Duration.minutes(5),
-      }),
+      metric: this.metricInvocationsFailedToBeSentToDlq(rule),
       threshold: 1,
       description: `Rule ${rule.node.path} could not deliver events to a target nor to its dead-letter queue: these events are lost (replay them from the archive once the dead-letter queue is fixed).`,
       alarmAction: this.alarmAction,
     }));
     return rule;
+  }
+
+  /**
+   * The events of `rule` (a rule of this bus) that reached neither their
+   * target nor the dead-letter queue, as each rule's alarm watches them:
+   * these events are lost but for the archive.
+   *
+   * @default - sum over 5 minutes
+   * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html
+   */
+  public metricInvocationsFailedToBeSentToDlq(rule: events.IRule, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/Events',
+      metricName: 'InvocationsFailedToBeSentToDlq',
+      // On a custom bus, the rule's Ref is `<bus>|<rule>`; the metric names the rule alone.
+      dimensionsMap: { EventBusName: this.eventBusName, RuleName: Fn.select(1, Fn.split('|', rule.ruleName)) },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
+      ...props,
+    });
   }
 
   /**
@@ -366,6 +381,20 @@ class ResilientTarget implements events.IRuleTarget {
       retryPolicy: config.retryPolicy ?? this.defaults.retryPolicy,
     };
   }
+}
+
+/**
+ * The targets of `rule` that lack a dead-letter queue or a retry policy: a
+ * target added with `rule.addTarget()` after `addRule()` skips the bus's
+ * defaults. Add every target in `addRule()`, or give it its own.
+ */
+function targetsWithoutDefaults(rule: events.Rule): string[] {
+  const targets = Stack.of(rule).resolve((rule.node.defaultChild as events.CfnRule).targets) as events.CfnRule.TargetProperty[] | undefined;
+  return (targets ?? [])
+    .filter(target => target.deadLetterConfig === undefined || target.retryPolicy === undefined)
+    .map(target => `target ${target.id} of ${rule.node.path} has no ${target.deadLetterConfig === undefined ? 'dead-letter queue' : 'retry policy'}: `
+      + 'a target added with rule.addTarget() after ArchivedEventBus.addRule() skips the bus\'s dead-letter queue and retry policy; '
+      + 'pass every target to addRule() (or give the target its own deadLetterQueue, retryAttempts and maxEventAge)');
 }
 
 function validateEventBusName(name?: string): void {

@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
-import { functionErrorsAlarm, thresholdAlarm } from './private/alarms';
+import { functionErrorsAlarm, functionErrorsMetric, thresholdAlarm } from './private/alarms';
 import { DEFAULTS, LIMITS } from './private/defaults';
 import { functionOf, requireRole } from './private/function-source';
 import { validateDurationRange, validateNumberRange } from './private/validation';
@@ -132,19 +132,18 @@ export class AsyncFunction extends Construct {
       onSuccess: props.onSuccess,
     });
 
-    const period = Duration.minutes(5);
     this.errorsAlarm = functionErrorsAlarm(this, 'ErrorsAlarm', this.function, {
       description: `The function of ${this.node.path} failed; Lambda retries each failed event up to ${this.retryAttempts} times, then sends it to the on-failure destination.`,
       alarmAction: props.alarmAction,
     });
     this.throttlesAlarm = thresholdAlarm(this, 'ThrottlesAlarm', {
-      metric: this.function.metricThrottles({ statistic: cloudwatch.Stats.SUM, period }),
+      metric: this.metricThrottles(),
       threshold: 1,
       description: `The function of ${this.node.path} was throttled; Lambda keeps throttled events up to ${this.maxEventAge.toHumanString()}, then sends them to the on-failure destination.`,
       alarmAction: props.alarmAction,
     });
     this.droppedEventsAlarm = thresholdAlarm(this, 'DroppedEventsAlarm', {
-      metric: this.function.metric('AsyncEventsDropped', { statistic: cloudwatch.Stats.SUM, period }),
+      metric: this.metricAsyncEventsDropped(),
       threshold: 1,
       description: `Lambda dropped asynchronous events of ${this.node.path} without processing them: check the on-failure destination.`,
       alarmAction: props.alarmAction,
@@ -155,6 +154,34 @@ export class AsyncFunction extends Construct {
       this.throttlesAlarm,
       this.droppedEventsAlarm,
     ];
+  }
+
+  /**
+   * The errors of the function, as `errorsAlarm` watches them.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return functionErrorsMetric(this.function, props);
+  }
+
+  /**
+   * The throttled invocations of the function, as `throttlesAlarm` watches them.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricThrottles(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.function.metricThrottles({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5), ...props });
+  }
+
+  /**
+   * The asynchronous events Lambda dropped without processing them, as `droppedEventsAlarm` watches them.
+   *
+   * @default - sum over 5 minutes
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
+   */
+  public metricAsyncEventsDropped(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.function.metric('AsyncEventsDropped', { statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5), ...props });
   }
 }
 

@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
-import { functionErrorsAlarm, thresholdAlarm } from './private/alarms';
+import { functionErrorsAlarm, functionErrorsMetric, thresholdAlarm } from './private/alarms';
 import { DEFAULTS, LIMITS } from './private/defaults';
 import { functionOf, requireRole } from './private/function-source';
 import { addCheckedWarning } from './private/nag';
@@ -249,7 +249,7 @@ export class QueueDecoupledFunction extends Construct {
 
     const ageThreshold = Duration.seconds(Math.floor(retentionPeriod.toSeconds() * DEFAULTS.queueAgeAlarmFraction));
     this.oldestMessageAgeAlarm = thresholdAlarm(this, 'QueueAgeAlarm', {
-      metric: this.queue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(5) }),
+      metric: this.metricApproximateAgeOfOldestMessage(),
       threshold: ageThreshold.toSeconds(),
       description: `Oldest message is ${formatDuration(ageThreshold)} old, half the retention: the consumer lags or fails.`,
       alarmAction: props.alarmAction,
@@ -277,6 +277,24 @@ export class QueueDecoupledFunction extends Construct {
    */
   public grantSendMessages(grantee: iam.IGrantable): iam.Grant {
     return this.queue.grantSendMessages(grantee);
+  }
+
+  /**
+   * The age of the oldest message of the source queue, as `oldestMessageAgeAlarm` watches it.
+   *
+   * @default - maximum over 5 minutes
+   */
+  public metricApproximateAgeOfOldestMessage(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.queue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(5), ...props });
+  }
+
+  /**
+   * The errors of the function, as `errorsAlarm` watches them.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return functionErrorsMetric(this.function, props);
   }
 
   private resolveVisibilityTimeout(props: QueueDecoupledFunctionProps): Duration {

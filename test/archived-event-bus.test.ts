@@ -606,6 +606,44 @@ describe('ArchivedEventBus', () => {
     }]);
   });
 
+  describe('targets added after addRule()', () => {
+    test('a target added with rule.addTarget() fails synth: it would have no dead-letter queue nor retry policy', () => {
+      // GIVEN a rule of the bus, and a target added to it afterwards
+      const stack = newStack();
+      const eb = bus(stack);
+      const rule = eb.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(newFunction(stack, 'First'))] });
+      rule.addTarget(new targets.LambdaFunction(newFunction(stack, 'Later')));
+      // WHEN / THEN
+      expect(() => Template.fromStack(stack)).toThrow(
+        /target Target1 of Test\/Bus\/Rules\/Orders has no dead-letter queue: a target added with rule.addTarget\(\) after ArchivedEventBus.addRule\(\) skips/);
+    });
+
+    test('a target added later with its own dead-letter queue and retry policy is accepted', () => {
+      // GIVEN
+      const stack = newStack();
+      const eb = bus(stack);
+      const rule = eb.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(newFunction(stack, 'First'))] });
+      rule.addTarget(new targets.LambdaFunction(newFunction(stack, 'Later'), {
+        deadLetterQueue: eb.deadLetterQueue.queue, retryAttempts: 3, maxEventAge: Duration.hours(1),
+      }));
+      // WHEN / THEN
+      expect(() => Template.fromStack(stack)).not.toThrow();
+    });
+  });
+
+  test('metricInvocationsFailedToBeSentToDlq() is what each rule\'s alarm watches', () => {
+    // GIVEN
+    const stack = newStack();
+    const eb = bus(stack);
+    const rule = eb.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(newFunction(stack))] });
+    // WHEN
+    const metric = eb.metricInvocationsFailedToBeSentToDlq(rule, { period: Duration.minutes(1) });
+    // THEN
+    expect(metric.metricName).toBe('InvocationsFailedToBeSentToDlq');
+    expect(metric.period.toMinutes()).toBe(1);
+    expect(stack.resolve(metric.dimensions)).toEqual(stack.resolve(eb.alarms[1].metric.dimensions));
+  });
+
   describe('validation', () => {
     test('fails if archiveRetention is not whole days', () => {
       // GIVEN

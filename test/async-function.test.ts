@@ -269,6 +269,18 @@ describe('AsyncFunction', () => {
     expect(propertiesOf(stack, af.errorsAlarm).Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: logicalIdOf(fn) } }]);
   });
 
+  test('metric helpers are what the alarms watch, with the options given', () => {
+    // GIVEN
+    const stack = newStack();
+    const af = worker(stack);
+    // WHEN / THEN
+    const pairs = [[af.metricErrors(), af.errorsAlarm], [af.metricThrottles(), af.throttlesAlarm], [af.metricAsyncEventsDropped(), af.droppedEventsAlarm]] as const;
+    for (const [metric, alarm] of pairs) {
+      expect(stack.resolve(metric.toMetricConfig())).toEqual(stack.resolve(alarm.metric.toMetricConfig()));
+    }
+    expect(af.metricThrottles({ statistic: 'Maximum' }).statistic).toBe('Maximum');
+  });
+
   test('an imported function with its role', () => {
     // GIVEN
     const stack = newStack();

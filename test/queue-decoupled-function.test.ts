@@ -209,6 +209,17 @@ describe('QueueDecoupledFunction', () => {
     });
   });
 
+  test('metric helpers are what the alarms watch, with the options given', () => {
+    // GIVEN
+    const stack = newStack();
+    const qdf = orders(stack);
+    // WHEN / THEN
+    for (const [metric, alarm] of [[qdf.metricErrors(), qdf.errorsAlarm], [qdf.metricApproximateAgeOfOldestMessage(), qdf.oldestMessageAgeAlarm]] as const) {
+      expect(stack.resolve(metric.toMetricConfig())).toEqual(stack.resolve(alarm.metric.toMetricConfig()));
+    }
+    expect(qdf.metricErrors({ period: Duration.minutes(1) }).period.toMinutes()).toBe(1);
+  });
+
   test('contentBasedDeduplication on a FIFO queue', () => {
     // GIVEN
     const stack = newStack();

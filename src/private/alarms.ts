@@ -54,13 +54,14 @@ export function functionErrorsAlarm(scope: Construct, id: string, fn: lambda.IFu
     notify(existing, props.alarmAction);
     return existing;
   }
-  const alarm = thresholdAlarm(scope, id, {
-    ...props,
-    metric: fn.metricErrors({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
-    threshold: 1,
-  });
+  const alarm = thresholdAlarm(scope, id, { ...props, metric: functionErrorsMetric(fn), threshold: 1 });
   ERRORS_ALARMS.set(fn, alarm);
   return alarm;
+}
+
+/** The errors of `fn` as the library's alarms watch them: the sum over 5 minutes, unless `props` say otherwise. */
+export function functionErrorsMetric(fn: lambda.IFunction, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+  return fn.metricErrors({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5), ...props });
 }
 
 /** Adds `action` to a library alarm (once); without one, the alarm takes its scope's default. */
