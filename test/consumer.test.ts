@@ -35,6 +35,7 @@ describe('published package', () => {
         // to bundle and type-check a handler that imports cdk-resilience/runtime
         'esbuild': installed('esbuild'),
         'typescript': installed('typescript'),
+        '@types/node': installed('@types/node'),
         '@aws-sdk/client-dynamodb': installed('@aws-sdk/client-dynamodb'),
       },
     }));
@@ -95,13 +96,27 @@ describe('published package', () => {
       };
     `);
     fs.writeFileSync(path.join(app, 'settings.ts'), `
-      import { getConfiguration } from 'cdk-resilience/runtime';
+      import { getConfiguration } from 'cdk-resilience/runtime/configuration';
       export const handler = async (): Promise<unknown> => getConfiguration();
     `);
-    // ... the handler type-checks against the published types, with Node.js module resolution
+    // ... a local run of a handler with cdk-resilience/testing
+    fs.writeFileSync(path.join(app, 'local.ts'), `
+      import { getConfiguration } from 'cdk-resilience/runtime/configuration';
+      import { startLocalAppConfigExtension } from 'cdk-resilience/testing';
+      export async function main(): Promise<unknown> {
+        const extension = await startLocalAppConfigExtension();
+        extension.serve('/applications/a/environments/e/configurations/p', { limit: 3 });
+        try {
+          return await getConfiguration({ path: '/applications/a/environments/e/configurations/p', port: extension.port });
+        } finally {
+          await extension.stop();
+        }
+      }
+    `);
+    // ... the handlers type-check against the published types, with Node.js module resolution
     fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'es2022', noEmit: true, skipLibCheck: true, types: [] },
-      files: ['handler.ts', 'settings.ts'],
+      compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'es2022', noEmit: true, skipLibCheck: true, types: ['node'] },
+      files: ['handler.ts', 'settings.ts', 'local.ts'],
     }));
     run(path.join(app, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], app);
     // ... and the CDK CLI synthesizes it, as a plain app and as an app \`cdk init\` created (its cdk.json
@@ -115,6 +130,16 @@ describe('published package', () => {
     }));
     cdk('--output', 'cdk.out');
     expect(fs.existsSync(path.join(app, 'cdk.out.plain', 'Consumer.template.json'))).toBe(true);
+
+    // ... and the local run reads its configuration from the stand-in extension
+    const local = run('node', ['-e', `
+      const ts = require('typescript');
+      const js = ts.transpileModule(require('fs').readFileSync('local.ts', 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS } }).outputText;
+      const m = { exports: {} };
+      new Function('require', 'module', 'exports', js)(require, m, m.exports);
+      m.exports.main().then(result => process.stdout.write(JSON.stringify(result)));
+    `], app);
+    expect(JSON.parse(local)).toEqual({ limit: 3 });
 
     // THEN the library came from the tarball, and the template has what it promises
     expect(fs.realpathSync(path.join(app, 'node_modules', 'cdk-resilience'))).not.toContain(ROOT);
