@@ -7,7 +7,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AppConfigAttachOptions, AppConfigProfile, AppConfigProfileProps } from '../src';
-import { actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, onlyLogicalId, propertiesOf } from './helpers';
+import {
+  actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, onlyLogicalId, onlyProperties, propertiesOf, regionalStack, statementsOf,
+} from './helpers';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '111122223333';
@@ -23,11 +25,6 @@ const SCHEMA = JSON.stringify({
 const READ_ACTIONS = ['appconfig:GetLatestConfiguration', 'appconfig:StartConfigurationSession'];
 const ALL_AT_ONCE_WARNING = 'cdk-resilience:all-at-once-without-monitors';
 
-/** A stack in eu-west-1 of account 111122223333, in a `newApp()`. */
-function regionalStack(region = REGION): Stack {
-  return new Stack(newApp(), 'S', { env: { region, account: ACCOUNT } });
-}
-
 /** An AppConfigProfile with JSON content and the given props. */
 function profile(scope: Stack, props: Partial<AppConfigProfileProps> = {}, id = 'Config'): AppConfigProfile {
   return new AppConfigProfile(scope, id, { content: appconfig.ConfigurationContent.fromInlineJson(CONTENT), ...props });
@@ -36,21 +33,6 @@ function profile(scope: Stack, props: Partial<AppConfigProfileProps> = {}, id = 
 /** A function with the small handler of the tests. */
 function newFunction(scope: Stack, id = 'Fn', props: Partial<lambda.FunctionProps> = {}): lambda.Function {
   return new lambda.Function(scope, id, { ...handlerProps, ...props });
-}
-
-/** The properties of the only resource of `type`. */
-function onlyProperties(template: Template, type: string): any {
-  const resources = Object.values(template.findResources(type));
-  expect(resources).toHaveLength(1);
-  return resources[0].Properties;
-}
-
-/** Every statement of every IAM policy attached to `role`. */
-function statementsOf(template: Template, role: iam.IRole): any[] {
-  const roleRef = { Ref: logicalIdOf(role) };
-  return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter(p => p.Properties.Roles.some((r: unknown) => JSON.stringify(r) === JSON.stringify(roleRef)))
-    .flatMap(p => p.Properties.PolicyDocument.Statement);
 }
 
 /** The read grant of `p`'s profile in every environment of its application, as the template renders it. */
@@ -71,13 +53,13 @@ function onlyConfigurationProfileId(p: AppConfigProfile): string {
   return Stack.of(p).getLogicalId(element);
 }
 
-/** The Monitors of `p`'s environment. */
 /** Attaches `fn` to `p` and returns the alarm that attaching added to its monitors. */
 function attachedAlarm(p: AppConfigProfile, fn: lambda.IFunction, options?: AppConfigAttachOptions): cloudwatch.Alarm {
   p.attachTo(fn, options);
   return p.monitors[p.monitors.length - 1] as cloudwatch.Alarm;
 }
 
+/** The Monitors of `p`'s environment. */
 function monitorsOf(stack: Stack, p: AppConfigProfile): any {
   return propertiesOf(stack, p.environment).Monitors;
 }
@@ -317,7 +299,7 @@ describe('AppConfigProfile', () => {
   describe('attachTo', () => {
     test('the extension layer, the configuration path, read of this profile only, the error alarm as a monitor', () => {
       // GIVEN
-      const stack = regionalStack();
+      const stack = regionalStack('S');
       const p = profile(stack);
       const fn = newFunction(stack);
 
@@ -366,7 +348,7 @@ describe('AppConfigProfile', () => {
 
     test('an arm64 function gets the arm64 layer', () => {
       // GIVEN
-      const stack = regionalStack();
+      const stack = regionalStack('S');
       const p = profile(stack);
       const fn = newFunction(stack, 'Fn', { architecture: lambda.Architecture.ARM_64 });
 
@@ -379,7 +361,7 @@ describe('AppConfigProfile', () => {
 
     test('another known region gets its own layer', () => {
       // GIVEN
-      const stack = regionalStack('us-east-1');
+      const stack = regionalStack('S', 'us-east-1');
       const p = profile(stack);
       const fn = newFunction(stack);
 
@@ -392,7 +374,7 @@ describe('AppConfigProfile', () => {
 
     test('no dependency cycle: the function reads any environment, the environment monitors its alarm', () => {
       // GIVEN
-      const stack = regionalStack();
+      const stack = regionalStack('S');
       const p = profile(stack);
       const fn = newFunction(stack);
 
@@ -415,7 +397,7 @@ describe('AppConfigProfile', () => {
 
     test('control: the same validator fails the synth when the policy depends on the environment', () => {
       // GIVEN a profile attached to a function, as above
-      const stack = regionalStack();
+      const stack = regionalStack('S');
       const p = profile(stack);
       const fn = newFunction(stack);
       p.attachTo(fn);
@@ -432,7 +414,7 @@ describe('AppConfigProfile', () => {
 
     test('two profiles on one function: the layer once, both paths, both grants, both alarms', () => {
       // GIVEN
-      const stack = regionalStack();
+      const stack = regionalStack('S');
       const first = profile(stack, {}, 'First');
       const second = profile(stack, {}, 'Second');
       const fn = newFunction(stack);
@@ -460,7 +442,7 @@ describe('AppConfigProfile', () => {
 
     test('one profile on two functions: each gets the layer, the path, the grant, and its alarm', () => {
       // GIVEN
-      const stack = regionalStack();
+      const stack = regionalStack('S');
       const p = profile(stack);
       const a = newFunction(stack, 'A');
       const b = newFunction(stack, 'B', { architecture: lambda.Architecture.ARM_64 });
@@ -485,7 +467,7 @@ describe('AppConfigProfile', () => {
 
     test('environmentVariable and monitorErrors false: another variable, no alarm, no monitor', () => {
       // GIVEN
-      const stack = regionalStack();
+      const stack = regionalStack('S');
       const p = profile(stack);
       const fn = newFunction(stack);
 
@@ -507,7 +489,7 @@ describe('AppConfigProfile', () => {
 
     test('alarmAction: on the error alarm, on ALARM and on OK', () => {
       // GIVEN
-      const stack = regionalStack();
+      const stack = regionalStack('S');
       const topic = new sns.Topic(stack, 'Topic');
       const p = profile(stack, { alarmAction: new cw_actions.SnsAction(topic) });
       const fn = newFunction(stack);
@@ -523,7 +505,7 @@ describe('AppConfigProfile', () => {
 
     test('monitors and attachTo: the given alarms and the error alarm, one role', () => {
       // GIVEN
-      const stack = regionalStack();
+      const stack = regionalStack('S');
       const given = cloudwatch.Alarm.fromAlarmArn(stack, 'Given', 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:steady');
       const p = profile(stack, { monitors: [given] });
       const fn = newFunction(stack);
@@ -588,7 +570,7 @@ describe('AppConfigProfile', () => {
 
     test('fails if the region has no known layer and no layerArn is given', () => {
       // GIVEN
-      const stack = regionalStack('xx-nowhere-1');
+      const stack = regionalStack('S', 'xx-nowhere-1');
       const p = profile(stack);
       const fn = newFunction(stack);
 
@@ -600,8 +582,8 @@ describe('AppConfigProfile', () => {
     test('layerArn: used whatever the region and the architecture', () => {
       // GIVEN
       const agnostic = new Stack(newApp(), 'S');
-      const unknown = regionalStack('xx-nowhere-1');
-      const known = regionalStack();
+      const unknown = regionalStack('S', 'xx-nowhere-1');
+      const known = regionalStack('S');
 
       // WHEN
       const fns = [agnostic, unknown, known].map(stack => {
@@ -736,7 +718,7 @@ describe('AppConfigProfile', () => {
 
     test('no warning when attachTo() adds the function\'s error alarm as a monitor', () => {
       // GIVEN
-      const stack = regionalStack();
+      const stack = regionalStack('S');
       const p = profile(stack, { deploymentStrategy: allAtOnce(stack) });
 
       // WHEN
@@ -762,7 +744,7 @@ describe('AppConfigProfile', () => {
 
   test('snapshot', () => {
     // GIVEN
-    const stack = regionalStack();
+    const stack = regionalStack('S');
     const topic = new sns.Topic(stack, 'Topic');
     const p = profile(stack, { schema: SCHEMA, alarmAction: new cw_actions.SnsAction(topic) });
 

@@ -1,5 +1,6 @@
 import { App, CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { IRole } from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
 
@@ -57,11 +58,35 @@ export function actionsOn(template: Template, resource: unknown): string[] {
   return actions.sort();
 }
 
+/** A stack in a `newApp()` whose region (eu-west-1 unless given) and account are known, as AppConfig's extension layer needs. */
+export function regionalStack(id = 'Test', region = 'eu-west-1', account = '111122223333'): Stack {
+  return new Stack(newApp(), id, { env: { region, account } });
+}
+
+/** The CloudFormation resource (Type, Properties, DependsOn, ...) behind `construct`. */
+export function resourceOf(stack: Stack, construct: IConstruct): any {
+  const element = construct.node.defaultChild as CfnElement;
+  return Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(element)];
+}
+
 /** The CloudFormation properties of the resource behind `construct`. */
 export function propertiesOf(stack: Stack, construct: IConstruct): any {
-  const element = construct.node.defaultChild as CfnElement;
-  const template = Template.fromStack(stack).toJSON();
-  return template.Resources[stack.getLogicalId(element)].Properties;
+  return resourceOf(stack, construct).Properties;
+}
+
+/** The properties of the only resource of `type` in the template. */
+export function onlyProperties(template: Template, type: string): any {
+  const resources = Object.values(template.findResources(type));
+  expect(resources).toHaveLength(1);
+  return resources[0].Properties;
+}
+
+/** Every statement of every IAM policy attached to `role`. */
+export function statementsOf(template: Template, role: IRole): any[] {
+  const roleRef = JSON.stringify({ Ref: logicalIdOf(role) });
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter(p => p.Properties.Roles.some((r: unknown) => JSON.stringify(r) === roleRef))
+    .flatMap(p => p.Properties.PolicyDocument.Statement);
 }
 
 /** The logical ID of the resource behind `construct`. */
