@@ -274,7 +274,9 @@ describe('AsyncFunction', () => {
     const stack = newStack();
     const af = worker(stack);
     // WHEN / THEN
-    const pairs = [[af.metricErrors(), af.errorsAlarm], [af.metricThrottles(), af.throttlesAlarm], [af.metricAsyncEventsDropped(), af.droppedEventsAlarm]] as const;
+    const pairs = [
+      [af.metricErrors(), af.errorsAlarm], [af.metricThrottles(), af.throttlesAlarm], [af.metricAsyncEventsDropped(), af.droppedEventsAlarm],
+    ] as const;
     for (const [metric, alarm] of pairs) {
       expect(stack.resolve(metric.toMetricConfig())).toEqual(stack.resolve(alarm.metric.toMetricConfig()));
     }

@@ -214,7 +214,8 @@ describe('QueueDecoupledFunction', () => {
     const stack = newStack();
     const qdf = orders(stack);
     // WHEN / THEN
-    for (const [metric, alarm] of [[qdf.metricErrors(), qdf.errorsAlarm], [qdf.metricApproximateAgeOfOldestMessage(), qdf.oldestMessageAgeAlarm]] as const) {
+    const pairs = [[qdf.metricErrors(), qdf.errorsAlarm], [qdf.metricApproximateAgeOfOldestMessage(), qdf.oldestMessageAgeAlarm]] as const;
+    for (const [metric, alarm] of pairs) {
       expect(stack.resolve(metric.toMetricConfig())).toEqual(stack.resolve(alarm.metric.toMetricConfig()));
     }
     expect(qdf.metricErrors({ period: Duration.minutes(1) }).period.toMinutes()).toBe(1);
