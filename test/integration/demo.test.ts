@@ -6,11 +6,11 @@ import { Stack } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { acknowledgementsOn, FLAG_SETS, newApp } from './helpers';
-import { buildDemoApp } from '../demo/app';
-import { summarize } from '../demo/summary';
+import { acknowledgementsOn, FLAG_SETS, newApp } from '../helpers';
+import { buildDemoApp } from '../../demo/app';
+import { summarize } from '../../demo/summary';
 
-const ROOT = path.join(__dirname, '..');
+const ROOT = path.join(__dirname, '..', '..');
 
 describe('demo app', () => {
   test.each(FLAG_SETS)('synthesizes with no unacknowledged cdk-nag, ResilienceChecks or CloudFormation validator finding, %s App', (flags) => {

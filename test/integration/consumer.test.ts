@@ -9,7 +9,7 @@ import * as path from 'path';
  * a temporary folder with its peer dependencies from the npm registry (or the
  * local npm cache), and synthesized there with the CDK CLI.
  */
-const ROOT = path.join(__dirname, '..');
+const ROOT = path.join(__dirname, '..', '..');
 const run = (cmd: string, args: string[], cwd: string) =>
   execFileSync(cmd, args, { cwd, stdio: 'pipe', encoding: 'utf8', env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1' } });
 const installed = (pkg: string) => JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
