@@ -3,11 +3,15 @@
  *
  * Bundlers get an ES module build of this entry and keep only what you
  * import; each helper also has its own entry (`cdk-resilience/runtime/circuit-breaker`,
- * `.../failure-injection`, `.../configuration`). The AWS SDK v3 is not
+ * `.../failure-injection`, `.../configuration`, `.../batch-deferral`). The AWS SDK v3 is not
  * bundled: the Lambda Node.js runtime provides it.
  */
 export { CircuitBreaker, CircuitOpenError, CIRCUIT_BREAKER_METRICS_NAMESPACE, CIRCUIT_BREAKER_CLIENT_CONFIG } from './circuit-breaker';
 export type { CircuitBreakerOptions, CircuitState } from './circuit-breaker';
+export { BatchDeferral, queueUrlFromArn, BATCH_DEFERRAL_CLIENT_CONFIG } from './batch-deferral';
+export type {
+  BatchDeferralOptions, DeferralResult, DeferredMessage, FailedDeferral, SqsBatchResponse, SqsEventLike, SqsRecordLike,
+} from './batch-deferral';
 export { getConfiguration, APPCONFIG_CONFIGURATION_PATH_ENV } from './configuration';
 export { clearConfigurationCache, ExtensionUnreachableError } from './appconfig-extension';
 export type { ExtensionReadOptions } from './appconfig-extension';
