@@ -1,16 +1,110 @@
+/**
+ * The checks' model of one stack: each resource as the template will render it.
+ *
+ * What is resolved, and how
+ * - Every `CfnResource` of the stack (a nested stack has a model of its own),
+ *   found in the construct tree. The model is built before or during synthesis,
+ *   not from the template file.
+ * - Each resource is rendered with `CfnResource._toCloudFormation()`: the
+ *   `@internal` method that `Stack` calls to write the template, so property
+ *   overrides and empty values come out as they do there. aws-cdk-lib has no
+ *   public API for one resource's template, and this is the only call into its
+ *   internals that the checks make; if it ever changes, resources land in
+ *   `unrendered` and `Resilience-Checks1` reports them, instead of the checks
+ *   passing in silence.
+ * - The rendered resource's tokens are resolved with `Tokenization.resolve`
+ *   and `ModelResolver`, a `DefaultTokenResolver` that resolves as the
+ *   template does (`Ref`, `Fn::GetAtt`, `Lazy` values, literals), with two
+ *   differences:
+ *   - a string that mixes literals and tokens becomes an `Fn::Join`, as in the
+ *     template (`JoinConcatenator`);
+ *   - a reference to a resource of another stack becomes a `CROSS_STACK`
+ *     marker (below): before synthesis it would resolve to a logical ID, which
+ *     another resource of this stack may have too.
+ * - What comes out is the resource's `Properties` as the template holds them:
+ *   literals (numbers sometimes as strings), `{ Ref }`, `{ Fn::GetAtt }`,
+ *   `{ Fn::Join }`, other intrinsics untouched. Rules and the event graph read
+ *   them through the accessors of `cfn-properties.ts`, not by hand.
+ *
+ * Markers inside strings (control characters, which no name or ARN contains)
+ * - `CROSS_STACK` starts `<CROSS_STACK><type> <construct path>` in a resolved
+ *   value: a reference to the resource of that type and path in another stack
+ *   (read by `crossStackTypes`).
+ * - `UNKNOWN` never appears in the model: `flatten` puts it in the string it
+ *   makes of a value, where a part is not known at synth time. An ARN or URL
+ *   whose name has an `UNKNOWN` part names no resource.
+ *
+ * Lookups: by type, by construct, and by what a value refers to
+ * (`referencedBy`): `Ref` or `Fn::GetAtt` of a logical ID, or an ARN or URL
+ * that ends with the literal physical name of a queue, function, topic or bus
+ * of this stack. An alias or version of a function stands for the function.
+ *
+ * A resource that throws while rendering is kept in `unrendered` with its
+ * error; the rules see nothing else of it.
+ */
 import {
   CfnResource, DefaultTokenResolver, IFragmentConcatenator, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, Tokenization,
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
+/** Starts a reference to a resource of another stack in a resolved value: `<CROSS_STACK><type> <path>`. */
+const CROSS_STACK = '\u0001cross-stack:';
+
+/** Stands for a part of a string that is not known at synth time, in what `flatten` returns. */
+const UNKNOWN = '\u0000';
+
+/**
+ * The CloudFormation resource types the checks read, in one place.
+ *
+ * Literals rather than aws-cdk-lib's `CfnX.CFN_RESOURCE_TYPE_NAME`: reading
+ * those loads each service's generated module and L2 base classes (about
+ * 50 ms for these services) when the checks load. A test asserts that each
+ * literal equals aws-cdk-lib's constant.
+ */
+export const CFN_TYPE = {
+  QUEUE: 'AWS::SQS::Queue',
+  FUNCTION: 'AWS::Lambda::Function',
+  FUNCTION_ALIAS: 'AWS::Lambda::Alias',
+  FUNCTION_VERSION: 'AWS::Lambda::Version',
+  EVENT_SOURCE_MAPPING: 'AWS::Lambda::EventSourceMapping',
+  EVENT_INVOKE_CONFIG: 'AWS::Lambda::EventInvokeConfig',
+  PERMISSION: 'AWS::Lambda::Permission',
+  TOPIC: 'AWS::SNS::Topic',
+  SUBSCRIPTION: 'AWS::SNS::Subscription',
+  BUS: 'AWS::Events::EventBus',
+  RULE: 'AWS::Events::Rule',
+  ARCHIVE: 'AWS::Events::Archive',
+  API_DESTINATION: 'AWS::Events::ApiDestination',
+  BUCKET: 'AWS::S3::Bucket',
+  /** The custom resource of aws-cdk-lib's S3 notifications (no `Cfn` class). */
+  BUCKET_NOTIFICATIONS: 'Custom::S3BucketNotifications',
+  ROLE: 'AWS::IAM::Role',
+  POLICY: 'AWS::IAM::Policy',
+  MANAGED_POLICY: 'AWS::IAM::ManagedPolicy',
+  APPCONFIG_ENVIRONMENT: 'AWS::AppConfig::Environment',
+  APPCONFIG_DEPLOYMENT: 'AWS::AppConfig::Deployment',
+  APPCONFIG_DEPLOYMENT_STRATEGY: 'AWS::AppConfig::DeploymentStrategy',
+} as const;
+
+/** A resource's `Properties` as the template holds them (see the file's comment). */
+export type TemplateProperties = Readonly<Record<string, unknown>>;
+
 /** One resource of a stack as its template renders it (tokens resolved). */
 export interface ModelResource {
   readonly logicalId: string;
   readonly type: string;
-  readonly properties: any;
+  /** Read through the accessors of `cfn-properties.ts`. */
+  readonly properties: TemplateProperties;
   readonly construct: CfnResource;
   /** The construct path of the resource's owner (its L2 when there is one). */
   readonly name: string;
+}
+
+/** A resource of the stack that threw while rendering: the checks cannot read it. */
+export interface UnrenderedResource {
+  readonly construct: CfnResource;
+  /** The first line of the error. */
+  readonly error: string;
 }
 
 /** A name-based ARN or URL: the service and the resource name it ends with. */
@@ -21,14 +115,11 @@ interface NamedReference {
 
 /** The physical-name property of each type whose ARN others may build from the name. */
 const NAME_PROPERTIES: Record<string, { service: NamedReference['service']; property: string }> = {
-  'AWS::SQS::Queue': { service: 'sqs', property: 'QueueName' },
-  'AWS::Lambda::Function': { service: 'lambda', property: 'FunctionName' },
-  'AWS::SNS::Topic': { service: 'sns', property: 'TopicName' },
-  'AWS::Events::EventBus': { service: 'events', property: 'Name' },
+  [CFN_TYPE.QUEUE]: { service: 'sqs', property: 'QueueName' },
+  [CFN_TYPE.FUNCTION]: { service: 'lambda', property: 'FunctionName' },
+  [CFN_TYPE.TOPIC]: { service: 'sns', property: 'TopicName' },
+  [CFN_TYPE.BUS]: { service: 'events', property: 'Name' },
 };
-
-/** A placeholder for a part of a string that is not known at synth time. */
-const UNKNOWN = '\u0000';
 
 /**
  * The resources of one stack as its template renders them, with the lookups
@@ -48,6 +139,8 @@ export class CfnModel {
   }
 
   public readonly resources: ModelResource[] = [];
+  /** The resources that threw while rendering, with the error. */
+  public readonly unrendered: UnrenderedResource[] = [];
   private readonly byLogicalId = new Map<string, ModelResource>();
   private readonly byConstruct = new Map<CfnResource, ModelResource>();
   private readonly byName = new Map<string, ModelResource>();
@@ -56,11 +149,16 @@ export class CfnModel {
     for (const child of stack.node.findAll()) {
       if (!CfnResource.isCfnResource(child) || Stack.of(child) !== stack) continue;
       const rendered = renderedResource(stack, child);
+      if (rendered instanceof Error) {
+        this.unrendered.push({ construct: child, error: firstLine(rendered) });
+        continue;
+      }
+      // Not in the template (e.g. an IAM policy without statements).
       if (!rendered) continue;
       const resource: ModelResource = {
         logicalId: rendered.logicalId,
         type: rendered.type,
-        properties: rendered.properties ?? {},
+        properties: rendered.properties,
         construct: child,
         name: ownerPath(child),
       };
@@ -83,6 +181,11 @@ export class CfnModel {
     return this.byConstruct.get(construct);
   }
 
+  /** Why a construct of this stack could not be rendered, if it could not. */
+  public renderErrorOf(construct: CfnResource): string | undefined {
+    return this.unrendered.find(u => u.construct === construct)?.error;
+  }
+
   /**
    * The resources (of these types, when given) that a resolved property value
    * refers to: through `Ref` or `Fn::GetAtt` anywhere in it, or as an ARN or
@@ -103,7 +206,7 @@ export class CfnModel {
     }
     // An alias or a version of a function stands for the function.
     for (const resource of [...found]) {
-      if (resource.type === 'AWS::Lambda::Alias' || resource.type === 'AWS::Lambda::Version') {
+      if (resource.type === CFN_TYPE.FUNCTION_ALIAS || resource.type === CFN_TYPE.FUNCTION_VERSION) {
         for (const logicalId of referencedLogicalIds(resource.properties.FunctionName)) {
           const fn = this.byLogicalId.get(logicalId);
           if (fn) found.add(fn);
@@ -113,7 +216,7 @@ export class CfnModel {
     return [...found].filter(r => types.length === 0 || types.includes(r.type));
   }
 
-  /** The types of the resources of other stacks that a resolved value refers to. */
+  /** The types of the resources of other stacks that a resolved value refers to (by their `CROSS_STACK` markers). */
   public crossStackTypes(value: unknown): string[] {
     const types: string[] = [];
     const visit = (v: unknown): void => {
@@ -128,7 +231,7 @@ export class CfnModel {
   }
 
   /** The queue, function, topic or bus whose literal physical name is `name`. */
-  public named(service: 'sqs' | 'lambda' | 'sns' | 'events', name: string): ModelResource | undefined {
+  public named(service: NamedReference['service'], name: string): ModelResource | undefined {
     return this.byName.get(`${service}:${name}`);
   }
 
@@ -139,28 +242,29 @@ export class CfnModel {
   }
 }
 
+/** The resource as its template renders it; `undefined` when it is not in the template; the error when it throws. */
 function renderedResource(stack: Stack, resource: CfnResource):
-{ logicalId: string; type: string; properties: any } | undefined {
+{ logicalId: string; type: string; properties: TemplateProperties } | undefined | Error {
   let rendered: any;
   try {
     rendered = Tokenization.resolve(resource._toCloudFormation(), { scope: stack, resolver: new ModelResolver(stack), preparing: false });
-  } catch {
-    // A resource that cannot render fails synthesis on its own; the checks skip it.
-    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
   }
   const entries = Object.entries(rendered?.Resources ?? {});
   if (entries.length !== 1) return undefined;
   const [logicalId, body] = entries[0] as [string, any];
-  return { logicalId, type: body.Type, properties: body.Properties };
+  return { logicalId, type: body.Type, properties: body.Properties ?? {} };
 }
 
-/** Marks a reference to a resource of another stack: `<marker><type> <path>`. */
-const CROSS_STACK = '\u0001cross-stack:';
+/** The first line of an error's message, without the prefix that each level of token resolution repeats, or the trailing dots. */
+function firstLine(error: Error): string {
+  return error.message.split('\n')[0].replace(/^(Resolution error: )+/, 'Resolution error: ').replace(/\.\.\.$/, '');
+}
 
 /**
  * Resolves like a template does, except that a reference to a resource of
- * another stack becomes a marker with the resource's type: before synthesis,
- * it would resolve to a logical ID that may also exist in this stack.
+ * another stack becomes a `CROSS_STACK` marker with the resource's type.
  */
 class ModelResolver extends DefaultTokenResolver {
   constructor(private readonly stack: Stack) {
@@ -215,7 +319,7 @@ function referencedLogicalIds(value: unknown): string[] {
   return ids;
 }
 
-/** A string with the parts that are not known at synth time replaced by a placeholder. */
+/** A string with the parts that are not known at synth time replaced by `UNKNOWN`. */
 function flatten(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value && typeof value === 'object' && !Array.isArray(value)) {
@@ -227,7 +331,7 @@ function flatten(value: unknown): string {
   return UNKNOWN;
 }
 
-/** The service and resource name at the end of an ARN or SQS URL whose name is literal. */
+/** The service and resource name at the end of an ARN or SQS URL whose name is literal (has no `UNKNOWN` part). */
 function namedReference(text: string): NamedReference | undefined {
   const patterns: Array<[NamedReference['service'], RegExp]> = [
     ['sqs', /^arn:[^:]*:sqs:[^:]*:[^:]*:([^:/*\u0000]+)$/],
@@ -241,16 +345,4 @@ function namedReference(text: string): NamedReference | undefined {
     if (match) return { service, name: match[1] };
   }
   return undefined;
-}
-
-/** A number from a template value (numbers are sometimes strings there), or `fallback`. */
-export function numberOr(value: unknown, fallback: number): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  return Number.isFinite(n) ? n : fallback;
-}
-
-/** Whether the template properties of a queue describe a FIFO queue. */
-export function isFifoQueue(properties: any): boolean {
-  return properties.FifoQueue === true || properties.FifoQueue === 'true'
-    || (typeof properties.QueueName === 'string' && properties.QueueName.endsWith('.fifo'));
 }

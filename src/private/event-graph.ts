@@ -1,12 +1,89 @@
-import { CfnModel, ModelResource, numberOr } from './cfn-model';
+/**
+ * How events flow between the resources of one stack, read from its
+ * `CfnModel`: the edges that the retry-path analysis walks, and the functions
+ * that something in the stack invokes asynchronously.
+ *
+ * Built in three steps, each over the model or the result of the one before:
+ * 1. Links: every way the template wires one resource to another, each with
+ *    its kind (`EdgeKind`): an event source mapping, a rule and its targets,
+ *    a subscription, an S3 notification, a Lambda destination or dead-letter
+ *    queue, an SQS redrive policy, or an IAM grant that lets a function send
+ *    to a queue, publish to a topic, put events on a bus or invoke a function.
+ *    A link says nothing more than that; finding one has no other effect.
+ * 2. Edges (`chooseEdges`): one per (from, to) pair. When several links join
+ *    the same pair, the one whose kind comes first in `EDGE_PRECEDENCE` wins,
+ *    whatever order they were found in:
+ *    - Wiring beats an IAM grant. A destination or a target comes with a grant
+ *      to send to it; the wiring says how often it sends (once per event, after
+ *      the retries), the grant only that it may send on every invocation.
+ *    - A rule target or a subscription endpoint beats the dead-letter queue of
+ *      the same rule or subscription when both are the same queue: the queue
+ *      receives every event, not only those that failed.
+ *    - A function's on-failure destination beats its on-success destination,
+ *      and both beat its dead-letter queue, when they are the same resource.
+ *      An on-failure and a dead-letter edge are alike. An on-failure and an
+ *      on-success edge differ only when nothing consumes the destination: the
+ *      on-failure edge then ends no path (see `retry-paths.ts`), so the
+ *      destination counts as a store of what failed.
+ *    Links of the same kind between the same pair (two targets of one rule on
+ *    the same API destination): the first in template order.
+ *    A failure link from a resource to itself (a queue that is its own
+ *    dead-letter queue) is no edge.
+ * 3. The functions invoked asynchronously (`asynchronouslyInvoked`): those
+ *    that a link of an asynchronous kind reaches (`ASYNC_KINDS`: a rule
+ *    target, a subscription, an S3 notification, a Lambda destination), and
+ *    those that a service which invokes asynchronously (SNS, S3, EventBridge,
+ *    ...) holds a permission to invoke. An IAM grant to invoke does not count:
+ *    it does not tell whether the invocation is asynchronous. The set depends
+ *    on the links, never on which edge won.
+ */
+import { CFN_TYPE, CfnModel, ModelResource } from './cfn-model';
+import {
+  readBucketNotifications, readEventInvokeConfig, readEventSourceMapping, readFunction, readPermission, readPolicies, readQueue,
+  readRule, readSubscription,
+} from './cfn-properties';
 import { AWS_DEFAULTS } from './defaults';
 
-export const QUEUE = 'AWS::SQS::Queue';
-export const FUNCTION = 'AWS::Lambda::Function';
-export const TOPIC = 'AWS::SNS::Topic';
-export const BUS = 'AWS::Events::EventBus';
-export const RULE = 'AWS::Events::Rule';
-export const API_DESTINATION = 'AWS::Events::ApiDestination';
+const { QUEUE, FUNCTION, TOPIC, BUS, RULE, API_DESTINATION } = CFN_TYPE;
+
+/** What wires one resource to the next. */
+export type EdgeKind =
+  /** A queue to the function that an event source mapping invokes with its messages. */
+  | 'event-source-mapping'
+  /** A bus to one of its rules. */
+  | 'rule'
+  /** A rule to one of its targets. */
+  | 'rule-target'
+  /** A rule to the dead-letter queue of one of its targets. */
+  | 'rule-dead-letter'
+  /** A topic to a subscribed function or queue. */
+  | 'subscription'
+  /** A topic to the dead-letter queue of a subscription. */
+  | 'subscription-dead-letter'
+  /** A bucket to a function, queue or topic it notifies. */
+  | 'notification'
+  /** A function to its on-failure destination. */
+  | 'on-failure'
+  /** A function to its on-success destination. */
+  | 'on-success'
+  /** A function to its dead-letter queue or topic. */
+  | 'function-dead-letter'
+  /** A queue to its dead-letter queue (redrive policy). */
+  | 'redrive'
+  /** A function to what its role may send to or invoke. */
+  | 'grant';
+
+/** Which edge wins when links of several kinds join the same pair: the earlier kind (see the file's comment). */
+export const EDGE_PRECEDENCE: readonly EdgeKind[] = [
+  'event-source-mapping', 'rule', 'rule-target', 'rule-dead-letter', 'subscription', 'subscription-dead-letter', 'notification',
+  'on-failure', 'on-success', 'function-dead-letter', 'redrive', 'grant',
+];
+
+/** The kinds of link that carry only what failed. */
+const FAILURE_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-dead-letter', 'subscription-dead-letter', 'on-failure', 'function-dead-letter', 'redrive']);
+
+/** The kinds of link by which a service invokes a function asynchronously. */
+export const ASYNC_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-target', 'subscription', 'notification', 'on-failure', 'on-success']);
 
 /** Services that invoke Lambda functions asynchronously when they hold a permission to invoke them. */
 const ASYNC_PRINCIPAL = /^(sns|s3|events|ses|iot|codecommit|config|lambda\.alarms\.cloudwatch|logs(\.[^.]+)?)\.amazonaws\.com$/;
@@ -14,9 +91,10 @@ const ASYNC_PRINCIPAL = /^(sns|s3|events|ses|iot|codecommit|config|lambda\.alarm
 /**
  * How an event moves from one resource to the next.
  *
+ * - `kind`: what wires them.
  * - `per`: what the count at the next resource follows: each `event` that
  *   reached `from`, or each `invocation` of `from` (a function that sends on
- *   every attempt sends once per attempt).
+ *   every attempt sends once per attempt; only a `grant` counts so).
  * - `attempts`: how often `to` is invoked for each event it receives.
  * - `failure`: the edge carries only what failed (a dead-letter queue, an
  *   on-failure destination).
@@ -24,34 +102,70 @@ const ASYNC_PRINCIPAL = /^(sns|s3|events|ses|iot|codecommit|config|lambda\.alarm
 export interface GraphEdge {
   readonly from: ModelResource;
   readonly to: ModelResource;
+  readonly kind: EdgeKind;
   readonly per: 'event' | 'invocation';
   readonly attempts: number;
   readonly failure: boolean;
 }
 
-/**
- * How events flow between the resources of one stack: event source mappings,
- * EventBridge rules and targets, SNS subscriptions, S3 notifications, Lambda
- * destinations and dead-letter queues, SQS redrive, and the IAM grants that
- * let a function send to a queue, publish to a topic, put events on a bus or
- * invoke a function.
- */
+/** One edge per (from, to) pair, by `EDGE_PRECEDENCE`, in the order the pairs were first linked. */
+export function chooseEdges(links: readonly GraphEdge[]): GraphEdge[] {
+  const edges: GraphEdge[] = [];
+  const indexOfPair = new Map<ModelResource, Map<ModelResource, number>>();
+  for (const link of links) {
+    if (link.from === link.to && link.failure) continue;
+    const byTarget = indexOfPair.get(link.from) ?? new Map<ModelResource, number>();
+    indexOfPair.set(link.from, byTarget);
+    const index = byTarget.get(link.to);
+    if (index === undefined) {
+      byTarget.set(link.to, edges.length);
+      edges.push(link);
+    } else if (EDGE_PRECEDENCE.indexOf(link.kind) < EDGE_PRECEDENCE.indexOf(edges[index].kind)) {
+      edges[index] = link;
+    }
+  }
+  return edges;
+}
+
+/** The functions that a link of an asynchronous kind reaches, or that a service holds a permission to invoke asynchronously. */
+export function asynchronouslyInvoked(model: CfnModel, links: readonly GraphEdge[]): Set<ModelResource> {
+  const functions = new Set<ModelResource>();
+  for (const link of links) {
+    if (link.to.type === FUNCTION && ASYNC_KINDS.has(link.kind)) functions.add(link.to);
+  }
+  for (const permission of model.ofType(CFN_TYPE.PERMISSION)) {
+    const { principal, functionName } = readPermission(permission);
+    const service = flattenPrincipal(principal);
+    if (!service || !ASYNC_PRINCIPAL.test(service)) continue;
+    for (const fn of model.referencedBy(functionName, FUNCTION)) functions.add(fn);
+  }
+  return functions;
+}
+
+/** How events flow between the resources of one stack (see the file's comment). */
 export class EventGraph {
-  public readonly edges: GraphEdge[] = [];
+  /** One edge per pair of resources that events move between. */
+  public readonly edges: GraphEdge[];
+  /** Every link found in the template, before one edge per pair is chosen. */
+  private readonly links: GraphEdge[] = [];
   /** The functions that something in the stack invokes asynchronously. */
-  private readonly invokedAsynchronously = new Set<ModelResource>();
-  /** The functions that consume a queue through an event source mapping, per queue. */
+  private readonly invokedAsynchronously: ReadonlySet<ModelResource>;
+  /** The functions that consume a queue through an event source mapping, per queue (from the links). */
   private readonly consumers = new Map<ModelResource, ModelResource[]>();
 
   constructor(public readonly model: CfnModel) {
-    this.addEventSourceMappings();
-    this.addRules();
-    this.addSubscriptions();
-    this.addBucketNotifications();
-    this.addPermissions();
-    this.addFunctionFailureTargets();
-    this.addQueueRedrives();
-    this.addGrants();
+    this.linkEventSourceMappings();
+    this.linkRules();
+    this.linkSubscriptions();
+    this.linkBucketNotifications();
+    this.linkFunctionFailureTargets();
+    this.linkQueueRedrives();
+    this.linkGrants();
+    this.edges = chooseEdges(this.links);
+    this.invokedAsynchronously = asynchronouslyInvoked(model, this.links);
+    for (const { from: queue, to: fn } of this.links.filter(l => l.kind === 'event-source-mapping')) {
+      this.consumers.set(queue, [...this.consumers.get(queue) ?? [], fn]);
+    }
   }
 
   /** The functions that consume `queue` through an event source mapping. */
@@ -66,15 +180,14 @@ export class EventGraph {
 
   /** How often Lambda attempts an asynchronous event for `fn`: 1 + its retry attempts. */
   public asyncAttempts(fn: ModelResource): number {
-    const retries = this.eventInvokeConfigsOf(fn)
-      .map(config => numberOr(config.properties.MaximumRetryAttempts, AWS_DEFAULTS.asyncRetryAttempts));
+    const retries = this.eventInvokeConfigsOf(fn).map(config => readEventInvokeConfig(config).maximumRetryAttempts);
     return 1 + (retries.length > 0 ? Math.max(...retries) : AWS_DEFAULTS.asyncRetryAttempts);
   }
 
   /** The event invoke configurations of `fn`. */
   public eventInvokeConfigsOf(fn: ModelResource): ModelResource[] {
-    return this.model.ofType('AWS::Lambda::EventInvokeConfig')
-      .filter(config => this.model.referencedBy(config.properties.FunctionName, FUNCTION).includes(fn));
+    return this.model.ofType(CFN_TYPE.EVENT_INVOKE_CONFIG)
+      .filter(config => this.model.referencedBy(readEventInvokeConfig(config).functionName, FUNCTION).includes(fn));
   }
 
   /**
@@ -83,183 +196,144 @@ export class EventGraph {
    * allows visibility timeouts.
    */
   public receiveAttempts(queue: ModelResource): number {
-    const maxReceiveCount = numberOr(queue.properties.RedrivePolicy?.maxReceiveCount, NaN);
-    if (!Number.isNaN(maxReceiveCount)) return maxReceiveCount;
-    const retention = numberOr(queue.properties.MessageRetentionPeriod, AWS_DEFAULTS.queueRetentionSeconds);
-    const visibility = numberOr(queue.properties.VisibilityTimeout, AWS_DEFAULTS.queueVisibilityTimeoutSeconds);
-    return Math.max(1, Math.floor(retention / Math.max(visibility, 1)));
+    const { maxReceiveCount, retentionPeriodSeconds, visibilityTimeoutSeconds } = readQueue(queue);
+    if (maxReceiveCount !== undefined) return maxReceiveCount;
+    return Math.max(1, Math.floor(retentionPeriodSeconds / Math.max(visibilityTimeoutSeconds, 1)));
   }
 
-  private addEdge(edge: GraphEdge): void {
-    if (edge.from === edge.to && edge.failure) return;
-    // One edge per pair: a function's destination comes with a grant to send to it, and the
-    // destination (added first) says how often it sends.
-    if (this.edges.some(e => e.from === edge.from && e.to === edge.to)) return;
-    this.edges.push(edge);
+  /**
+   * A link from `from` to `to`. `attempts` defaults to what a target that
+   * receives events asynchronously or as a message sees: a function, at
+   * worst, an asynchronous invocation with its retries; anything else, one.
+   */
+  private link(from: ModelResource, to: ModelResource, kind: EdgeKind, attempts = to.type === FUNCTION ? this.asyncAttempts(to) : 1): void {
+    this.links.push({ from, to, kind, per: kind === 'grant' ? 'invocation' : 'event', attempts, failure: FAILURE_KINDS.has(kind) });
   }
 
-  /** An edge to a target that receives events asynchronously or as a message. */
-  private deliver(from: ModelResource, to: ModelResource,
-    options: { failure?: boolean; per?: 'event' | 'invocation'; knownAsync?: boolean } = {}): void {
-    let attempts = 1;
-    if (to.type === FUNCTION) {
-      // At worst, an invocation is asynchronous and retried.
-      attempts = this.asyncAttempts(to);
-      if (options.knownAsync ?? true) this.invokedAsynchronously.add(to);
-    }
-    this.addEdge({ from, to, per: options.per ?? 'event', attempts, failure: options.failure ?? false });
-  }
-
-  private addEventSourceMappings(): void {
-    for (const mapping of this.model.ofType('AWS::Lambda::EventSourceMapping')) {
-      const queue = this.model.referencedOne(mapping.properties.EventSourceArn, QUEUE);
-      const fn = this.model.referencedOne(mapping.properties.FunctionName, FUNCTION);
+  private linkEventSourceMappings(): void {
+    for (const mapping of this.model.ofType(CFN_TYPE.EVENT_SOURCE_MAPPING)) {
+      const { eventSourceArn, functionName } = readEventSourceMapping(mapping);
+      const queue = this.model.referencedOne(eventSourceArn, QUEUE);
+      const fn = this.model.referencedOne(functionName, FUNCTION);
       if (!queue || !fn) continue;
-      this.consumers.set(queue, [...this.consumers.get(queue) ?? [], fn]);
-      this.addEdge({ from: queue, to: fn, per: 'event', attempts: this.receiveAttempts(queue), failure: false });
+      this.link(queue, fn, 'event-source-mapping', this.receiveAttempts(queue));
     }
   }
 
-  private addRules(): void {
+  private linkRules(): void {
     for (const rule of this.model.ofType(RULE)) {
-      const busName = rule.properties.EventBusName;
-      const bus = typeof busName === 'string' && !busName.startsWith('arn:')
-        ? this.model.named('events', busName)
-        : this.model.referencedOne(busName, BUS);
-      if (bus) this.addEdge({ from: bus, to: rule, per: 'event', attempts: 1, failure: false });
-      for (const target of asArray(rule.properties.Targets)) {
-        for (const to of this.model.referencedBy(target.Arn)) {
-          if (to.type === API_DESTINATION) {
-            // EventBridge retries an API destination that answers 429 or 5xx: each retry is a call.
-            const retries = numberOr(target.RetryPolicy?.MaximumRetryAttempts, AWS_DEFAULTS.targetRetryAttempts);
-            this.addEdge({ from: rule, to, per: 'event', attempts: 1 + retries, failure: false });
-          } else {
-            this.deliver(rule, to);
-          }
+      const { eventBusName, targets } = readRule(rule);
+      const bus = typeof eventBusName === 'string' && !eventBusName.startsWith('arn:')
+        ? this.model.named('events', eventBusName)
+        : this.model.referencedOne(eventBusName, BUS);
+      if (bus) this.link(bus, rule, 'rule', 1);
+      for (const target of targets ?? []) {
+        for (const to of this.model.referencedBy(target.arn)) {
+          // EventBridge retries an API destination that answers 429 or 5xx: each retry is a call.
+          const attempts = to.type === API_DESTINATION ? 1 + target.maximumRetryAttempts : undefined;
+          this.link(rule, to, 'rule-target', attempts);
         }
-        for (const dlq of this.model.referencedBy(target.DeadLetterConfig?.Arn, QUEUE)) {
-          this.deliver(rule, dlq, { failure: true });
+        for (const dlq of this.model.referencedBy(target.deadLetterArn, QUEUE)) {
+          this.link(rule, dlq, 'rule-dead-letter');
         }
       }
     }
   }
 
-  private addSubscriptions(): void {
-    for (const subscription of this.model.ofType('AWS::SNS::Subscription')) {
-      const topic = this.model.referencedOne(subscription.properties.TopicArn, TOPIC);
+  private linkSubscriptions(): void {
+    for (const subscription of this.model.ofType(CFN_TYPE.SUBSCRIPTION)) {
+      const { topicArn, endpoint, deadLetterTargetArn } = readSubscription(subscription);
+      const topic = this.model.referencedOne(topicArn, TOPIC);
       if (!topic) continue;
-      for (const to of this.model.referencedBy(subscription.properties.Endpoint, FUNCTION, QUEUE)) {
-        this.deliver(topic, to);
+      for (const to of this.model.referencedBy(endpoint, FUNCTION, QUEUE)) {
+        this.link(topic, to, 'subscription');
       }
-      for (const dlq of this.model.referencedBy(subscription.properties.RedrivePolicy?.deadLetterTargetArn, QUEUE)) {
-        this.deliver(topic, dlq, { failure: true });
+      for (const dlq of this.model.referencedBy(deadLetterTargetArn, QUEUE)) {
+        this.link(topic, dlq, 'subscription-dead-letter');
       }
     }
   }
 
-  private addBucketNotifications(): void {
-    for (const bucket of this.model.ofType('AWS::S3::Bucket')) {
-      const config = bucket.properties.NotificationConfiguration ?? {};
-      this.addNotifications(bucket, asArray(config.LambdaConfigurations).map(c => c.Function));
-      this.addNotifications(bucket, asArray(config.QueueConfigurations).map(c => c.Queue));
-      this.addNotifications(bucket, asArray(config.TopicConfigurations).map(c => c.Topic));
+  private linkBucketNotifications(): void {
+    for (const bucket of this.model.ofType(CFN_TYPE.BUCKET)) {
+      this.linkNotifications(bucket, readBucketNotifications(bucket).targets);
     }
     // The S3 notifications of aws-cdk-lib: a custom resource that configures the bucket.
-    for (const custom of this.model.ofType('Custom::S3BucketNotifications')) {
-      const bucket = this.model.referencedOne(custom.properties.BucketName, 'AWS::S3::Bucket') ?? custom;
-      const config = custom.properties.NotificationConfiguration ?? {};
-      this.addNotifications(bucket, asArray(config.LambdaFunctionConfigurations).map(c => c.LambdaFunctionArn));
-      this.addNotifications(bucket, asArray(config.QueueConfigurations).map(c => c.QueueArn));
-      this.addNotifications(bucket, asArray(config.TopicConfigurations).map(c => c.TopicArn));
+    for (const custom of this.model.ofType(CFN_TYPE.BUCKET_NOTIFICATIONS)) {
+      const { bucketName, targets } = readBucketNotifications(custom);
+      this.linkNotifications(this.model.referencedOne(bucketName, CFN_TYPE.BUCKET) ?? custom, targets);
     }
   }
 
-  private addNotifications(bucket: ModelResource, targets: unknown[]): void {
+  private linkNotifications(bucket: ModelResource, targets: readonly unknown[]): void {
     for (const target of targets) {
       for (const to of this.model.referencedBy(target, FUNCTION, QUEUE, TOPIC)) {
-        this.deliver(bucket, to);
+        this.link(bucket, to, 'notification');
       }
     }
   }
 
-  private addPermissions(): void {
-    for (const permission of this.model.ofType('AWS::Lambda::Permission')) {
-      const principal = flattenPrincipal(permission.properties.Principal);
-      if (!principal || !ASYNC_PRINCIPAL.test(principal)) continue;
-      for (const fn of this.model.referencedBy(permission.properties.FunctionName, FUNCTION)) {
-        this.invokedAsynchronously.add(fn);
-      }
-    }
-  }
-
-  private addFunctionFailureTargets(): void {
-    for (const config of this.model.ofType('AWS::Lambda::EventInvokeConfig')) {
-      for (const fn of this.model.referencedBy(config.properties.FunctionName, FUNCTION)) {
-        const destinations = config.properties.DestinationConfig ?? {};
-        for (const to of this.model.referencedBy(destinations.OnFailure?.Destination, FUNCTION, QUEUE, TOPIC, BUS)) {
-          this.deliver(fn, to, { failure: true });
+  private linkFunctionFailureTargets(): void {
+    for (const config of this.model.ofType(CFN_TYPE.EVENT_INVOKE_CONFIG)) {
+      const { functionName, onFailureDestination, onSuccessDestination } = readEventInvokeConfig(config);
+      for (const fn of this.model.referencedBy(functionName, FUNCTION)) {
+        for (const to of this.model.referencedBy(onFailureDestination, FUNCTION, QUEUE, TOPIC, BUS)) {
+          this.link(fn, to, 'on-failure');
         }
-        for (const to of this.model.referencedBy(destinations.OnSuccess?.Destination, FUNCTION, QUEUE, TOPIC, BUS)) {
-          this.deliver(fn, to);
+        for (const to of this.model.referencedBy(onSuccessDestination, FUNCTION, QUEUE, TOPIC, BUS)) {
+          this.link(fn, to, 'on-success');
         }
       }
     }
     for (const fn of this.model.ofType(FUNCTION)) {
-      for (const to of this.model.referencedBy(fn.properties.DeadLetterConfig?.TargetArn, QUEUE, TOPIC)) {
-        this.deliver(fn, to, { failure: true });
+      for (const to of this.model.referencedBy(readFunction(fn).deadLetterTargetArn, QUEUE, TOPIC)) {
+        this.link(fn, to, 'function-dead-letter');
       }
     }
   }
 
-  private addQueueRedrives(): void {
+  private linkQueueRedrives(): void {
     for (const queue of this.model.ofType(QUEUE)) {
-      for (const dlq of this.model.referencedBy(queue.properties.RedrivePolicy?.deadLetterTargetArn, QUEUE)) {
-        this.deliver(queue, dlq, { failure: true });
+      for (const dlq of this.model.referencedBy(readQueue(queue).deadLetterTargetArn, QUEUE)) {
+        this.link(queue, dlq, 'redrive');
       }
     }
   }
 
   /** A function whose role may send to a queue, publish to a topic, put events on a bus or invoke a function. */
-  private addGrants(): void {
+  private linkGrants(): void {
     const grants: Array<[string, string]> = [
       [QUEUE, 'sqs:SendMessage'], [TOPIC, 'sns:Publish'], [BUS, 'events:PutEvents'], [FUNCTION, 'lambda:InvokeFunction'],
     ];
-    for (const { roles, document } of this.policies()) {
+    for (const { roles, statements } of this.policies()) {
       const functions = this.model.ofType(FUNCTION)
-        .filter(fn => this.model.referencedBy(fn.properties.Role).some(role => roles.includes(role)));
+        .filter(fn => this.model.referencedBy(readFunction(fn).role).some(role => roles.includes(role)));
       if (functions.length === 0) continue;
-      for (const statement of asArray(document?.Statement)) {
-        if (statement.Effect !== 'Allow') continue;
+      for (const statement of statements) {
+        if (statement.effect !== 'Allow') continue;
         for (const [type, action] of grants) {
-          if (!allows(statement.Action, action)) continue;
-          for (const to of this.model.referencedBy(statement.Resource, type)) {
-            for (const fn of functions) {
-              // A grant to invoke does not tell whether the invocation is asynchronous.
-              this.deliver(fn, to, { per: 'invocation', knownAsync: false });
-            }
+          if (!allows(statement.actions, action)) continue;
+          for (const to of this.model.referencedBy(statement.resources, type)) {
+            for (const fn of functions) this.link(fn, to, 'grant');
           }
         }
       }
     }
   }
 
-  private policies(): Array<{ roles: ModelResource[]; document: any }> {
-    const found: Array<{ roles: ModelResource[]; document: any }> = [];
-    for (const policy of this.model.ofType('AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy')) {
-      found.push({ roles: this.model.referencedBy(policy.properties.Roles, 'AWS::IAM::Role'), document: policy.properties.PolicyDocument });
-    }
-    for (const role of this.model.ofType('AWS::IAM::Role')) {
-      for (const inline of asArray(role.properties.Policies)) {
-        found.push({ roles: [role], document: inline.PolicyDocument });
-      }
-    }
-    return found;
+  /** Every IAM policy of the stack, with the roles it applies to. */
+  private policies() {
+    const policies = this.model.ofType(CFN_TYPE.POLICY, CFN_TYPE.MANAGED_POLICY).flatMap(policy => readPolicies(policy)
+      .map(({ roles, statements }) => ({ roles: this.model.referencedBy(roles, CFN_TYPE.ROLE), statements })));
+    const inline = this.model.ofType(CFN_TYPE.ROLE).flatMap(role => readPolicies(role)
+      .map(({ statements }) => ({ roles: [role], statements })));
+    return [...policies, ...inline];
   }
 }
 
-/** Whether an IAM `Action` (a string or a list, with wildcards) allows `action`. */
-function allows(actions: unknown, action: string): boolean {
-  return asArray(actions).some(pattern => typeof pattern === 'string'
+/** Whether an IAM `Action` list (with wildcards) allows `action`. */
+function allows(actions: readonly unknown[], action: string): boolean {
+  return actions.some(pattern => typeof pattern === 'string'
     && new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 'i').test(action));
 }
 
@@ -267,6 +341,7 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** A principal as a string, with any part that is not a literal (the region, say) as `region`. */
 function flattenPrincipal(principal: unknown): string | undefined {
   if (typeof principal === 'string') return principal;
   const join = (principal as any)?.['Fn::Join'];
@@ -274,9 +349,4 @@ function flattenPrincipal(principal: unknown): string | undefined {
     return join[1].map((part: unknown) => typeof part === 'string' ? part : 'region').join(join[0]);
   }
   return undefined;
-}
-
-function asArray(value: unknown): any[] {
-  if (value === undefined || value === null) return [];
-  return Array.isArray(value) ? value : [value];
 }

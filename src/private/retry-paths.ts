@@ -1,5 +1,5 @@
-import { ModelResource } from './cfn-model';
-import { EventGraph, FUNCTION, GraphEdge } from './event-graph';
+import { CFN_TYPE, ModelResource } from './cfn-model';
+import { EventGraph, GraphEdge } from './event-graph';
 
 /** A path with the resources it passes. */
 export interface ResourcePath {
@@ -58,7 +58,7 @@ export function retryPaths(graph: EventGraph): ResourcePath[] {
 
   // Queues, topics and buses first, so that a loop that nothing enters starts where events wait.
   const order = (a: ModelResource, b: ModelResource) =>
-    Number(a.type === FUNCTION) - Number(b.type === FUNCTION) || a.name.localeCompare(b.name);
+    Number(a.type === CFN_TYPE.FUNCTION) - Number(b.type === CFN_TYPE.FUNCTION) || a.name.localeCompare(b.name);
   const starts = [...outgoing.keys()].sort(order);
   for (const start of starts.filter(node => !incoming.has(node))) {
     const attempts = entryAttempts(graph, start);
@@ -75,7 +75,7 @@ export function retryPaths(graph: EventGraph): ResourcePath[] {
 
 /** How often the first hop is attempted: a function invoked asynchronously retries. */
 function entryAttempts(graph: EventGraph, node: ModelResource): number {
-  if (node.type !== FUNCTION) return 1;
+  if (node.type !== CFN_TYPE.FUNCTION) return 1;
   const async = graph.isInvokedAsynchronously(node) || graph.eventInvokeConfigsOf(node).length > 0;
   return async ? graph.asyncAttempts(node) : 1;
 }

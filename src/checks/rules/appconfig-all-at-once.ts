@@ -1,8 +1,7 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { numberOr } from '../../private/cfn-model';
+import { CFN_TYPE } from '../../private/cfn-model';
+import { readDeployment, readDeploymentStrategy } from '../../private/cfn-properties';
 import { ResilienceRule } from '../rule';
-
-const STRATEGY = 'AWS::AppConfig::DeploymentStrategy';
 
 /** Resilience-AppConfig2: an AppConfig deployment strategy is gradual. */
 export const AppConfigAllAtOnce: ResilienceRule = {
@@ -12,17 +11,13 @@ export const AppConfigAllAtOnce: ResilienceRule = {
   level: NagMessageLevel.WARN,
   check(node, { model }) {
     const resource = model.resourceOf(node);
-    if (resource?.type === STRATEGY) {
-      return isAllAtOnce(resource.properties) ? NagRuleCompliance.NON_COMPLIANT : NagRuleCompliance.COMPLIANT;
+    if (resource?.type === CFN_TYPE.APPCONFIG_DEPLOYMENT_STRATEGY) {
+      const allAtOnce = (readDeploymentStrategy(resource).growthFactor ?? 0) >= 100;
+      return allAtOnce ? NagRuleCompliance.NON_COMPLIANT : NagRuleCompliance.COMPLIANT;
     }
-    if (resource?.type !== 'AWS::AppConfig::Deployment') return NagRuleCompliance.NOT_APPLICABLE;
-    const strategyId = resource.properties.DeploymentStrategyId;
-    if (strategyId === 'AppConfig.AllAtOnce') return NagRuleCompliance.NON_COMPLIANT;
+    if (resource?.type !== CFN_TYPE.APPCONFIG_DEPLOYMENT) return NagRuleCompliance.NOT_APPLICABLE;
+    if (readDeployment(resource).deploymentStrategyId === 'AppConfig.AllAtOnce') return NagRuleCompliance.NON_COMPLIANT;
     // A strategy of the stack is reported on the strategy itself.
     return NagRuleCompliance.COMPLIANT;
   },
 };
-
-function isAllAtOnce(properties: any): boolean {
-  return numberOr(properties.GrowthFactor, 0) >= 100;
-}

@@ -1,4 +1,6 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
+import { CFN_TYPE } from '../../private/cfn-model';
+import { readAppConfigEnvironment } from '../../private/cfn-properties';
 import { ResilienceRule } from '../rule';
 
 /** Resilience-AppConfig1: an AppConfig environment has rollback monitors. */
@@ -9,8 +11,7 @@ export const AppConfigEnvironmentMonitors: ResilienceRule = {
   level: NagMessageLevel.ERROR,
   check(node, { model }) {
     const environment = model.resourceOf(node);
-    if (environment?.type !== 'AWS::AppConfig::Environment') return NagRuleCompliance.NOT_APPLICABLE;
-    const monitors = environment.properties.Monitors;
-    return Array.isArray(monitors) && monitors.length > 0 ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+    if (environment?.type !== CFN_TYPE.APPCONFIG_ENVIRONMENT) return NagRuleCompliance.NOT_APPLICABLE;
+    return readAppConfigEnvironment(environment).monitors.length > 0 ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };

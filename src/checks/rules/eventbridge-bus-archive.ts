@@ -1,5 +1,6 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { BUS } from '../../private/event-graph';
+import { CFN_TYPE } from '../../private/cfn-model';
+import { readArchive } from '../../private/cfn-properties';
 import { ResilienceRule } from '../rule';
 
 /** Resilience-EventBridge3: a custom event bus has an archive. */
@@ -10,9 +11,9 @@ export const EventBridgeBusArchive: ResilienceRule = {
   level: NagMessageLevel.WARN,
   check(node, { model }) {
     const bus = model.resourceOf(node);
-    if (bus?.type !== BUS) return NagRuleCompliance.NOT_APPLICABLE;
-    const archived = model.ofType('AWS::Events::Archive')
-      .some(archive => model.referencedBy(archive.properties.SourceArn, BUS).includes(bus));
+    if (bus?.type !== CFN_TYPE.BUS) return NagRuleCompliance.NOT_APPLICABLE;
+    const archived = model.ofType(CFN_TYPE.ARCHIVE)
+      .some(archive => model.referencedBy(readArchive(archive).sourceArn, CFN_TYPE.BUS).includes(bus));
     return archived ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };

@@ -1,5 +1,6 @@
 import { NagMessageLevel, NagRuleCompliance, rules } from 'cdk-nag';
-import { RULE } from '../../private/event-graph';
+import { CFN_TYPE } from '../../private/cfn-model';
+import { readRule } from '../../private/cfn-properties';
 import { ResilienceRule } from '../rule';
 
 /** Resilience-EventBridge1: every target of a rule has a dead-letter queue (cdk-nag's `EventBusDLQ`). */
@@ -10,7 +11,7 @@ export const EventBridgeTargetDeadLetterQueue: ResilienceRule = {
   level: NagMessageLevel.ERROR,
   check(node, { model }) {
     const rule = model.resourceOf(node);
-    if (rule?.type !== RULE || !Array.isArray(rule.properties.Targets)) return NagRuleCompliance.NOT_APPLICABLE;
+    if (rule?.type !== CFN_TYPE.RULE || readRule(rule).targets === undefined) return NagRuleCompliance.NOT_APPLICABLE;
     return rules.eventbridge.EventBusDLQ(node);
   },
 };

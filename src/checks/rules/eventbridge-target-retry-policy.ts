@@ -1,5 +1,6 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { RULE } from '../../private/event-graph';
+import { CFN_TYPE } from '../../private/cfn-model';
+import { readRule } from '../../private/cfn-properties';
 import { ResilienceRule } from '../rule';
 
 /** Resilience-EventBridge2: every target of a rule has an explicit retry policy. */
@@ -10,10 +11,8 @@ export const EventBridgeTargetRetryPolicy: ResilienceRule = {
   level: NagMessageLevel.WARN,
   check(node, { model }) {
     const rule = model.resourceOf(node);
-    if (rule?.type !== RULE || !Array.isArray(rule.properties.Targets) || rule.properties.Targets.length === 0) {
-      return NagRuleCompliance.NOT_APPLICABLE;
-    }
-    return rule.properties.Targets.every((t: any) => t.RetryPolicy !== undefined)
-      ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+    const targets = rule?.type === CFN_TYPE.RULE ? readRule(rule).targets : undefined;
+    if (!targets || targets.length === 0) return NagRuleCompliance.NOT_APPLICABLE;
+    return targets.every(target => target.hasRetryPolicy) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };

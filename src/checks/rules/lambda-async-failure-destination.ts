@@ -1,5 +1,6 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { FUNCTION } from '../../private/event-graph';
+import { CFN_TYPE } from '../../private/cfn-model';
+import { readEventInvokeConfig, readFunction } from '../../private/cfn-properties';
 import { ResilienceRule } from '../rule';
 
 /**
@@ -14,9 +15,9 @@ export const LambdaAsyncFailureDestination: ResilienceRule = {
   level: NagMessageLevel.ERROR,
   check(node, { model, graph }) {
     const fn = model.resourceOf(node);
-    if (fn?.type !== FUNCTION || !graph.isInvokedAsynchronously(fn)) return NagRuleCompliance.NOT_APPLICABLE;
-    const deadLetterQueue = fn.properties.DeadLetterConfig?.TargetArn !== undefined;
-    const onFailure = graph.eventInvokeConfigsOf(fn).some(config => config.properties.DestinationConfig?.OnFailure?.Destination !== undefined);
+    if (fn?.type !== CFN_TYPE.FUNCTION || !graph.isInvokedAsynchronously(fn)) return NagRuleCompliance.NOT_APPLICABLE;
+    const deadLetterQueue = readFunction(fn).deadLetterTargetArn !== undefined;
+    const onFailure = graph.eventInvokeConfigsOf(fn).some(config => readEventInvokeConfig(config).onFailureDestination !== undefined);
     return deadLetterQueue || onFailure ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };

@@ -1,5 +1,6 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { QUEUE } from '../../private/event-graph';
+import { CFN_TYPE } from '../../private/cfn-model';
+import { readQueue } from '../../private/cfn-properties';
 import { ResilienceRule } from '../rule';
 
 /** Resilience-SQS1: a queue that a Lambda function consumes has a redrive policy. */
@@ -10,7 +11,7 @@ export const SqsConsumedQueueRedrive: ResilienceRule = {
   level: NagMessageLevel.ERROR,
   check(node, { model, graph }) {
     const queue = model.resourceOf(node);
-    if (queue?.type !== QUEUE || graph.consumersOf(queue).length === 0) return NagRuleCompliance.NOT_APPLICABLE;
-    return queue.properties.RedrivePolicy?.deadLetterTargetArn ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+    if (queue?.type !== CFN_TYPE.QUEUE || graph.consumersOf(queue).length === 0) return NagRuleCompliance.NOT_APPLICABLE;
+    return readQueue(queue).deadLetterTargetArn ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };

@@ -1,7 +1,6 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { isFifoQueue, numberOr } from '../../private/cfn-model';
-import { AWS_DEFAULTS } from '../../private/defaults';
-import { QUEUE } from '../../private/event-graph';
+import { CFN_TYPE } from '../../private/cfn-model';
+import { readQueue } from '../../private/cfn-properties';
 import { ResilienceRule } from '../rule';
 
 /** Resilience-SQS4: a standard queue's dead-letter queue keeps messages longer than the queue. */
@@ -11,11 +10,12 @@ export const SqsDeadLetterRetention: ResilienceRule = {
   explanation: 'Set the dead-letter queue\'s retentionPeriod longer than the source queue\'s (14 days, the SQS maximum, as DeadLetterQueue does). FIFO queues reset the enqueue time and are not checked.',
   level: NagMessageLevel.ERROR,
   check(node, { model }) {
-    const queue = model.resourceOf(node);
-    if (queue?.type !== QUEUE || isFifoQueue(queue.properties)) return NagRuleCompliance.NOT_APPLICABLE;
-    const dlq = model.referencedOne(queue.properties.RedrivePolicy?.deadLetterTargetArn, QUEUE);
+    const resource = model.resourceOf(node);
+    if (resource?.type !== CFN_TYPE.QUEUE) return NagRuleCompliance.NOT_APPLICABLE;
+    const queue = readQueue(resource);
+    if (queue.fifo) return NagRuleCompliance.NOT_APPLICABLE;
+    const dlq = model.referencedOne(queue.deadLetterTargetArn, CFN_TYPE.QUEUE);
     if (!dlq) return NagRuleCompliance.NOT_APPLICABLE;
-    const retention = (props: any) => numberOr(props.MessageRetentionPeriod, AWS_DEFAULTS.queueRetentionSeconds);
-    return retention(dlq.properties) > retention(queue.properties) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+    return readQueue(dlq).retentionPeriodSeconds > queue.retentionPeriodSeconds ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };

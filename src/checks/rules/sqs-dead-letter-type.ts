@@ -1,6 +1,6 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { isFifoQueue } from '../../private/cfn-model';
-import { QUEUE } from '../../private/event-graph';
+import { CFN_TYPE } from '../../private/cfn-model';
+import { readQueue } from '../../private/cfn-properties';
 import { ResilienceRule } from '../rule';
 
 /** Resilience-SQS5: a queue and its dead-letter queue are both standard or both FIFO. */
@@ -10,10 +10,11 @@ export const SqsDeadLetterType: ResilienceRule = {
   explanation: 'Give a FIFO queue a FIFO dead-letter queue and a standard queue a standard one (DeadLetterQueue takes fifo: true).',
   level: NagMessageLevel.ERROR,
   check(node, { model }) {
-    const queue = model.resourceOf(node);
-    if (queue?.type !== QUEUE) return NagRuleCompliance.NOT_APPLICABLE;
-    const dlq = model.referencedOne(queue.properties.RedrivePolicy?.deadLetterTargetArn, QUEUE);
+    const resource = model.resourceOf(node);
+    if (resource?.type !== CFN_TYPE.QUEUE) return NagRuleCompliance.NOT_APPLICABLE;
+    const queue = readQueue(resource);
+    const dlq = model.referencedOne(queue.deadLetterTargetArn, CFN_TYPE.QUEUE);
     if (!dlq) return NagRuleCompliance.NOT_APPLICABLE;
-    return isFifoQueue(dlq.properties) === isFifoQueue(queue.properties) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+    return readQueue(dlq).fifo === queue.fifo ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };

@@ -1,8 +1,8 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { numberOr } from '../../private/cfn-model';
+import { CFN_TYPE } from '../../private/cfn-model';
+import { readQueue } from '../../private/cfn-properties';
 import { DEFAULTS } from '../../private/defaults';
-import { QUEUE } from '../../private/event-graph';
 import { ResilienceRule, RuleContext } from '../rule';
 
 /** Resilience-SQS6: a queue that a Lambda function consumes is received at least 5 times before it dead-letters a message. */
@@ -24,7 +24,6 @@ export const SqsMaxReceiveCount: ResilienceRule = {
 /** The `maxReceiveCount` of a queue that a Lambda function consumes, if it has one. */
 function consumedMaxReceiveCount(node: CfnResource, { model, graph }: RuleContext): number | undefined {
   const queue = model.resourceOf(node);
-  const maxReceiveCount = numberOr(queue?.properties.RedrivePolicy?.maxReceiveCount, NaN);
-  if (queue?.type !== QUEUE || Number.isNaN(maxReceiveCount) || graph.consumersOf(queue).length === 0) return undefined;
-  return maxReceiveCount;
+  if (queue?.type !== CFN_TYPE.QUEUE || graph.consumersOf(queue).length === 0) return undefined;
+  return readQueue(queue).maxReceiveCount;
 }

@@ -1,7 +1,7 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { numberOr } from '../../private/cfn-model';
+import { CFN_TYPE } from '../../private/cfn-model';
+import { readEventSourceMapping } from '../../private/cfn-properties';
 import { AWS_DEFAULTS } from '../../private/defaults';
-import { QUEUE } from '../../private/event-graph';
 import { ResilienceRule } from '../rule';
 
 /** Resilience-SQS3: an SQS event source mapping reports batch item failures. */
@@ -11,14 +11,15 @@ export const SqsPartialBatchResponses: ResilienceRule = {
   explanation: 'Set reportBatchItemFailures: true on the event source and return { batchItemFailures } from the handler (Powertools BatchProcessor does), or use QueueDecoupledFunction, which does. A batch size of 1 needs neither.',
   level: NagMessageLevel.ERROR,
   check(node, { model }) {
-    const mapping = model.resourceOf(node);
-    if (mapping?.type !== 'AWS::Lambda::EventSourceMapping') return NagRuleCompliance.NOT_APPLICABLE;
-    const source = mapping.properties.EventSourceArn;
-    const fromQueue = model.referencedBy(source, QUEUE).length > 0 || model.crossStackTypes(source).includes(QUEUE)
+    const resource = model.resourceOf(node);
+    if (resource?.type !== CFN_TYPE.EVENT_SOURCE_MAPPING) return NagRuleCompliance.NOT_APPLICABLE;
+    const mapping = readEventSourceMapping(resource);
+    const source = mapping.eventSourceArn;
+    const fromQueue = model.referencedBy(source, CFN_TYPE.QUEUE).length > 0 || model.crossStackTypes(source).includes(CFN_TYPE.QUEUE)
       || (typeof source === 'string' && source.includes(':sqs:'));
     if (!fromQueue) return NagRuleCompliance.NOT_APPLICABLE;
-    const reports = ([] as unknown[]).concat(mapping.properties.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures');
-    const oneAtATime = numberOr(mapping.properties.BatchSize, AWS_DEFAULTS.sqsBatchSize) === 1;
+    const reports = mapping.functionResponseTypes.includes('ReportBatchItemFailures');
+    const oneAtATime = (mapping.batchSize ?? AWS_DEFAULTS.sqsBatchSize) === 1;
     return reports || oneAtATime ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };

@@ -1,8 +1,8 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { numberOr } from '../../private/cfn-model';
-import { AWS_DEFAULTS, DEFAULTS } from '../../private/defaults';
-import { FUNCTION, QUEUE } from '../../private/event-graph';
+import { CFN_TYPE } from '../../private/cfn-model';
+import { readEventSourceMapping, readFunction, readQueue } from '../../private/cfn-properties';
+import { DEFAULTS } from '../../private/defaults';
 import { ResilienceRule, RuleContext } from '../rule';
 
 /**
@@ -34,13 +34,14 @@ export const SqsVisibilityTimeout: ResilienceRule = {
 
 /** The settings the rule compares, for a Lambda event source mapping from a queue. */
 function settingsOf(node: CfnResource, { model }: RuleContext) {
-  const mapping = model.resourceOf(node);
-  if (mapping?.type !== 'AWS::Lambda::EventSourceMapping') return undefined;
-  const queue = model.referencedOne(mapping.properties.EventSourceArn, QUEUE);
-  const fn = model.referencedOne(mapping.properties.FunctionName, FUNCTION);
+  const resource = model.resourceOf(node);
+  if (resource?.type !== CFN_TYPE.EVENT_SOURCE_MAPPING) return undefined;
+  const mapping = readEventSourceMapping(resource);
+  const queue = model.referencedOne(mapping.eventSourceArn, CFN_TYPE.QUEUE);
+  const fn = model.referencedOne(mapping.functionName, CFN_TYPE.FUNCTION);
   if (!queue || !fn) return undefined;
-  const visibility = numberOr(queue.properties.VisibilityTimeout, AWS_DEFAULTS.queueVisibilityTimeoutSeconds);
-  const timeout = numberOr(fn.properties.Timeout, AWS_DEFAULTS.functionTimeoutSeconds);
-  const window = numberOr(mapping.properties.MaximumBatchingWindowInSeconds, 0);
+  const visibility = readQueue(queue).visibilityTimeoutSeconds;
+  const timeout = readFunction(fn).timeoutSeconds;
+  const window = mapping.maximumBatchingWindowSeconds;
   return { queue: queue.name, visibility, timeout, window, minimum: DEFAULTS.visibilityTimeoutFactor * timeout + window };
 }

@@ -1,0 +1,289 @@
+/**
+ * Typed readers of the template properties that the checks read, one per
+ * resource type, over a `CfnModel` resource (see `cfn-model.ts` for what its
+ * properties hold).
+ *
+ * - A number is parsed (templates sometimes hold numbers as strings).
+ * - A setting the template leaves out is AWS's default where AWS has one
+ *   (`AWS_DEFAULTS`) and the field says so; otherwise `undefined`.
+ * - A value that refers to another resource (an ARN, a name, a URL) is
+ *   returned as the template holds it (`ResolvedValue`), for
+ *   `CfnModel.referencedBy()` to look up.
+ * - A value of the wrong shape (an intrinsic such as `Fn::If` where a list or
+ *   an object is expected) reads as absent.
+ *
+ * Each reader takes a resource of its type and throws on any other: a rule
+ * that calls the wrong reader fails loudly in its tests.
+ */
+import { CFN_TYPE, ModelResource } from './cfn-model';
+import { AWS_DEFAULTS } from './defaults';
+
+/**
+ * A value as the resolved template holds it: a literal, an intrinsic
+ * (`{ Ref }`, `{ Fn::GetAtt }`, `{ Fn::Join }`, ...) or a string with a
+ * cross-stack marker. Pass it to `CfnModel.referencedBy()`.
+ */
+export type ResolvedValue = unknown;
+
+/** An `AWS::SQS::Queue`. */
+export interface QueueProperties {
+  /** `RedrivePolicy.deadLetterTargetArn`: the dead-letter queue. */
+  readonly deadLetterTargetArn: ResolvedValue;
+  /** `RedrivePolicy.maxReceiveCount`, if the policy gives a number. */
+  readonly maxReceiveCount: number | undefined;
+  /** `VisibilityTimeout` in seconds, or SQS's default (30). */
+  readonly visibilityTimeoutSeconds: number;
+  /** `MessageRetentionPeriod` in seconds, or SQS's default (4 days). */
+  readonly retentionPeriodSeconds: number;
+  /** `FifoQueue`, or a literal `QueueName` that ends with `.fifo`. */
+  readonly fifo: boolean;
+}
+
+export function readQueue(queue: ModelResource): QueueProperties {
+  const p = propertiesOf(queue, CFN_TYPE.QUEUE);
+  const redrivePolicy = p.RedrivePolicy;
+  return {
+    deadLetterTargetArn: field(redrivePolicy, 'deadLetterTargetArn'),
+    maxReceiveCount: numberOrUndefined(field(redrivePolicy, 'maxReceiveCount')),
+    visibilityTimeoutSeconds: numberOr(p.VisibilityTimeout, AWS_DEFAULTS.queueVisibilityTimeoutSeconds),
+    retentionPeriodSeconds: numberOr(p.MessageRetentionPeriod, AWS_DEFAULTS.queueRetentionSeconds),
+    fifo: p.FifoQueue === true || p.FifoQueue === 'true' || (typeof p.QueueName === 'string' && p.QueueName.endsWith('.fifo')),
+  };
+}
+
+/** An `AWS::Lambda::Function`. */
+export interface FunctionProperties {
+  /** `Timeout` in seconds, or Lambda's default (3). */
+  readonly timeoutSeconds: number;
+  /** `DeadLetterConfig.TargetArn`: the function's dead-letter queue or topic. */
+  readonly deadLetterTargetArn: ResolvedValue;
+  /** `Role`: the execution role. */
+  readonly role: ResolvedValue;
+}
+
+export function readFunction(fn: ModelResource): FunctionProperties {
+  const p = propertiesOf(fn, CFN_TYPE.FUNCTION);
+  return {
+    timeoutSeconds: numberOr(p.Timeout, AWS_DEFAULTS.functionTimeoutSeconds),
+    deadLetterTargetArn: field(p.DeadLetterConfig, 'TargetArn'),
+    role: p.Role,
+  };
+}
+
+/** An `AWS::Lambda::EventSourceMapping`. */
+export interface EventSourceMappingProperties {
+  /** `EventSourceArn`: the queue or stream read. */
+  readonly eventSourceArn: ResolvedValue;
+  /** `FunctionName`: the function invoked (a name, an ARN, an alias or version). */
+  readonly functionName: ResolvedValue;
+  /** `BatchSize`, if given (Lambda's default depends on the source). */
+  readonly batchSize: number | undefined;
+  /** `MaximumBatchingWindowInSeconds`, or 0. */
+  readonly maximumBatchingWindowSeconds: number;
+  /** `FunctionResponseTypes` (e.g. `ReportBatchItemFailures`). */
+  readonly functionResponseTypes: readonly unknown[];
+}
+
+export function readEventSourceMapping(mapping: ModelResource): EventSourceMappingProperties {
+  const p = propertiesOf(mapping, CFN_TYPE.EVENT_SOURCE_MAPPING);
+  return {
+    eventSourceArn: p.EventSourceArn,
+    functionName: p.FunctionName,
+    batchSize: numberOrUndefined(p.BatchSize),
+    maximumBatchingWindowSeconds: numberOr(p.MaximumBatchingWindowInSeconds, 0),
+    functionResponseTypes: asArray(p.FunctionResponseTypes),
+  };
+}
+
+/** An `AWS::Lambda::EventInvokeConfig`. */
+export interface EventInvokeConfigProperties {
+  /** `FunctionName`: the function configured. */
+  readonly functionName: ResolvedValue;
+  /** `MaximumRetryAttempts`, or Lambda's default (2). */
+  readonly maximumRetryAttempts: number;
+  /** `DestinationConfig.OnFailure.Destination`. */
+  readonly onFailureDestination: ResolvedValue;
+  /** `DestinationConfig.OnSuccess.Destination`. */
+  readonly onSuccessDestination: ResolvedValue;
+}
+
+export function readEventInvokeConfig(config: ModelResource): EventInvokeConfigProperties {
+  const p = propertiesOf(config, CFN_TYPE.EVENT_INVOKE_CONFIG);
+  return {
+    functionName: p.FunctionName,
+    maximumRetryAttempts: numberOr(p.MaximumRetryAttempts, AWS_DEFAULTS.asyncRetryAttempts),
+    onFailureDestination: field(field(p.DestinationConfig, 'OnFailure'), 'Destination'),
+    onSuccessDestination: field(field(p.DestinationConfig, 'OnSuccess'), 'Destination'),
+  };
+}
+
+/** An `AWS::Lambda::Permission`. */
+export interface PermissionProperties {
+  readonly functionName: ResolvedValue;
+  /** `Principal`: a service principal such as `sns.amazonaws.com`, an account, or an intrinsic. */
+  readonly principal: ResolvedValue;
+}
+
+export function readPermission(permission: ModelResource): PermissionProperties {
+  const p = propertiesOf(permission, CFN_TYPE.PERMISSION);
+  return { functionName: p.FunctionName, principal: p.Principal };
+}
+
+/** An `AWS::Events::Rule`. */
+export interface RuleProperties {
+  /** `EventBusName`: a name or an ARN; absent for the default bus. */
+  readonly eventBusName: ResolvedValue;
+  /** `Targets`, or `undefined` if the template gives no list of targets. */
+  readonly targets: readonly RuleTarget[] | undefined;
+}
+
+/** A target of an EventBridge rule. */
+export interface RuleTarget {
+  /** `Arn`: what the rule sends to. */
+  readonly arn: ResolvedValue;
+  /** `DeadLetterConfig.Arn`: where EventBridge sends an event it could not deliver. */
+  readonly deadLetterArn: ResolvedValue;
+  /** Whether the target has a `RetryPolicy` of its own. */
+  readonly hasRetryPolicy: boolean;
+  /** `RetryPolicy.MaximumRetryAttempts`, or EventBridge's default (185). */
+  readonly maximumRetryAttempts: number;
+}
+
+export function readRule(rule: ModelResource): RuleProperties {
+  const p = propertiesOf(rule, CFN_TYPE.RULE);
+  const targets = Array.isArray(p.Targets) ? p.Targets : undefined;
+  return {
+    eventBusName: p.EventBusName,
+    targets: targets?.map(target => ({
+      arn: field(target, 'Arn'),
+      deadLetterArn: field(field(target, 'DeadLetterConfig'), 'Arn'),
+      hasRetryPolicy: field(target, 'RetryPolicy') !== undefined,
+      maximumRetryAttempts: numberOr(field(field(target, 'RetryPolicy'), 'MaximumRetryAttempts'), AWS_DEFAULTS.targetRetryAttempts),
+    })),
+  };
+}
+
+/** An `AWS::SNS::Subscription`. */
+export interface SubscriptionProperties {
+  readonly topicArn: ResolvedValue;
+  /** `Endpoint`: the queue, function or address subscribed. */
+  readonly endpoint: ResolvedValue;
+  /** `RedrivePolicy.deadLetterTargetArn`: where SNS sends a message it could not deliver. */
+  readonly deadLetterTargetArn: ResolvedValue;
+}
+
+export function readSubscription(subscription: ModelResource): SubscriptionProperties {
+  const p = propertiesOf(subscription, CFN_TYPE.SUBSCRIPTION);
+  return { topicArn: p.TopicArn, endpoint: p.Endpoint, deadLetterTargetArn: field(p.RedrivePolicy, 'deadLetterTargetArn') };
+}
+
+/** The notifications of an `AWS::S3::Bucket`, or of aws-cdk-lib's `Custom::S3BucketNotifications`. */
+export interface BucketNotifications {
+  /** `BucketName` of the custom resource: the bucket it configures (`undefined` for a bucket). */
+  readonly bucketName: ResolvedValue;
+  /** The functions, then the queues, then the topics notified. */
+  readonly targets: readonly ResolvedValue[];
+}
+
+export function readBucketNotifications(resource: ModelResource): BucketNotifications {
+  const p = propertiesOf(resource, CFN_TYPE.BUCKET, CFN_TYPE.BUCKET_NOTIFICATIONS);
+  const config = p.NotificationConfiguration;
+  const targets = (list: string, key: string) => asArray(field(config, list)).map(c => field(c, key));
+  if (resource.type === CFN_TYPE.BUCKET) {
+    return {
+      bucketName: undefined,
+      targets: [...targets('LambdaConfigurations', 'Function'), ...targets('QueueConfigurations', 'Queue'), ...targets('TopicConfigurations', 'Topic')],
+    };
+  }
+  return {
+    bucketName: p.BucketName,
+    targets: [
+      ...targets('LambdaFunctionConfigurations', 'LambdaFunctionArn'),
+      ...targets('QueueConfigurations', 'QueueArn'),
+      ...targets('TopicConfigurations', 'TopicArn'),
+    ],
+  };
+}
+
+/** An IAM policy: the roles it is attached to, and its statements. */
+export interface PolicyProperties {
+  /** `Roles` of an `AWS::IAM::Policy` or `ManagedPolicy`; `undefined` for a role's inline policy. */
+  readonly roles: ResolvedValue;
+  readonly statements: readonly PolicyStatement[];
+}
+
+/** A statement of an IAM policy document. */
+export interface PolicyStatement {
+  readonly effect: unknown;
+  /** `Action`, as a list (with wildcards). */
+  readonly actions: readonly unknown[];
+  readonly resources: ResolvedValue;
+}
+
+/** The policies of an `AWS::IAM::Policy` or `ManagedPolicy` (one), or the inline policies of an `AWS::IAM::Role`. */
+export function readPolicies(resource: ModelResource): PolicyProperties[] {
+  const p = propertiesOf(resource, CFN_TYPE.POLICY, CFN_TYPE.MANAGED_POLICY, CFN_TYPE.ROLE);
+  if (resource.type === CFN_TYPE.ROLE) {
+    return asArray(p.Policies).map(inline => ({ roles: undefined, statements: statementsOf(field(inline, 'PolicyDocument')) }));
+  }
+  return [{ roles: p.Roles, statements: statementsOf(p.PolicyDocument) }];
+}
+
+function statementsOf(document: unknown): PolicyStatement[] {
+  return asArray(field(document, 'Statement')).map(statement => ({
+    effect: field(statement, 'Effect'),
+    actions: asArray(field(statement, 'Action')),
+    resources: field(statement, 'Resource'),
+  }));
+}
+
+/** An `AWS::Events::Archive`. */
+export function readArchive(archive: ModelResource): { readonly sourceArn: ResolvedValue } {
+  return { sourceArn: propertiesOf(archive, CFN_TYPE.ARCHIVE).SourceArn };
+}
+
+/** An `AWS::AppConfig::Environment`. */
+export function readAppConfigEnvironment(environment: ModelResource): { readonly monitors: readonly unknown[] } {
+  const monitors = propertiesOf(environment, CFN_TYPE.APPCONFIG_ENVIRONMENT).Monitors;
+  return { monitors: Array.isArray(monitors) ? monitors : [] };
+}
+
+/** An `AWS::AppConfig::DeploymentStrategy`. */
+export function readDeploymentStrategy(strategy: ModelResource): { readonly growthFactor: number | undefined } {
+  return { growthFactor: numberOrUndefined(propertiesOf(strategy, CFN_TYPE.APPCONFIG_DEPLOYMENT_STRATEGY).GrowthFactor) };
+}
+
+/** An `AWS::AppConfig::Deployment`. */
+export function readDeployment(deployment: ModelResource): { readonly deploymentStrategyId: ResolvedValue } {
+  return { deploymentStrategyId: propertiesOf(deployment, CFN_TYPE.APPCONFIG_DEPLOYMENT).DeploymentStrategyId };
+}
+
+/** The properties of a resource of one of `types`. */
+function propertiesOf(resource: ModelResource, ...types: string[]): Readonly<Record<string, unknown>> {
+  if (!types.includes(resource.type)) {
+    throw new Error(`expected a resource of type ${types.join(' or ')}, got ${resource.type} (${resource.name})`);
+  }
+  return resource.properties;
+}
+
+/** `value[key]` if `value` is an object; otherwise `undefined`. */
+function field(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+/** A list as is; one value as a list of one; nothing as an empty list. */
+function asArray(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** A number from a template value (numbers are sometimes strings there), or `fallback`. */
+function numberOr(value: unknown, fallback: number): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  return Number.isFinite(n) ? n : fallback;
+}
+
+function numberOrUndefined(value: unknown): number | undefined {
+  const n = numberOr(value, NaN);
+  return Number.isNaN(n) ? undefined : n;
+}

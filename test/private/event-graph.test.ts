@@ -1,0 +1,141 @@
+import { CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { IConstruct } from 'constructs';
+import { CFN_TYPE, CfnModel, ModelResource } from '../../src/private/cfn-model';
+import {
+  ASYNC_KINDS, asynchronouslyInvoked, chooseEdges, EDGE_PRECEDENCE, EdgeKind, EventGraph, GraphEdge,
+} from '../../src/private/event-graph';
+import { handlerProps, newStack } from '../helpers';
+
+/** A new function `id` in `stack`, with `props` on top of `handlerProps`. */
+function newFunction(stack: Stack, id: string, props: Partial<lambda.FunctionProps> = {}): lambda.Function {
+  return new lambda.Function(stack, id, { ...handlerProps, ...props });
+}
+
+/** The model resource behind `construct`. */
+function resourceOf(model: CfnModel, construct: IConstruct): ModelResource {
+  const resource = model.resourceOf(construct.node.defaultChild as CfnResource);
+  if (!resource) throw new Error(`${construct.node.path} is not in the model`);
+  return resource;
+}
+
+/** The construct paths of the functions the graph finds invoked asynchronously. */
+function asyncFunctions(graph: EventGraph): string[] {
+  return graph.model.resources.filter(r => graph.isInvokedAsynchronously(r)).map(r => r.name).sort();
+}
+
+/** The edges of the graph as `from → to (kind)`. */
+function edgesOf(graph: EventGraph): string[] {
+  return graph.edges.map(e => `${e.from.name} → ${e.to.name} (${e.kind})`);
+}
+
+/** A link of `kind` from `from` to `to`, as the graph would make it. */
+function link(from: ModelResource, to: ModelResource, kind: EdgeKind): GraphEdge {
+  const failure = ['rule-dead-letter', 'subscription-dead-letter', 'on-failure', 'function-dead-letter', 'redrive'].includes(kind);
+  return { from, to, kind, per: kind === 'grant' ? 'invocation' : 'event', attempts: 1, failure };
+}
+
+describe('EventGraph', () => {
+  describe('the functions invoked asynchronously are computed in their own pass', () => {
+    test('a rule target, a subscription, a destination and a permission to an asynchronous service count; an event source does not', () => {
+      // GIVEN
+      const stack = newStack();
+      const queue = new sqs.Queue(stack, 'Queue', { visibilityTimeout: Duration.minutes(3) });
+      newFunction(stack, 'Consumer').addEventSource(new sources.SqsEventSource(queue));
+      new events.Rule(stack, 'Rule', { schedule: events.Schedule.rate(Duration.hours(1)), targets: [new targets.LambdaFunction(newFunction(stack, 'Scheduled'))] });
+      new sns.Topic(stack, 'Topic').addSubscription(new subscriptions.LambdaSubscription(newFunction(stack, 'Subscribed')));
+      newFunction(stack, 'Caller', { onSuccess: new destinations.LambdaDestination(newFunction(stack, 'Next'), { responseOnly: true }) });
+      newFunction(stack, 'Permitted').addPermission('S3', { principal: new iam.ServicePrincipal('s3.amazonaws.com') });
+      newFunction(stack, 'Account').addPermission('Account', { principal: new iam.AccountPrincipal('111122223333') });
+      // WHEN
+      const graph = new EventGraph(new CfnModel(stack));
+      // THEN
+      expect(asyncFunctions(graph)).toEqual(['Test/Next', 'Test/Permitted', 'Test/Scheduled', 'Test/Subscribed']);
+    });
+
+    test('a grant to invoke makes an edge but not an asynchronous invocation', () => {
+      // GIVEN a function whose role may invoke another
+      const stack = newStack();
+      const callee = newFunction(stack, 'Callee');
+      callee.grantInvoke(newFunction(stack, 'Caller'));
+      // WHEN
+      const graph = new EventGraph(new CfnModel(stack));
+      // THEN
+      expect(edgesOf(graph)).toEqual(['Test/Caller → Test/Callee (grant)']);
+      expect(asyncFunctions(graph)).toEqual([]);
+    });
+
+    test('a function that is its own on-failure destination is invoked asynchronously, though the link is no edge', () => {
+      // GIVEN
+      const stack = newStack();
+      const fn = newFunction(stack, 'Fn');
+      new lambda.EventInvokeConfig(stack, 'Config', { function: fn, onFailure: new destinations.LambdaDestination(fn) });
+      // WHEN
+      const graph = new EventGraph(new CfnModel(stack));
+      // THEN
+      expect(asyncFunctions(graph)).toEqual(['Test/Fn']);
+      expect(graph.edges.filter(e => e.kind === 'on-failure')).toEqual([]);
+    });
+
+    test('adding a link of a kind that does not invoke asynchronously never changes the set', () => {
+      // GIVEN one function that a topic invokes, and another
+      const stack = newStack();
+      new sns.Topic(stack, 'Topic').addSubscription(new subscriptions.LambdaSubscription(newFunction(stack, 'Subscribed')));
+      newFunction(stack, 'Other');
+      const model = new CfnModel(stack);
+      const [subscribed, other] = model.ofType(CFN_TYPE.FUNCTION);
+      const topic = model.ofType(CFN_TYPE.TOPIC)[0];
+      const links = [link(topic, subscribed, 'subscription')];
+      // WHEN / THEN
+      for (const kind of EDGE_PRECEDENCE.filter(k => !ASYNC_KINDS.has(k))) {
+        expect([...asynchronouslyInvoked(model, [...links, link(subscribed, other, kind)])]).toEqual([subscribed]);
+      }
+      expect([...asynchronouslyInvoked(model, [...links, link(subscribed, other, 'on-success')])]).toEqual([subscribed, other]);
+    });
+  });
+
+  describe('one edge per pair, by kind', () => {
+    test('a destination wins over the grant that comes with it: the function sends once per event, not once per attempt', () => {
+      // GIVEN
+      const stack = newStack();
+      const failures = new sqs.Queue(stack, 'Failures');
+      newFunction(stack, 'Fn', { onFailure: new destinations.SqsDestination(failures) });
+      // WHEN
+      const graph = new EventGraph(new CfnModel(stack));
+      // THEN
+      expect(graph.edges).toEqual([expect.objectContaining({ kind: 'on-failure', per: 'event', failure: true })]);
+    });
+
+    test('the order in which links are found does not decide', () => {
+      // GIVEN
+      const stack = newStack();
+      const fn = newFunction(stack, 'Fn');
+      const queue = new sqs.Queue(stack, 'Queue');
+      const model = new CfnModel(stack);
+      const [from, to] = [resourceOf(model, fn), resourceOf(model, queue)];
+      // WHEN / THEN
+      for (const [winner, loser] of [['on-failure', 'grant'], ['rule-target', 'rule-dead-letter'], ['on-failure', 'on-success'], ['on-success', 'function-dead-letter']] as const) {
+        expect(chooseEdges([link(from, to, loser), link(from, to, winner)]).map(e => e.kind)).toEqual([winner]);
+        expect(chooseEdges([link(from, to, winner), link(from, to, loser)]).map(e => e.kind)).toEqual([winner]);
+      }
+    });
+
+    test('a failure link from a resource to itself is no edge', () => {
+      // GIVEN
+      const stack = newStack();
+      const queue = new sqs.Queue(stack, 'Queue');
+      const self = resourceOf(new CfnModel(stack), queue);
+      // WHEN / THEN
+      expect(chooseEdges([link(self, self, 'redrive')])).toEqual([]);
+      expect(chooseEdges([link(self, self, 'grant')])).toHaveLength(1);
+    });
+  });
+});
