@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { RETRY_BUDGET_FILE } from './app';
-import { ResilienceChecks } from '../src';
+import { CircuitBreakerTable, ResilienceChecks } from '../src';
 
 type Resource = { Type: string; Properties?: any; Metadata?: Record<string, any>; DeletionPolicy?: string };
 type Template = { Resources?: Record<string, Resource> };
@@ -133,19 +133,20 @@ function summarizeEventBuses(resources: Record<string, Resource>): string[] {
 
 function summarizeCircuitTables(resources: Record<string, Resource>): string[] {
   const tables = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::GlobalTable'
-    && r.Properties?.TimeToLiveSpecification?.AttributeName === 'expiresAt');
+    && r.Properties?.TimeToLiveSpecification?.AttributeName === CircuitBreakerTable.TTL_ATTRIBUTE);
   if (tables.length === 0) return [];
   const lines = ['', '  Circuit breaker tables (shared circuit state)'];
   for (const [tableId, table] of tables) {
     const users = Object.values(resources)
-      .filter(r => r.Type === 'AWS::Lambda::Function' && refOf(r.Properties?.Environment?.Variables?.CIRCUIT_BREAKER_TABLE) === tableId)
+      .filter(r => r.Type === 'AWS::Lambda::Function' && refOf(r.Properties?.Environment?.Variables?.[CircuitBreakerTable.TABLE_ENV]) === tableId)
       .map(pathOf);
     const alarms = Object.values(resources)
-      .filter(r => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties?.MetricName === 'CircuitOpened'
-        && (r.Properties.Dimensions ?? []).some((d: any) => refOf(d.Value) === tableId))
-      .map(r => `CircuitOpened ≥ ${r.Properties.Threshold}${r.Properties.AlarmActions?.length ? ' (notifies)' : ''}`);
+      .filter(r => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties?.Namespace === CircuitBreakerTable.METRICS_NAMESPACE
+        && r.Properties?.MetricName === CircuitBreakerTable.CIRCUIT_OPENED_METRIC
+        && (r.Properties.Dimensions ?? []).some((d: any) => d.Name === CircuitBreakerTable.TABLE_NAME_DIMENSION && refOf(d.Value) === tableId))
+      .map(r => `${CircuitBreakerTable.CIRCUIT_OPENED_METRIC} ≥ ${r.Properties.Threshold}${r.Properties.AlarmActions?.length ? ' (notifies)' : ''}`);
     lines.push(`  • ${pathOf(table)}: ${table.Properties.BillingMode === 'PAY_PER_REQUEST' ? 'on-demand' : 'provisioned'}, `
-      + `abandoned circuits expire (TTL on expiresAt), removal ${table.DeletionPolicy ?? 'Delete'}`);
+      + `abandoned circuits expire (TTL on ${CircuitBreakerTable.TTL_ATTRIBUTE}), removal ${table.DeletionPolicy ?? 'Delete'}`);
     lines.push(`      used by: ${users.join(', ') || 'no function'}`);
     lines.push(`      alarms: ${alarms.join('; ') || 'NONE'}`);
   }

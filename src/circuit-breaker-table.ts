@@ -6,10 +6,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { thresholdAlarm } from './private/alarms';
 import { attachableFunction } from './private/function-source';
-import { CIRCUIT_BREAKER_METRICS_NAMESPACE as METRICS_NAMESPACE, CIRCUIT_BREAKER_TABLE_ENV as TABLE_ENV } from './runtime/contract';
-
-/** Exactly the DynamoDB actions the runtime `CircuitBreaker` uses. */
-const RUNTIME_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
+import {
+  CIRCUIT_BREAKER_DIMENSIONS, CIRCUIT_BREAKER_METRICS, CIRCUIT_BREAKER_METRICS_NAMESPACE, CIRCUIT_BREAKER_PARTITION_KEY,
+  CIRCUIT_BREAKER_RUNTIME_ACTIONS, CIRCUIT_BREAKER_TABLE_ENV, CIRCUIT_BREAKER_TTL_ATTRIBUTE,
+} from './runtime/contract';
 
 /**
  * Properties of a `CircuitBreakerTable`.
@@ -58,8 +58,116 @@ export interface CircuitMetricOptions extends cloudwatch.MetricOptions {
  * On-demand, keyed by `id` (the circuit id), with TTL on `expiresAt` so that
  * abandoned circuits disappear. `attachTo(fn)` grants a function exactly the
  * actions the runtime uses and tells it the table's name.
+ *
+ * A handler in Python, Java, .NET or Go can share the circuits with the
+ * TypeScript runtime by following the contract below; its names are static
+ * constants of this class (`TABLE_ENV`, `PARTITION_KEY`, `TTL_ATTRIBUTE`,
+ * `METRICS_NAMESPACE`, `CIRCUIT_OPENED_METRIC`, ..., `RUNTIME_ACTIONS`).
+ *
+ * **The circuit item.** One item per circuit; a missing item is a CLOSED
+ * circuit with no failures, and a missing number reads as 0. Times are epoch
+ * milliseconds, except `expiresAt`.
+ *
+ * - `id` (S): the circuit id, the partition key. Functions that share an id share one circuit.
+ * - `state` (S): `CLOSED`, `OPEN` or `HALF_OPEN`.
+ * - `version` (N): incremented by every transition; every transition is a write conditional on it.
+ *   Counting a failure does not change it.
+ * - `failures` (N): the failures counted in the current window (CLOSED); kept until the circuit closes.
+ * - `windowStart` (N): when the current window of failures started.
+ * - `openUntil` (N): until when an OPEN circuit refuses calls.
+ * - `consecutiveOpens` (N): how many times the circuit opened since it last closed.
+ * - `successes` (N): the successful probes since the circuit went HALF_OPEN.
+ * - `probeUntil` (N): until when the current probe holds its claim (HALF_OPEN); 0 when no probe holds it.
+ * - `expiresAt` (N): epoch **seconds**, `floor(now / 1000) + 86400`, written by every write; the TTL attribute.
+ *
+ * **Reading.** One `GetItem` with `ConsistentRead` (the runtime caches it
+ * for `stateCacheTtl`, default 1 s, and while OPEN until `openUntil`). A call
+ * then runs when CLOSED; is refused when OPEN and `now < openUntil`, or
+ * HALF_OPEN and `now < probeUntil` (another environment probes); otherwise it
+ * claims the probe (below) and runs as the probe.
+ *
+ * **Counting a failure (CLOSED).** With `floor = now - windowDuration`, two
+ * `UpdateItem`s whose conditions exclude each other:
+ *
+ * 1. if `attribute_not_exists(id) OR (state = CLOSED AND windowStart > floor)`: `ADD failures 1`,
+ *    `SET expiresAt` and, where missing (`if_not_exists`), `windowStart = now`, `state = CLOSED`,
+ *    `version = 0`, `consecutiveOpens = 0`;
+ * 2. if that condition failed, and `state = CLOSED AND windowStart <= floor` (the window is over):
+ *    `SET failures = 1, windowStart = now, expiresAt`.
+ *
+ * Both return the new item (`ReturnValues: ALL_NEW`). If both conditions
+ * failed, another environment changed the circuit in between: read it again;
+ * if it is still CLOSED, try both once more, otherwise drop the failure. When
+ * the returned `failures` reach `failureThreshold` (default 5), open the circuit.
+ *
+ * **Transitions.** Each one is one `UpdateItem` that sets every attribute
+ * of the item (`version` to the version read + 1, `expiresAt` afresh),
+ * conditional on the version read: `version = :read`, or
+ * `attribute_not_exists(version) OR version = :read` when it is 0. When
+ * environments race, exactly one write succeeds; the others fail their
+ * condition and lose (a probe claim that loses refuses its call).
+ *
+ * - open (CLOSED to OPEN) and reopen (HALF_OPEN to OPEN, a probe failed):
+ *   `openUntil = now + min(openTimeout * 2^consecutiveOpens, maxOpenTimeout)`,
+ *   `consecutiveOpens + 1`, `successes = 0`, `probeUntil = 0`;
+ *   `openTimeout` defaults to 10 s and `maxOpenTimeout` to 300 s;
+ * - claim the probe from OPEN (once `now >= openUntil`): `HALF_OPEN`, `successes = 0`,
+ *   `probeUntil = now + probeTimeout` (default 30 s: then another environment may claim it);
+ * - claim the probe again from HALF_OPEN (once `now >= probeUntil`): `probeUntil = now + probeTimeout`;
+ * - a probe succeeded, `successes + 1 < successThreshold` (default 2): `successes + 1`, `probeUntil = 0`;
+ * - a probe succeeded, `successes + 1 >= successThreshold`: `CLOSED`, `windowStart = now`,
+ *   every other number 0 but the version.
+ *
+ * A probe's result is written conditional on the version of its claim, so a
+ * probe whose claim expired and was taken by another environment changes nothing.
+ *
+ * **Metrics.** The environment whose transition changed the state writes
+ * one line to stdout in CloudWatch embedded metric format (claiming the probe
+ * again and releasing it change no state and write none), for example:
+ *
+ * `{"_aws":{"Timestamp":1700000000000,"CloudWatchMetrics":[{"Namespace":"CdkResilience/CircuitBreaker","Dimensions":[["TableName"],["TableName","CircuitId"]],"Metrics":[{"Name":"CircuitOpened","Unit":"Count"}]}]},"TableName":"my-table","CircuitId":"payments","CircuitOpened":1,"message":"circuit payments: CLOSED -> OPEN"}`
+ *
+ * The metric names the state entered: `CircuitOpened` (OPEN),
+ * `CircuitHalfOpened` (HALF_OPEN), `CircuitClosed` (CLOSED). The alarm of
+ * this table watches `CircuitOpened` by `TableName`.
+ *
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  */
 export class CircuitBreakerTable extends Construct {
+  /** The environment variable that `attachTo(fn)` sets to the table's name: `CIRCUIT_BREAKER_TABLE`. */
+  public static readonly TABLE_ENV: string = CIRCUIT_BREAKER_TABLE_ENV;
+
+  /** The table's partition key, a string: the circuit id (`id`). */
+  public static readonly PARTITION_KEY: string = CIRCUIT_BREAKER_PARTITION_KEY;
+
+  /** The table's TTL attribute, a number of epoch seconds (`expiresAt`): every write of a circuit sets it one day ahead. */
+  public static readonly TTL_ATTRIBUTE: string = CIRCUIT_BREAKER_TTL_ATTRIBUTE;
+
+  /** The CloudWatch namespace of the circuit metrics (`CdkResilience/CircuitBreaker`). */
+  public static readonly METRICS_NAMESPACE: string = CIRCUIT_BREAKER_METRICS_NAMESPACE;
+
+  /** The metric emitted, value 1, when a circuit opens (`CircuitOpened`): the table's alarm watches it. */
+  public static readonly CIRCUIT_OPENED_METRIC: string = CIRCUIT_BREAKER_METRICS.OPEN;
+
+  /** The metric emitted, value 1, when an environment claims the probe of an OPEN circuit (`CircuitHalfOpened`). */
+  public static readonly CIRCUIT_HALF_OPENED_METRIC: string = CIRCUIT_BREAKER_METRICS.HALF_OPEN;
+
+  /** The metric emitted, value 1, when enough probes succeeded and the circuit closes (`CircuitClosed`). */
+  public static readonly CIRCUIT_CLOSED_METRIC: string = CIRCUIT_BREAKER_METRICS.CLOSED;
+
+  /** The dimension of the circuit metrics that holds the table's name (`TableName`): every metric has it. */
+  public static readonly TABLE_NAME_DIMENSION: string = CIRCUIT_BREAKER_DIMENSIONS.tableName;
+
+  /** The dimension of the circuit metrics that holds the circuit id (`CircuitId`), emitted with `TABLE_NAME_DIMENSION`. */
+  public static readonly CIRCUIT_ID_DIMENSION: string = CIRCUIT_BREAKER_DIMENSIONS.circuitId;
+
+  /**
+   * Exactly the DynamoDB actions the runtime uses on the table (`dynamodb:GetItem`,
+   * `dynamodb:UpdateItem`), which `grantCircuitAccess()` grants. A handler of
+   * yours needs no other.
+   */
+  public static readonly RUNTIME_ACTIONS: string[] = Object.freeze([...CIRCUIT_BREAKER_RUNTIME_ACTIONS]) as string[];
+
   /** The table. */
   public readonly table: dynamodb.TableV2;
 
@@ -71,9 +179,9 @@ export class CircuitBreakerTable extends Construct {
 
     this.table = new dynamodb.TableV2(this, 'Resource', {
       tableName: props.tableName,
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: CIRCUIT_BREAKER_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
       billing: dynamodb.Billing.onDemand(),
-      timeToLiveAttribute: 'expiresAt',
+      timeToLiveAttribute: CIRCUIT_BREAKER_TTL_ATTRIBUTE,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
     // cdk-nag 3.0 checks point-in-time recovery on AWS::DynamoDB::Table only, not on the
@@ -102,8 +210,8 @@ export class CircuitBreakerTable extends Construct {
    * @returns the grant of access to the table
    */
   public attachTo(fn: lambda.IFunction): iam.Grant {
-    const target = attachableFunction('CircuitBreakerTable.attachTo', fn, TABLE_ENV, 'grantCircuitAccess(fn)');
-    target.addEnvironment(TABLE_ENV, this.table.tableName);
+    const target = attachableFunction('CircuitBreakerTable.attachTo', fn, CIRCUIT_BREAKER_TABLE_ENV, 'grantCircuitAccess(fn)');
+    target.addEnvironment(CIRCUIT_BREAKER_TABLE_ENV, this.table.tableName);
     return this.grantCircuitAccess(target);
   }
 
@@ -111,7 +219,7 @@ export class CircuitBreakerTable extends Construct {
    * Grants exactly the DynamoDB actions the runtime `CircuitBreaker` uses on this table.
    */
   public grantCircuitAccess(grantee: iam.IGrantable): iam.Grant {
-    return this.table.grant(grantee, ...RUNTIME_ACTIONS);
+    return this.table.grant(grantee, ...CIRCUIT_BREAKER_RUNTIME_ACTIONS);
   }
 
   /**
@@ -122,10 +230,11 @@ export class CircuitBreakerTable extends Construct {
    */
   public metricCircuitOpened(props: CircuitMetricOptions = {}): cloudwatch.Metric {
     const { circuitId, ...options } = props;
+    const { tableName: TABLE_NAME, circuitId: CIRCUIT_ID } = CIRCUIT_BREAKER_DIMENSIONS;
     return new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: 'CircuitOpened',
-      dimensionsMap: circuitId ? { TableName: this.table.tableName, CircuitId: circuitId } : { TableName: this.table.tableName },
+      namespace: CIRCUIT_BREAKER_METRICS_NAMESPACE,
+      metricName: CIRCUIT_BREAKER_METRICS.OPEN,
+      dimensionsMap: circuitId ? { [TABLE_NAME]: this.table.tableName, [CIRCUIT_ID]: circuitId } : { [TABLE_NAME]: this.table.tableName },
       statistic: cloudwatch.Stats.SUM,
       ...options,
     });

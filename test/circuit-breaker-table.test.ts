@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { CreateTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -8,13 +11,28 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { CircuitBreakerTable } from '../src';
-import { acknowledgementsOn, actionsOn, handlerProps, maskAssetHashes, newApp, newStack, onlyLogicalId, propertiesOf } from './helpers';
+import { acknowledgementsOn, actionsOn, handlerProps, maskAssetHashes, newApp, newStack, onlyLogicalId, onlyProperties, propertiesOf } from './helpers';
+import { startDynalite } from './runtime/dynalite';
+import { CircuitBreaker } from '../src/runtime';
+import { circuitChangeLine } from '../src/runtime/circuit-metrics';
 
 const IMPORTED_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:legacy';
 
 /** The logical ID of the table of `circuits`. */
 function tableId(stack: Stack, circuits: CircuitBreakerTable): string {
   return stack.getLogicalId(circuits.table.node.defaultChild as CfnElement);
+}
+
+/** The TSDoc of the class `CircuitBreakerTable`, without its comment markers: the description API.md shows. */
+function classDoc(): string {
+  const source = fs.readFileSync(path.join(__dirname, '..', 'src', 'circuit-breaker-table.ts'), 'utf8');
+  const comment = source.match(/\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*export class CircuitBreakerTable\b/);
+  expect(comment).not.toBeNull();
+  return comment![1].replace(/^[ \t]*\* ?/gm, '');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, Math.max(ms, 0)));
 }
 
 /** The statements of the policies attached to `role`, across all its policies. */
@@ -328,6 +346,136 @@ describe('CircuitBreakerTable', () => {
     // and no finding at all is on a GlobalTable, plain or not
     const paths = [...awsSolutions, ...serverless].flatMap(v => v.violatingResources.map(r => r.constructPath ?? ''));
     expect(paths.filter(p => p.startsWith('Nag/PlainTableV2') || p.startsWith('Nag/Circuits'))).toEqual([]);
+  });
+
+  describe('the contract with handlers in every language', () => {
+    test('the constants, as a handler in Python, Java, .NET or Go reads them', () => {
+      // THEN: these values are API; a handler written without the TypeScript runtime depends on each
+      expect({
+        TABLE_ENV: CircuitBreakerTable.TABLE_ENV,
+        PARTITION_KEY: CircuitBreakerTable.PARTITION_KEY,
+        TTL_ATTRIBUTE: CircuitBreakerTable.TTL_ATTRIBUTE,
+        METRICS_NAMESPACE: CircuitBreakerTable.METRICS_NAMESPACE,
+        CIRCUIT_OPENED_METRIC: CircuitBreakerTable.CIRCUIT_OPENED_METRIC,
+        CIRCUIT_HALF_OPENED_METRIC: CircuitBreakerTable.CIRCUIT_HALF_OPENED_METRIC,
+        CIRCUIT_CLOSED_METRIC: CircuitBreakerTable.CIRCUIT_CLOSED_METRIC,
+        TABLE_NAME_DIMENSION: CircuitBreakerTable.TABLE_NAME_DIMENSION,
+        CIRCUIT_ID_DIMENSION: CircuitBreakerTable.CIRCUIT_ID_DIMENSION,
+        RUNTIME_ACTIONS: CircuitBreakerTable.RUNTIME_ACTIONS,
+      }).toEqual({
+        TABLE_ENV: 'CIRCUIT_BREAKER_TABLE',
+        PARTITION_KEY: 'id',
+        TTL_ATTRIBUTE: 'expiresAt',
+        METRICS_NAMESPACE: 'CdkResilience/CircuitBreaker',
+        CIRCUIT_OPENED_METRIC: 'CircuitOpened',
+        CIRCUIT_HALF_OPENED_METRIC: 'CircuitHalfOpened',
+        CIRCUIT_CLOSED_METRIC: 'CircuitClosed',
+        TABLE_NAME_DIMENSION: 'TableName',
+        CIRCUIT_ID_DIMENSION: 'CircuitId',
+        RUNTIME_ACTIONS: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      });
+      // AND: the array cannot be changed behind the grants' back
+      expect(() => CircuitBreakerTable.RUNTIME_ACTIONS.push('dynamodb:*')).toThrow(TypeError);
+    });
+
+    test('the table, the function and the alarm the construct synthesizes are what the runtime CircuitBreaker uses', async () => {
+      // GIVEN: the construct's table, a function attached to it, and its alarm, as CloudFormation describes them
+      const stack = newStack();
+      const circuits = new CircuitBreakerTable(stack, 'Circuits');
+      circuits.attachTo(new lambda.Function(stack, 'Fn', handlerProps));
+      const template = Template.fromStack(stack);
+      const table = onlyProperties(template, 'AWS::DynamoDB::GlobalTable');
+      const variables = Object.keys(onlyProperties(template, 'AWS::Lambda::Function').Environment.Variables);
+      const granted = actionsOn(template, { 'Fn::GetAtt': [tableId(stack, circuits), 'Arn'] });
+      const alarm = onlyProperties(template, 'AWS::CloudWatch::Alarm');
+      // AND: a DynamoDB-API server with a table of that key schema
+      const db = await startDynalite();
+      const saved = process.env[variables[0]];
+      try {
+        await db.client().send(new CreateTableCommand({
+          TableName: 'contract', KeySchema: table.KeySchema, AttributeDefinitions: table.AttributeDefinitions, BillingMode: 'PAY_PER_REQUEST',
+        }));
+        const client = db.client();
+        const send = jest.spyOn(client, 'send');
+        const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+
+        // WHEN: the runtime, told its table by the function's environment, takes a circuit through
+        // every write: a new item, a count, a new window, open, probe, reopen, probe, close
+        process.env[variables[0]] = 'contract';
+        const cb = new CircuitBreaker({
+          circuitId: 'payments', client, failureThreshold: 2, successThreshold: 1, windowDuration: 1_000, openTimeout: 100, maxOpenTimeout: 200, stateCacheTtl: 0,
+        });
+        const keyName = table.KeySchema[0].AttributeName;
+        const reader = db.client();
+        const read = async () => (await reader.send(new GetItemCommand({ TableName: 'contract', Key: { [keyName]: { S: 'payments' } }, ConsistentRead: true }))).Item!;
+        const fail = () => Promise.reject(new Error('downstream failed'));
+        await expect(cb.fire(fail)).rejects.toThrow('downstream failed');
+        await sleep(1_100);
+        await expect(cb.fire(fail)).rejects.toThrow('downstream failed');
+        await expect(cb.fire(fail)).rejects.toThrow('downstream failed');
+        for (const probe of [fail, async () => 'ok']) {
+          expect(await cb.state()).toBe('OPEN');
+          await sleep(Number((await read()).openUntil.N) - Date.now() + 20);
+          await cb.fire(probe).catch(() => undefined);
+        }
+        expect(await cb.state()).toBe('CLOSED');
+        const item = await read();
+
+        // THEN: the key, the TTL and the environment variable are the constants
+        expect(table.KeySchema).toEqual([{ AttributeName: CircuitBreakerTable.PARTITION_KEY, KeyType: 'HASH' }]);
+        expect(item[CircuitBreakerTable.PARTITION_KEY]).toEqual({ S: 'payments' });
+        expect(table.TimeToLiveSpecification).toEqual({ AttributeName: CircuitBreakerTable.TTL_ATTRIBUTE, Enabled: true });
+        expect(Number(item[CircuitBreakerTable.TTL_ATTRIBUTE].N)).toBeGreaterThan(Date.now() / 1000);
+        expect(variables).toEqual([CircuitBreakerTable.TABLE_ENV]);
+
+        // AND: the runtime made no request that the grant and RUNTIME_ACTIONS do not name
+        const requested = [...new Set(send.mock.calls.map(c => `dynamodb:${c[0].constructor.name.replace(/Command$/, '')}`))].sort();
+        expect(requested).toEqual(CircuitBreakerTable.RUNTIME_ACTIONS);
+        expect(granted).toEqual(CircuitBreakerTable.RUNTIME_ACTIONS);
+
+        // AND: its metric lines are in the namespace, with the names and dimensions of the constants, and the alarm watches one of them
+        const lines = log.mock.calls.map(args => JSON.parse(String(args[0])));
+        expect(lines.map(line => line.message)).toEqual([
+          'circuit payments: CLOSED -> OPEN', 'circuit payments: OPEN -> HALF_OPEN', 'circuit payments: HALF_OPEN -> OPEN',
+          'circuit payments: OPEN -> HALF_OPEN', 'circuit payments: HALF_OPEN -> CLOSED',
+        ]);
+        const { CIRCUIT_OPENED_METRIC: OPENED, CIRCUIT_HALF_OPENED_METRIC: HALF_OPENED, CIRCUIT_CLOSED_METRIC: CLOSED } = CircuitBreakerTable;
+        expect(lines.map(line => line._aws.CloudWatchMetrics[0].Metrics[0].Name)).toEqual([OPENED, HALF_OPENED, OPENED, HALF_OPENED, CLOSED]);
+        for (const line of lines) {
+          const [metric] = line._aws.CloudWatchMetrics;
+          expect(metric.Namespace).toBe(CircuitBreakerTable.METRICS_NAMESPACE);
+          const { TABLE_NAME_DIMENSION, CIRCUIT_ID_DIMENSION } = CircuitBreakerTable;
+          expect(metric.Dimensions).toEqual([[TABLE_NAME_DIMENSION], [TABLE_NAME_DIMENSION, CIRCUIT_ID_DIMENSION]]);
+          expect(line[CircuitBreakerTable.TABLE_NAME_DIMENSION]).toBe('contract');
+          expect(line[CircuitBreakerTable.CIRCUIT_ID_DIMENSION]).toBe('payments');
+          expect(line[metric.Metrics[0].Name]).toBe(1);
+        }
+        expect(alarm).toMatchObject({
+          Namespace: CircuitBreakerTable.METRICS_NAMESPACE,
+          MetricName: CircuitBreakerTable.CIRCUIT_OPENED_METRIC,
+          Dimensions: [{ Name: CircuitBreakerTable.TABLE_NAME_DIMENSION, Value: expect.anything() }],
+        });
+
+        // AND: the class documents every attribute of the item, with its type, and no other
+        const documented = [...classDoc().matchAll(/^- `(\w+)` \((S|N)\):/gm)].map(([, name, type]) => `${name} ${type}`).sort();
+        expect(documented).toEqual(Object.entries(item).map(([name, value]) => `${name} ${Object.keys(value)[0]}`).sort());
+      } finally {
+        jest.restoreAllMocks();
+        if (saved === undefined) delete process.env[variables[0]];
+        else process.env[variables[0]] = saved;
+        await db.stop();
+      }
+    });
+
+    test('the metric line the class documents is the line the runtime writes', () => {
+      // GIVEN the example of the class's TSDoc
+      const example = classDoc().match(/^`(\{"_aws".*\})`$/m);
+      expect(example).not.toBeNull();
+      // WHEN / THEN
+      expect(JSON.parse(example![1])).toEqual(JSON.parse(circuitChangeLine({
+        tableName: 'my-table', circuitId: 'payments', from: 'CLOSED', to: 'OPEN', now: 1700000000000,
+      })));
+    });
   });
 
   test('snapshot', () => {

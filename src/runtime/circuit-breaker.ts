@@ -1,14 +1,14 @@
 // The Lambda Node.js runtime provides the AWS SDK v3: it is deliberately not a dependency of this package.
 // eslint-disable-next-line import/no-extraneous-dependencies
-import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-// eslint-disable-next-line import/no-extraneous-dependencies
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CIRCUIT_BREAKER_CLIENT_CONFIG } from './circuit-breaker-client';
+import { circuitChangeLine } from './circuit-metrics';
+import { admit, afterFailure, afterProbeSuccess, Circuit, CircuitSettings, circuitSettings, CircuitState, nextCircuit, TransitionKind } from './circuit-state';
+import { CircuitStore } from './circuit-store';
 import { CIRCUIT_BREAKER_METRICS_NAMESPACE, CIRCUIT_BREAKER_TABLE_ENV } from './contract';
 import { consoleLogger, RuntimeLogger } from './logger';
 
-/** The states of a circuit. */
-export type CircuitState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+export type { CircuitState };
 
 /**
  * Options of a `CircuitBreaker`. Durations are in milliseconds.
@@ -78,23 +78,6 @@ export class CircuitOpenError extends Error {
   }
 }
 
-/** The circuit's record in DynamoDB; a missing record is a CLOSED circuit with no failures. */
-interface Circuit {
-  readonly state: CircuitState;
-  /** Incremented on every transition: every transition is conditional on it. */
-  readonly version: number;
-  readonly failures: number;
-  readonly windowStart: number;
-  readonly openUntil: number;
-  readonly consecutiveOpens: number;
-  readonly successes: number;
-  /** Until when the current probe holds its claim (HALF_OPEN). */
-  readonly probeUntil: number;
-}
-
-const CLOSED_EMPTY: Circuit = { state: 'CLOSED', version: 0, failures: 0, windowStart: 0, openUntil: 0, consecutiveOpens: 0, successes: 0, probeUntil: 0 };
-/** A record not written for this long expires (DynamoDB TTL): abandoned circuits disappear. */
-const RECORD_TTL_SECONDS = 86_400;
 export { CIRCUIT_BREAKER_METRICS_NAMESPACE, CIRCUIT_BREAKER_CLIENT_CONFIG };
 
 /**
@@ -114,17 +97,12 @@ export class CircuitBreaker<TFallback = never> {
   /** The circuit this breaker reads and writes: breakers with the same id share it. */
   public readonly circuitId: string;
   private readonly tableName: string;
-  private readonly failureThreshold: number;
-  private readonly windowDuration: number;
-  private readonly successThreshold: number;
-  private readonly openTimeout: number;
-  private readonly maxOpenTimeout: number;
-  private readonly probeTimeout: number;
+  private readonly settings: CircuitSettings;
   private readonly stateCacheTtl: number;
   private readonly failOpen: boolean;
   private readonly fallback?: (error: CircuitOpenError) => TFallback | Promise<TFallback>;
   private readonly isFailure: (error: unknown) => boolean;
-  private readonly client: DynamoDBClient;
+  private readonly store: CircuitStore;
   private readonly logger: RuntimeLogger;
 
   private cached?: { circuit: Circuit; until: number };
@@ -143,23 +121,15 @@ export class CircuitBreaker<TFallback = never> {
     }
     this.tableName = options.tableName ?? process.env[CIRCUIT_BREAKER_TABLE_ENV] ?? '';
     if (this.tableName.length === 0) {
-      throw new Error('tableName must be given or CIRCUIT_BREAKER_TABLE set (CircuitBreakerTable.attachTo(fn) sets it), got nothing');
+      throw new Error(`tableName must be given or ${CIRCUIT_BREAKER_TABLE_ENV} set (CircuitBreakerTable.attachTo(fn) sets it), got nothing`);
     }
-    this.failureThreshold = atLeastOne('failureThreshold', options.failureThreshold, 5);
-    this.successThreshold = atLeastOne('successThreshold', options.successThreshold, 2);
-    this.windowDuration = positive('windowDuration', options.windowDuration, 60_000);
-    this.openTimeout = positive('openTimeout', options.openTimeout, 10_000);
-    this.maxOpenTimeout = positive('maxOpenTimeout', options.maxOpenTimeout, Math.max(300_000, this.openTimeout));
-    if (this.maxOpenTimeout < this.openTimeout) {
-      throw new Error(`maxOpenTimeout must be at least openTimeout (${this.openTimeout} ms), got ${this.maxOpenTimeout} ms`);
-    }
-    this.probeTimeout = positive('probeTimeout', options.probeTimeout, 30_000);
+    this.settings = circuitSettings(options);
     this.stateCacheTtl = nonNegative('stateCacheTtl', options.stateCacheTtl, 1_000);
     this.failOpen = options.failOpen ?? true;
     this.fallback = options.fallback;
     this.isFailure = options.isFailure ?? (() => true);
     // A hung DynamoDB must not hold the call: fail open (or closed) within a second.
-    this.client = options.client ?? new DynamoDBClient(CIRCUIT_BREAKER_CLIENT_CONFIG);
+    this.store = new CircuitStore(options.client ?? new DynamoDBClient(CIRCUIT_BREAKER_CLIENT_CONFIG), this.tableName, this.circuitId);
     this.logger = options.logger ?? consoleLogger;
   }
 
@@ -180,17 +150,15 @@ export class CircuitBreaker<TFallback = never> {
       // DynamoDB failed: fail open (call) or closed (refuse), never throw its error.
       return this.failOpen ? operation() : this.refuse('OPEN');
     }
-    if (circuit.state === 'CLOSED') {
+    const admission = admit(circuit, now);
+    if (admission.action === 'call') {
       return this.callClosed(operation);
     }
-    if (circuit.state === 'OPEN' && now < circuit.openUntil) {
-      return this.refuse('OPEN', new Date(circuit.openUntil));
+    if (admission.action === 'refuse') {
+      return this.refuse(admission.state, admission.retryAfter === undefined ? undefined : new Date(admission.retryAfter));
     }
-    if (circuit.state === 'HALF_OPEN' && now < circuit.probeUntil) {
-      return this.refuse('HALF_OPEN');
-    }
-    // OPEN and its timeout is over, or HALF_OPEN whose probe never reported: claim the probe.
-    const probe = await this.transition(circuit, circuit.state === 'OPEN' ? 'probe-after-open' : 'probe-again', now);
+    // OPEN and its timeout is over, or HALF_OPEN and no probe holds the claim: claim the probe.
+    const probe = await this.transition(circuit, admission.claim, now);
     if (probe === 'lost') {
       // Another environment claimed the probe first.
       return this.refuse('HALF_OPEN');
@@ -234,7 +202,7 @@ export class CircuitBreaker<TFallback = never> {
   }
 
   private async probeSucceeded(probe: Circuit): Promise<void> {
-    await this.transition(probe, probe.successes + 1 >= this.successThreshold ? 'close' : 'release-probe', Date.now());
+    await this.transition(probe, afterProbeSuccess(probe, this.settings), Date.now());
   }
 
   private async refuse<T>(state: CircuitState, retryAfter?: Date): Promise<T> {
@@ -261,12 +229,7 @@ export class CircuitBreaker<TFallback = never> {
 
   private async fetch(now: number): Promise<Circuit | undefined> {
     try {
-      const { Item } = await this.client.send(new GetItemCommand({
-        TableName: this.tableName,
-        Key: { id: { S: this.circuitId } },
-        ConsistentRead: true,
-      }));
-      return this.remember(Item ? fromItem(Item) : CLOSED_EMPTY, now);
+      return this.remember(await this.store.get(), now);
     } catch (error) {
       this.logDynamoDbError('GetItem', error);
       this.unavailableUntil = now + Math.max(this.stateCacheTtl, 1);
@@ -282,53 +245,29 @@ export class CircuitBreaker<TFallback = never> {
   }
 
   /**
-   * Counts a failure atomically in the current window (or starts a new
-   * window), and opens the circuit when the count reaches the threshold.
+   * Counts a failure atomically, and opens the circuit when the count reaches
+   * the threshold.
+   *
+   * Two conditional writes count it: `addFailure` (to the current window, or
+   * to a new item) and `startWindow` (the window is over). Their conditions
+   * exclude each other, so at most one applies; each fails only because
+   * another environment changed the circuit in between: it started the new
+   * window (then `addFailure` applies in the next round) or the circuit left
+   * CLOSED (then there is nothing to count, and later calls are refused
+   * without a request).
    */
   private async recordFailure(): Promise<void> {
     const now = Date.now();
-    const floor = now - this.windowDuration;
-    const key = { id: { S: this.circuitId } };
-    const names = { '#state': 'state' };
+    const { windowDuration } = this.settings;
     try {
-      // Two conditional writes race-free between them: add to the current window (creating the record
-      // if there is none), or start a new window.
-      // Each fails only when the other applies or the circuit left CLOSED; after a round in which both
-      // failed, read the circuit: if it left CLOSED, remember that (later calls are refused without a request).
       for (let round = 0; round < 2; round++) {
-        if (round > 0) {
-          this.cached = undefined;
-          const circuit = await this.fetch(Date.now());
-          if (circuit === undefined || circuit.state !== 'CLOSED') return;
-        }
-        try {
-          const { Attributes } = await this.client.send(new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: 'ADD failures :one SET windowStart = if_not_exists(windowStart, :now), #state = if_not_exists(#state, :closed), '
-              + 'version = if_not_exists(version, :zero), consecutiveOpens = if_not_exists(consecutiveOpens, :zero), expiresAt = :ttl',
-            ConditionExpression: 'attribute_not_exists(id) OR (#state = :closed AND windowStart > :floor)',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ':one': n(1), ':zero': n(0), ':now': n(now), ':closed': { S: 'CLOSED' }, ':floor': n(floor), ':ttl': n(ttl(now)) },
-            ReturnValues: 'ALL_NEW',
-          }));
-          return await this.openIfOverThreshold(fromItem(Attributes!), now);
-        } catch (error) {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        }
-        try {
-          const { Attributes } = await this.client.send(new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: 'SET failures = :one, windowStart = :now, expiresAt = :ttl',
-            ConditionExpression: '#state = :closed AND windowStart <= :floor',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ':one': n(1), ':now': n(now), ':closed': { S: 'CLOSED' }, ':floor': n(floor), ':ttl': n(ttl(now)) },
-            ReturnValues: 'ALL_NEW',
-          }));
-          return await this.openIfOverThreshold(fromItem(Attributes!), now);
-        } catch (error) {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (round > 0 && !(await this.stillClosed())) return;
+        const counted = await this.store.addFailure(now, windowDuration) ?? await this.store.startWindow(now, windowDuration);
+        if (counted !== undefined) {
+          this.remember(counted, now);
+          const transition = afterFailure(counted, this.settings);
+          if (transition) await this.transition(counted, transition, now);
+          return;
         }
       }
       // Still racing with other environments after two rounds: this failure is not counted; read afresh next time.
@@ -338,11 +277,11 @@ export class CircuitBreaker<TFallback = never> {
     }
   }
 
-  private async openIfOverThreshold(circuit: Circuit, now: number): Promise<void> {
-    this.remember(circuit, now);
-    if (circuit.failures >= this.failureThreshold) {
-      await this.transition(circuit, 'open', now);
-    }
+  /** Reads the circuit afresh after both writes of a round failed: whether there is still a failure to count. */
+  private async stillClosed(): Promise<boolean> {
+    this.cached = undefined;
+    const circuit = await this.fetch(Date.now());
+    return circuit?.state === 'CLOSED';
   }
 
   /**
@@ -351,82 +290,23 @@ export class CircuitBreaker<TFallback = never> {
    * or `'unavailable'` when DynamoDB failed.
    */
   private async transition(from: Circuit, kind: TransitionKind, now: number): Promise<Circuit | 'lost' | 'unavailable'> {
-    const to = this.next(from, kind, now);
-    const values: Record<string, AttributeValue> = {
-      ':state': { S: to.state },
-      ':version': n(to.version),
-      ':expected': n(from.version),
-      ':failures': n(to.failures),
-      ':windowStart': n(to.windowStart),
-      ':openUntil': n(to.openUntil),
-      ':consecutiveOpens': n(to.consecutiveOpens),
-      ':successes': n(to.successes),
-      ':probeUntil': n(to.probeUntil),
-      ':ttl': n(ttl(now)),
-    };
+    const to = nextCircuit(from, kind, now, this.settings);
     try {
-      await this.client.send(new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: { id: { S: this.circuitId } },
-        UpdateExpression: 'SET #state = :state, version = :version, failures = :failures, windowStart = :windowStart, openUntil = :openUntil, '
-          + 'consecutiveOpens = :consecutiveOpens, successes = :successes, probeUntil = :probeUntil, expiresAt = :ttl',
-        ConditionExpression: from.version === 0
-          ? 'attribute_not_exists(version) OR version = :expected'
-          : 'version = :expected',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: values,
-      }));
-    } catch (error) {
-      this.cached = undefined;
-      if (error instanceof ConditionalCheckFailedException) {
+      if (!await this.store.transition(from, to, now)) {
+        this.cached = undefined;
         return 'lost';
       }
+    } catch (error) {
+      this.cached = undefined;
       this.logDynamoDbError('UpdateItem', error);
       return 'unavailable';
     }
     this.remember(to, now);
     if (from.state !== to.state) {
-      this.emitTransition(from.state, to.state, now);
+      // One line in CloudWatch embedded metric format: the metric costs no API call.
+      console.log(circuitChangeLine({ tableName: this.tableName, circuitId: this.circuitId, from: from.state, to: to.state, now }));
     }
     return to;
-  }
-
-  private next(from: Circuit, kind: TransitionKind, now: number): Circuit {
-    const version = from.version + 1;
-    switch (kind) {
-      case 'open':
-      case 'reopen': {
-        const timeout = Math.min(this.openTimeout * 2 ** from.consecutiveOpens, this.maxOpenTimeout);
-        return { ...from, state: 'OPEN', version, openUntil: now + timeout, consecutiveOpens: from.consecutiveOpens + 1, successes: 0, probeUntil: 0 };
-      }
-      case 'probe-after-open':
-        return { ...from, state: 'HALF_OPEN', version, successes: 0, probeUntil: now + this.probeTimeout };
-      case 'probe-again':
-        return { ...from, version, probeUntil: now + this.probeTimeout };
-      case 'release-probe':
-        return { ...from, version, successes: from.successes + 1, probeUntil: 0 };
-      case 'close':
-        return { ...CLOSED_EMPTY, version, windowStart: now };
-    }
-  }
-
-  /** One log line in CloudWatch embedded metric format: the metric costs no API call. */
-  private emitTransition(from: CircuitState, to: CircuitState, now: number): void {
-    const metric = to === 'OPEN' ? 'CircuitOpened' : to === 'CLOSED' ? 'CircuitClosed' : 'CircuitHalfOpened';
-    console.log(JSON.stringify({
-      _aws: {
-        Timestamp: now,
-        CloudWatchMetrics: [{
-          Namespace: CIRCUIT_BREAKER_METRICS_NAMESPACE,
-          Dimensions: [['TableName'], ['TableName', 'CircuitId']],
-          Metrics: [{ Name: metric, Unit: 'Count' }],
-        }],
-      },
-      TableName: this.tableName,
-      CircuitId: this.circuitId,
-      [metric]: 1,
-      message: `circuit ${this.circuitId}: ${from} -> ${to}`,
-    }));
   }
 
   private logDynamoDbError(operation: string, error: unknown): void {
@@ -435,46 +315,6 @@ export class CircuitBreaker<TFallback = never> {
       error: (error as Error)?.message ?? String(error),
     });
   }
-}
-
-type TransitionKind = 'open' | 'reopen' | 'probe-after-open' | 'probe-again' | 'release-probe' | 'close';
-
-function fromItem(item: Record<string, AttributeValue>): Circuit {
-  const num = (name: keyof Circuit) => Number(item[name]?.N ?? 0);
-  return {
-    state: (item.state?.S as CircuitState | undefined) ?? 'CLOSED',
-    version: num('version'),
-    failures: num('failures'),
-    windowStart: num('windowStart'),
-    openUntil: num('openUntil'),
-    consecutiveOpens: num('consecutiveOpens'),
-    successes: num('successes'),
-    probeUntil: num('probeUntil'),
-  };
-}
-
-function n(value: number): AttributeValue {
-  return { N: String(value) };
-}
-
-function ttl(now: number): number {
-  return Math.floor(now / 1000) + RECORD_TTL_SECONDS;
-}
-
-function atLeastOne(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 1) {
-    throw new Error(`${name} must be an integer of at least 1, got ${value}`);
-  }
-  return v;
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isFinite(v) || v <= 0) {
-    throw new Error(`${name} must be a positive number of milliseconds, got ${value}`);
-  }
-  return v;
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {

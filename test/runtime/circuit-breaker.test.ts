@@ -391,11 +391,12 @@ describe('CircuitBreaker', () => {
       // GIVEN: a circuit opened by one environment and read once by another
       const circuitId = newCircuitId('open-cached');
       const options = { circuitId, failureThreshold: 1, successThreshold: 1, openTimeout: 1_000, stateCacheTtl: 0 };
-      const opener = breaker(options);
+      const openerClient = db.client();
+      const opener = new CircuitBreaker({ ...options, tableName: TABLE, client: openerClient });
       const client = db.client();
       const send = jest.spyOn(client, 'send');
       const watcher = new CircuitBreaker({ ...options, tableName: TABLE, client });
-      const openerSend = jest.spyOn((opener as any).client as DynamoDBClient, 'send');
+      const openerSend = jest.spyOn(openerClient, 'send');
       await expect(opener.fire(failing)).rejects.toBeInstanceOf(DownstreamError);
       openerSend.mockClear();
 
