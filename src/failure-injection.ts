@@ -5,8 +5,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { AppConfigProfile } from './app-config-profile';
-import { validateNumberRange } from './private/validation';
 import { FAILURE_INJECTION_DISABLED_ENV, FAILURE_INJECTION_PATH_ENV } from './runtime/contract';
+import {
+  AttributeDescription, FAILURE_MODE_NAMES, FAILURE_MODES, FailureMode, FailureModeDescription, NumberAttributeDescription,
+  PatternsAttributeDescription, PERCENTAGE, StringAttributeDescription,
+} from './runtime/failure-modes';
 
 /** What every failure mode has: whether it is on, and how often it strikes. */
 export interface FailureModeOptions {
@@ -184,114 +187,132 @@ export class FailureInjection extends Construct {
   }
 }
 
-type AttributeSpec = { constraints: Record<string, unknown>; value: unknown };
+/** The options of one mode as the props give them: its struct, read by the field names of the description. */
+type ModeOptions = FailureModeOptions & { readonly [field: string]: unknown };
 
-/** Lambda's longest invocation. */
-const MAX_MS = 900_000;
-/** AppConfig's longest string attribute value. */
-const MAX_STRING = 1024;
-
-/** The AWS.AppConfig.FeatureFlags document: flag definitions with constraints, and their values. */
+/**
+ * The AWS.AppConfig.FeatureFlags document, rendered from the description of
+ * the modes (`runtime/failure-modes.ts`) once the props are validated against it:
+ * one flag per mode, its attributes with their constraints, and its value.
+ */
 function renderFlags(props: FailureInjectionProps): unknown {
-  const ms = (prop: string, d: Duration | undefined, fallback: number) => {
-    if (d === undefined) return fallback;
-    if (d.isUnresolved()) throw new Error(`${prop} must be known at synth time, got a token`);
-    return d.toMilliseconds();
-  };
-  const number = (minimum: number, maximum: number) => ({ type: 'number', required: true, minimum, maximum });
-  const modes: Record<string, { prop: string; description: string; options?: FailureModeOptions; attributes: Record<string, AttributeSpec> }> = {
-    latency: {
-      prop: 'latency',
-      description: 'Waits a random time between minLatency and maxLatency (ms) before the handler',
-      options: props.latency,
-      attributes: {
-        minLatency: { constraints: number(0, 900_000), value: ms('latency.minLatency', props.latency?.minLatency, 100) },
-        maxLatency: { constraints: number(0, 900_000), value: ms('latency.maxLatency', props.latency?.maxLatency, 400) },
-      },
-    },
-    timeout: {
-      prop: 'timeout',
-      description: 'Holds the invocation until timeoutBuffer (ms) before the function times out',
-      options: props.timeout,
-      attributes: { timeoutBuffer: { constraints: number(0, 900_000), value: ms('timeout.buffer', props.timeout?.buffer, 0) } },
-    },
-    diskspace: {
-      prop: 'diskSpace',
-      description: 'Writes diskSpace MB to /tmp before the handler, removed after it',
-      options: props.diskSpace,
-      attributes: { diskSpace: { constraints: number(1, 10_240), value: props.diskSpace?.sizeMb ?? 100 } },
-    },
-    denylist: {
-      prop: 'denylist',
-      description: 'Fails DNS lookups of the hosts that match any regular expression of denylist',
-      options: props.denylist,
-      attributes: { denylist: { constraints: { type: 'array', elements: { type: 'string' } }, value: props.denylist?.hosts } },
-    },
-    statuscode: {
-      prop: 'statusCode',
-      description: 'Returns { statusCode } instead of running the handler',
-      options: props.statusCode,
-      attributes: { statusCode: { constraints: number(100, 599), value: props.statusCode?.statusCode ?? 500 } },
-    },
-    exception: {
-      prop: 'exception',
-      description: 'Throws an Error with exceptionMessage instead of running the handler',
-      options: props.exception,
-      attributes: { exceptionMessage: { constraints: { type: 'string', required: true }, value: props.exception?.message ?? 'Injected failure' } },
-    },
-    corruption: {
-      prop: 'corruption',
-      description: 'Replaces the body of the handler\'s response with body',
-      options: props.corruption,
-      attributes: { body: { constraints: { type: 'string' }, value: props.corruption?.body ?? '' } },
-    },
-  };
-
+  const values = flagValues(props);
   const flags: Record<string, unknown> = {};
-  const values: Record<string, unknown> = {};
-  for (const [name, mode] of Object.entries(modes)) {
-    const percentage = mode.options?.percentage ?? 100;
-    validateNumberRange(`${mode.prop}.percentage`, percentage, 0, 100);
-    const attributes: Record<string, AttributeSpec> = { percentage: { constraints: number(0, 100), value: percentage }, ...mode.attributes };
-    flags[name] = {
-      name,
-      description: mode.description,
-      attributes: Object.fromEntries(Object.entries(attributes).map(([key, spec]) => [key, { constraints: spec.constraints }])),
-    };
-    const value: Record<string, unknown> = { enabled: mode.options?.enabled ?? false };
-    for (const [key, spec] of Object.entries(attributes)) {
-      // An empty list matches both AppConfig array types, which its schema refuses: leave it out.
-      if (spec.value !== undefined && !(Array.isArray(spec.value) && spec.value.length === 0)) value[key] = spec.value;
+  for (const mode of FAILURE_MODE_NAMES) {
+    const { description, attributes }: FailureModeDescription = FAILURE_MODES[mode];
+    const definitions: Record<string, unknown> = { percentage: { constraints: constraintsOf(PERCENTAGE) } };
+    for (const [name, spec] of Object.entries(attributes)) {
+      definitions[name] = { constraints: constraintsOf(spec) };
     }
-    values[name] = value;
-  }
-  validateNumberRange('statusCode.statusCode', props.statusCode?.statusCode, 100, 599);
-  validateNumberRange('diskSpace.sizeMb', props.diskSpace?.sizeMb, 1, 10_240);
-  for (const [prop, value] of [['latency.minLatency', (values.latency as any).minLatency], ['latency.maxLatency', (values.latency as any).maxLatency],
-    ['timeout.buffer', (values.timeout as any).timeoutBuffer]] as const) {
-    if (!Token.isUnresolved(value) && (value < 0 || value > MAX_MS)) {
-      throw new Error(`${prop} must be between 0 and ${MAX_MS} ms (15 minutes, the Lambda maximum), got ${value} ms`);
-    }
-  }
-  for (const [prop, value] of [['exception.message', props.exception?.message], ['corruption.body', props.corruption?.body], ...(props.denylist?.hosts ?? []).map(h => ['denylist.hosts', h])]) {
-    if (value !== undefined && !Token.isUnresolved(value) && value.length > MAX_STRING) {
-      throw new Error(`${prop} must be at most ${MAX_STRING} characters (AppConfig's limit for a flag attribute), got ${value.length}`);
-    }
-  }
-  if (props.denylist?.enabled && (props.denylist.hosts ?? []).length === 0) {
-    throw new Error('denylist.hosts must list at least one host regular expression when denylist is enabled, got none');
-  }
-  const min = (values.latency as any).minLatency;
-  const max = (values.latency as any).maxLatency;
-  if (!Token.isUnresolved(min) && !Token.isUnresolved(max) && min > max) {
-    throw new Error(`latency.maxLatency must be at least latency.minLatency (${min} ms), got ${max} ms`);
-  }
-  for (const host of props.denylist?.hosts ?? []) {
-    try {
-      new RegExp(host);
-    } catch (error) {
-      throw new Error(`denylist.hosts must be regular expressions, got '${host}': ${(error as Error).message}`);
-    }
+    flags[mode] = { name: mode, description, attributes: definitions };
   }
   return { version: '1', flags, values };
+}
+
+/** AppConfig's constraints of an attribute. AppConfig cannot say "whole number": the construct and the runtime check it. */
+function constraintsOf(spec: AttributeDescription): Record<string, unknown> {
+  const required = spec.required ? { required: true } : {};
+  switch (spec.type) {
+    case 'number':
+      return { type: 'number', ...required, minimum: spec.min, maximum: spec.max };
+    case 'string':
+      return { type: 'string', ...required };
+    case 'patterns':
+      return { type: 'array', ...required, elements: { type: 'string' } };
+  }
+}
+
+/** The value of every flag, from the props and the defaults of the description; throws on the first invalid prop. */
+function flagValues(props: FailureInjectionProps): Record<FailureMode, Record<string, unknown>> {
+  const values = {} as Record<FailureMode, Record<string, unknown>>;
+  for (const mode of FAILURE_MODE_NAMES) {
+    const { prop, attributes }: FailureModeDescription = FAILURE_MODES[mode];
+    // Indexed by the literal prop of the description: a prop that FailureInjectionProps lacks does not compile.
+    const options = props[FAILURE_MODES[mode].prop] as ModeOptions | undefined;
+    const value: Record<string, unknown> = { enabled: options?.enabled ?? false };
+    const described: Readonly<Record<string, AttributeDescription>> = { percentage: PERCENTAGE, ...attributes };
+    for (const [name, spec] of Object.entries(described)) {
+      const path = `${prop}.${spec.field}`;
+      const given = options?.[spec.field];
+      switch (spec.type) {
+        case 'number':
+          value[name] = validNumber(path, given, spec);
+          break;
+        case 'string':
+          value[name] = validString(path, given, spec);
+          break;
+        case 'patterns': {
+          const list = validPatterns(path, given, spec, options?.enabled ? prop : undefined);
+          // An empty list matches both AppConfig array types, which its schema refuses: leave it out.
+          if (list.length > 0) value[name] = list;
+          break;
+        }
+      }
+    }
+    for (const [name, spec] of Object.entries(attributes)) {
+      if (spec.type !== 'number' || spec.atLeast === undefined) continue;
+      const least = value[spec.atLeast] as number;
+      if ((value[name] as number) < least) {
+        const unit = unitSuffix(spec);
+        throw new Error(`${prop}.${spec.field} must be at least ${prop}.${attributes[spec.atLeast].field} (${least}${unit}), got ${value[name]}${unit}`);
+      }
+    }
+    values[mode] = value;
+  }
+  return values;
+}
+
+function unitSuffix(spec: NumberAttributeDescription): string {
+  return spec.unit === 'ms' ? ' ms' : '';
+}
+
+/** A number prop (a `Duration` for `ms`) as the flag holds it; it is rendered into the document, so it must be known at synth time. */
+function validNumber(path: string, given: unknown, spec: NumberAttributeDescription): number {
+  if (given === undefined) return spec.default;
+  const value = spec.unit === 'ms' ? ms(path, given as Duration) : given as number;
+  if (Token.isUnresolved(value)) {
+    throw new Error(`${path} must be known at synth time, got a token`);
+  }
+  if (!Number.isFinite(value) || value < spec.min || value > spec.max || (spec.integer && !Number.isInteger(value))) {
+    const unit = unitSuffix(spec);
+    throw new Error(`${path} must be ${spec.integer ? 'an integer' : 'a number'} between ${spec.min} and ${spec.max}${unit}`
+      + `${spec.limit ? ` (${spec.limit})` : ''}, got ${value}${unit}`);
+  }
+  return value;
+}
+
+function ms(path: string, d: Duration): number {
+  if (d.isUnresolved()) throw new Error(`${path} must be known at synth time, got a token`);
+  // Not rounded: a fraction of a millisecond is refused like any fraction.
+  return d.toMilliseconds({ integral: false });
+}
+
+function validString(path: string, given: unknown, spec: StringAttributeDescription): string {
+  if (given === undefined) return spec.default;
+  const value = given as string;
+  if (!Token.isUnresolved(value) && value.length > spec.maxLength) {
+    throw new Error(`${path} must be at most ${spec.maxLength} characters (${spec.limit}), got ${value.length}`);
+  }
+  return value;
+}
+
+/** The expressions; `enabledProp` names the prop when the mode is on, which needs `minItems` of them. */
+function validPatterns(path: string, given: unknown, spec: PatternsAttributeDescription, enabledProp: string | undefined): readonly string[] {
+  const list = (given ?? []) as readonly string[];
+  if (enabledProp !== undefined && list.length < spec.minItems) {
+    throw new Error(`${path} must list at least ${spec.minItems === 1 ? 'one regular expression' : `${spec.minItems} regular expressions`}`
+      + ` when ${enabledProp} is enabled, got ${list.length === 0 ? 'none' : list.length}`);
+  }
+  for (const source of list) {
+    if (Token.isUnresolved(source)) continue;
+    if (source.length > spec.maxLength) {
+      throw new Error(`${path} must be at most ${spec.maxLength} characters (${spec.limit}), got ${source.length}`);
+    }
+    try {
+      new RegExp(source);
+    } catch (error) {
+      throw new Error(`${path} must be regular expressions, got '${source}': ${(error as Error).message}`);
+    }
+  }
+  return list;
 }

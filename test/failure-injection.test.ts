@@ -9,6 +9,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AppConfigProfile, FailureInjection, FailureInjectionProps } from '../src';
 import { actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, onlyLogicalId, propertiesOf } from './helpers';
+import { injectFailure, RuntimeLogger } from '../src/runtime';
+import {
+  AttributeDescription, FAILURE_MODE_NAMES, FAILURE_MODES, FailureMode, FailureModeDescription, PERCENTAGE,
+} from '../src/runtime/failure-modes';
+import { LocalAppConfigExtension, startLocalAppConfigExtension } from '../src/testing';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '111122223333';
@@ -133,6 +138,75 @@ function profileArn(p: AppConfigProfile): unknown {
     ]],
   };
 }
+
+/** Every attribute of every mode in the description (`runtime/failure-modes.ts`), `percentage` first. */
+const DESCRIBED = FAILURE_MODE_NAMES.flatMap(mode => {
+  const { prop, attributes }: FailureModeDescription = FAILURE_MODES[mode];
+  const all: Record<string, AttributeDescription> = { percentage: PERCENTAGE, ...attributes };
+  return Object.entries(all).map(([name, spec]) => ({ mode, prop, name, spec, path: `${prop}.${spec.field}` }));
+});
+type Described = typeof DESCRIBED[number];
+
+/** The prop value of a flag value: a `Duration` for milliseconds. */
+function propValue(spec: AttributeDescription, value: unknown): unknown {
+  return spec.type === 'number' && spec.unit === 'ms' ? Duration.millis(value as number) : value;
+}
+
+/**
+ * The props that enable the mode of `a` with `value` in its field (none: its
+ * default, or one expression for a list), and every other attribute of the
+ * mode valid beside it: one expression for a list, and the attributes it is
+ * compared with at the ends of their ranges that cannot be in the way.
+ */
+function propsWith(a: Described, value?: unknown): FailureInjectionProps {
+  const options: Record<string, unknown> = { enabled: true };
+  for (const [name, other] of Object.entries(FAILURE_MODES[a.mode].attributes as Record<string, AttributeDescription>)) {
+    if (other.type === 'patterns') options[other.field] = ['example\\.com'];
+    if (other.type === 'number' && a.spec.type === 'number' && a.spec.atLeast === name) options[other.field] = propValue(other, other.min);
+    if (other.type === 'number' && other.atLeast === a.name) options[other.field] = propValue(other, other.max);
+  }
+  if (value !== undefined) options[a.spec.field] = propValue(a.spec, value);
+  return { [a.prop]: options };
+}
+
+/** What the construct makes of `value` in the field of `a`: the value it renders, or its error. */
+function constructOutcome(a: Described, value: unknown): { accepted: true; rendered: unknown; document: any } | { accepted: false; error: string } {
+  try {
+    const document = documentOf(propsWith(a, value));
+    return { accepted: true, rendered: document.values[a.mode][a.name], document };
+  } catch (error) {
+    return { accepted: false, error: (error as Error).message };
+  }
+}
+
+/** A value of each kind of attribute, and whether the description admits it. */
+function casesOf(a: Described): Array<{ label: string; value: unknown; valid: boolean }> {
+  switch (a.spec.type) {
+    case 'number':
+      return [
+        { label: `min ${a.spec.min}`, value: a.spec.min, valid: true },
+        { label: `max ${a.spec.max}`, value: a.spec.max, valid: true },
+        { label: `min - 1 = ${a.spec.min - 1}`, value: a.spec.min - 1, valid: false },
+        { label: `max + 1 = ${a.spec.max + 1}`, value: a.spec.max + 1, valid: false },
+        { label: `the fraction ${a.spec.min + 0.5}`, value: a.spec.min + 0.5, valid: !a.spec.integer },
+      ];
+    case 'string':
+      return [
+        { label: `${a.spec.maxLength} characters`, value: 'x'.repeat(a.spec.maxLength), valid: true },
+        { label: `${a.spec.maxLength + 1} characters`, value: 'x'.repeat(a.spec.maxLength + 1), valid: false },
+      ];
+    case 'patterns':
+      return [
+        { label: `${a.spec.minItems} expression(s)`, value: Array(a.spec.minItems).fill('api\\.example\\.com'), valid: true },
+        { label: `${a.spec.minItems - 1} expressions`, value: Array(a.spec.minItems - 1).fill('api\\.example\\.com'), valid: false },
+        { label: `an expression of ${a.spec.maxLength} characters`, value: ['x'.repeat(a.spec.maxLength)], valid: true },
+        { label: `an expression of ${a.spec.maxLength + 1} characters`, value: ['x'.repeat(a.spec.maxLength + 1)], valid: false },
+        { label: 'an invalid expression', value: ['('], valid: false },
+      ];
+  }
+}
+
+const AGREEMENT_CASES = DESCRIBED.flatMap(a => casesOf(a).map(c => ({ ...c, a, title: `${a.mode}.${a.name} (${a.path}), ${c.label}` })));
 
 /** Every mode on, with every attribute given. */
 const EVERY_MODE: FailureInjectionProps = {
@@ -346,6 +420,92 @@ describe('FailureInjection', () => {
     });
   });
 
+  describe('one description of the modes, shared with injectFailure()', () => {
+    let extension: LocalAppConfigExtension;
+    let routes = 0;
+
+    beforeAll(async () => {
+      extension = await startLocalAppConfigExtension();
+    });
+
+    afterAll(async () => {
+      await extension.stop();
+    });
+
+    /** The problems injectFailure() finds in a document with `flag` as the flag of `mode` (none: it accepts it). */
+    async function runtimeProblems(mode: FailureMode, flag: Record<string, unknown>): Promise<string[]> {
+      const route = `/applications/agreement-${++routes}/environments/test/configurations/chaos`;
+      extension.serve(route, { [mode]: flag });
+      const warnings: Array<Record<string, unknown>> = [];
+      const logger: RuntimeLogger = {
+        info: () => undefined,
+        warn: (message, details) => warnings.push({ message, ...details }),
+        error: () => undefined,
+      };
+      await injectFailure(async () => 'handled', { path: route, host: '127.0.0.1', port: extension.port, dryRun: true, logger })({}, {});
+      return warnings.flatMap(w => (w.problems as string[] | undefined) ?? [String(w.message)]);
+    }
+
+    test('the document has one flag per mode, in the description\'s order, with its description and constraints', () => {
+      // GIVEN
+      const stack = newStack();
+
+      // WHEN
+      const document = JSON.parse(new FailureInjection(stack, 'Chaos').document);
+
+      // THEN
+      expect(Object.keys(document.flags)).toEqual(FAILURE_MODE_NAMES);
+      for (const mode of FAILURE_MODE_NAMES) {
+        expect(document.flags[mode].description).toBe(FAILURE_MODES[mode].description);
+        expect(Object.keys(document.flags[mode].attributes)).toEqual(DESCRIBED.filter(a => a.mode === mode).map(a => a.name));
+      }
+      for (const a of DESCRIBED) {
+        const constraints = document.flags[a.mode].attributes[a.name].constraints;
+        expect(constraints.required ?? false).toBe(a.spec.required);
+        if (a.spec.type === 'number') {
+          expect(constraints).toEqual({ type: 'number', required: a.spec.required, minimum: a.spec.min, maximum: a.spec.max });
+        }
+      }
+    });
+
+    test.each(DESCRIBED.filter(a => a.name !== 'percentage').map(a => [`${a.mode}.${a.name}`, a] as const))(
+      'injectFailure() requires %s in an enabled flag', async (_, a) => {
+        // GIVEN the value the construct renders for the enabled mode, without the attribute
+        const { [a.name]: _left, ...flag } = documentOf(propsWith(a)).values[a.mode];
+
+        // WHEN
+        const problems = await runtimeProblems(a.mode, flag);
+
+        // THEN
+        expect(problems).toEqual([expect.stringMatching(new RegExp(`^${a.mode}\\.${a.name} must be .*, got nothing$`))]);
+      });
+
+    test.each(AGREEMENT_CASES.map(c => [c.title, c] as const))('%s: the construct and injectFailure() agree', async (_, c) => {
+      // GIVEN the flag the construct renders for the mode, with the value in the attribute
+      const flag = { ...documentOf(propsWith(c.a)).values[c.a.mode], [c.a.name]: c.value };
+
+      // WHEN
+      const construct = constructOutcome(c.a, c.value);
+      const problems = await runtimeProblems(c.a.mode, flag);
+
+      // THEN both accept a valid value, and the construct renders it as is in the flag injectFailure() reads
+      if (c.valid) {
+        expect(construct).toEqual({ accepted: true, rendered: c.value, document: expect.anything() });
+        expect(problems).toEqual([]);
+        if (construct.accepted) expect(construct.document.values[c.a.mode]).toEqual(flag);
+        return;
+      }
+      // THEN both refuse an invalid value, naming it: the construct by the prop, injectFailure() by the flag attribute
+      expect(problems).toEqual([expect.stringMatching(new RegExp(`^${c.a.mode}\\.${c.a.name} `))]);
+      expect(construct.accepted).toBe(false);
+      if (!construct.accepted) {
+        // A negative Duration cannot even be made.
+        const negativeDuration = c.a.spec.type === 'number' && c.a.spec.unit === 'ms' && (c.value as number) < 0;
+        expect(construct.error).toMatch(negativeDuration ? /^Duration amounts cannot be negative/ : new RegExp(`^${c.a.path.replace('.', '\\.')} must `));
+      }
+    });
+  });
+
   test('applicationName, environmentName, deploymentStrategy, monitors', () => {
     // GIVEN
     const stack = newStack();
@@ -546,6 +706,33 @@ describe('FailureInjection', () => {
       // WHEN / THEN
       expect(() => new FailureInjection(stack, 'Chaos', { diskSpace: { enabled: true, sizeMb } }))
         .toThrow(new RegExp(`^diskSpace\\.sizeMb must be an integer between 1 and 10240, got ${sizeMb}$`));
+    });
+
+    test('fails if a percentage is a fraction: every number of the flags is a whole number', () => {
+      // GIVEN
+      const stack = newStack();
+      // WHEN / THEN
+      expect(() => new FailureInjection(stack, 'Chaos', { latency: { enabled: true, percentage: 12.5 } }))
+        .toThrow(/^latency\.percentage must be an integer between 0 and 100, got 12\.5$/);
+    });
+
+    test('fails if a duration is not a whole number of milliseconds', () => {
+      // GIVEN
+      const stack = newStack();
+      // WHEN / THEN
+      expect(() => new FailureInjection(stack, 'Chaos', { timeout: { enabled: true, buffer: Duration.millis(1.5) } }))
+        .toThrow(/^timeout\.buffer must be an integer between 0 and 900000 ms \(15 minutes, the Lambda maximum\), got 1\.5 ms$/);
+    });
+
+    test('fails if a number is a token: it is written into the hosted document at synth time', () => {
+      // GIVEN
+      const stack = newStack();
+      const number = Token.asNumber({ Ref: 'Chaos' });
+      // WHEN / THEN
+      expect(() => new FailureInjection(stack, 'A', { statusCode: { percentage: number } }))
+        .toThrow(/^statusCode\.percentage must be known at synth time, got a token$/);
+      expect(() => new FailureInjection(stack, 'B', { diskSpace: { sizeMb: number } }))
+        .toThrow(/^diskSpace\.sizeMb must be known at synth time, got a token$/);
     });
 
     test('fails if maxLatency is below minLatency', () => {

@@ -11,12 +11,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { cacheGeneration, ExtensionReadOptions, extensionUrl, readThroughExtension } from './appconfig-extension';
 import { FAILURE_INJECTION_DISABLED_ENV, FAILURE_INJECTION_PATH_ENV } from './contract';
+import {
+  AttributeDescription, FAILURE_MODE_NAMES, FAILURE_MODES, FailureMode, FailureModeAttributes, NumberAttributeDescription,
+  PatternsAttributeDescription, PERCENTAGE, StringAttributeDescription,
+} from './failure-modes';
 import { consoleLogger, RuntimeLogger } from './logger';
 
 export { FAILURE_INJECTION_DISABLED_ENV, FAILURE_INJECTION_PATH_ENV };
-
-/** The failure modes, in the order they are applied. */
-export type FailureMode = 'latency' | 'timeout' | 'diskspace' | 'denylist' | 'statuscode' | 'exception' | 'corruption';
+export type { FailureMode } from './failure-modes';
 
 /**
  * One flag of the experiment, as the AppConfig extension serves it: a disabled
@@ -31,79 +33,73 @@ export type FailureFlag<TAttributes> =
   | ({
     /** The flag is on: its failure is injected in `percentage` % of the invocations. */
     readonly enabled: true;
-    /** The share of invocations that get this failure, 0-100. Default 100. */
+    /** The share of invocations that get this failure, a whole number 0-100. Default 100. */
     readonly percentage?: number;
   } & TAttributes);
 
-/** `latency`: sleep a uniformly drawn time before the handler runs. */
-export interface LatencyAttributes {
-  /** The shortest latency, in ms (0-900,000). */
-  readonly minLatency: number;
-  /** The longest latency, in ms (`minLatency`-900,000). */
-  readonly maxLatency: number;
-}
+/**
+ * `latency`: sleep a uniformly drawn time, `minLatency` to `maxLatency` ms (whole numbers 0-900,000), before the handler runs.
+ *
+ * @interface
+ */
+export type LatencyAttributes = FailureModeAttributes<'latency'>;
 
-/** `timeout`: sleep until only `timeoutBuffer` ms of the invocation are left, so the function times out. */
-export interface TimeoutAttributes {
-  /** What is left of the invocation when the handler starts, in ms (0-900,000). */
-  readonly timeoutBuffer: number;
-}
+/**
+ * `timeout`: sleep until only `timeoutBuffer` ms (a whole number 0-900,000) of the invocation are left, so the function times out.
+ *
+ * @interface
+ */
+export type TimeoutAttributes = FailureModeAttributes<'timeout'>;
 
-/** `diskspace`: fill `/tmp` (or `tmpDir`) with a file for the invocation. */
-export interface DiskSpaceAttributes {
-  /** The file's size, in MB (MiB, as Lambda's ephemeral storage counts them): an integer 1-10,240. */
-  readonly diskSpace: number;
-}
+/**
+ * `diskspace`: fill `/tmp` (or `tmpDir`) with a file of `diskSpace` MB (MiB, a whole number 1-10,240) for the invocation.
+ *
+ * @interface
+ */
+export type DiskSpaceAttributes = FailureModeAttributes<'diskspace'>;
 
-/** `denylist`: DNS lookups of matching host names fail with `ENOTFOUND`. */
-export interface DenylistAttributes {
-  /**
-   * Regular expressions (JavaScript syntax, unanchored unless you anchor
-   * them) tested against host names, case-insensitively (host names are):
-   * `^api\.example\.com$` also denies `API.Example.com`. IP addresses are
-   * never denied.
-   */
-  readonly denylist: readonly string[];
-}
+/**
+ * `denylist`: DNS lookups of host names that match one of the regular
+ * expressions of `denylist` (at least one) fail with `ENOTFOUND`. They are
+ * JavaScript expressions, unanchored unless you anchor them, tested
+ * case-insensitively (host names are): `^api\.example\.com$` also denies
+ * `API.Example.com`. IP addresses are never denied.
+ *
+ * @interface
+ */
+export type DenylistAttributes = FailureModeAttributes<'denylist'>;
 
-/** `statuscode`: return `{ statusCode }` without running the handler. */
-export interface StatusCodeAttributes {
-  /** An HTTP status code, an integer 100-599. */
-  readonly statusCode: number;
-}
+/**
+ * `statuscode`: return `{ statusCode }` (an HTTP status code, a whole number 100-599) without running the handler.
+ *
+ * @interface
+ */
+export type StatusCodeAttributes = FailureModeAttributes<'statuscode'>;
 
-/** `exception`: throw `new Error(exceptionMessage)` without running the handler. */
-export interface ExceptionAttributes {
-  /** The message of the `Error` thrown. */
-  readonly exceptionMessage: string;
-}
+/**
+ * `exception`: throw `new Error(exceptionMessage)` without running the handler.
+ *
+ * @interface
+ */
+export type ExceptionAttributes = FailureModeAttributes<'exception'>;
 
-/** `corruption`: replace the `body` of the handler's result (or the result, when it has no `body`). */
-export interface CorruptionAttributes {
-  /** What replaces the `body` of the handler's result (or the result). */
-  readonly body: string;
-}
+/**
+ * `corruption`: replace the `body` of the handler's result (or the result, when it has no `body`) with `body`.
+ *
+ * @interface
+ */
+export type CorruptionAttributes = FailureModeAttributes<'corruption'>;
 
 /**
  * The simplified feature-flag document the AppConfig extension serves for the
- * `FailureInjection` profile. A missing flag is a disabled one; other keys are ignored.
+ * `FailureInjection` profile: one flag per failure mode. A missing flag is a
+ * disabled one; other keys are ignored.
+ *
+ * @interface
  */
-export interface FailureInjectionFlags {
-  /** Sleeps before the handler (`FailureInjection`'s `latency` prop). */
-  readonly latency?: FailureFlag<LatencyAttributes>;
-  /** Holds the invocation until it times out (`timeout` prop). */
-  readonly timeout?: FailureFlag<TimeoutAttributes>;
-  /** Fills `/tmp` (`diskSpace` prop). */
-  readonly diskspace?: FailureFlag<DiskSpaceAttributes>;
-  /** Fails DNS lookups of matching hosts (`denylist` prop). */
-  readonly denylist?: FailureFlag<DenylistAttributes>;
-  /** Returns `{ statusCode }` (`statusCode` prop). */
-  readonly statuscode?: FailureFlag<StatusCodeAttributes>;
-  /** Throws (`exception` prop). */
-  readonly exception?: FailureFlag<ExceptionAttributes>;
-  /** Replaces the result's body (`corruption` prop). */
-  readonly corruption?: FailureFlag<CorruptionAttributes>;
-}
+export type FailureInjectionFlags = {
+  readonly [M in keyof typeof FAILURE_MODES]?: FailureFlag<FailureModeAttributes<M>>;
+};
 
 /** Options of `injectFailure`. Durations are in milliseconds. */
 export interface FailureInjectionOptions extends ExtensionReadOptions {
@@ -130,13 +126,22 @@ interface RemainingTime {
   getRemainingTimeInMillis?: () => number;
 }
 
-/** An enabled mode of a valid document, its attributes checked (and the denylist compiled). */
-interface ActiveMode {
-  readonly mode: FailureMode;
+/** The names of the attributes of mode `M` that hold regular expressions. */
+type PatternAttributes<M extends FailureMode> = {
+  [K in keyof (typeof FAILURE_MODES)[M]['attributes']]: (typeof FAILURE_MODES)[M]['attributes'][K] extends { readonly type: 'patterns' } ? K : never
+}[keyof (typeof FAILURE_MODES)[M]['attributes']];
+
+/** An enabled mode of a valid document: its attributes checked against the description, its expressions compiled. */
+interface ActiveModeOf<M extends FailureMode> {
+  readonly mode: M;
   readonly percentage: number;
-  readonly attributes: Record<string, unknown>;
-  readonly patterns?: readonly RegExp[];
+  readonly attributes: FailureModeAttributes<M>;
+  /** The compiled expressions of each attribute that holds regular expressions. */
+  readonly patterns: { readonly [K in PatternAttributes<M>]: readonly RegExp[] };
 }
+
+/** An enabled mode, discriminated by `mode`. */
+type ActiveMode = { [M in FailureMode]: ActiveModeOf<M> }[FailureMode];
 
 /** What this process knows of one configuration (one extension URL). */
 interface ConfigurationState {
@@ -150,8 +155,6 @@ interface ConfigurationState {
   lastError?: unknown;
 }
 
-const MODES: readonly FailureMode[] = ['latency', 'timeout', 'diskspace', 'denylist', 'statuscode', 'exception', 'corruption'];
-const MAX_DURATION_MS = 900_000;
 const MIB = 1024 * 1024;
 const FILE_PREFIX = 'failure-injection-';
 const NO_MODES: readonly ActiveMode[] = [];
@@ -200,8 +203,9 @@ const states = new Map<string, ConfigurationState>();
  *
  * It fails safe: when the path is missing, the extension cannot be reached,
  * or the document is invalid (not an object, a flag without a boolean
- * `enabled`, an enabled flag with a missing or out-of-range attribute, a bad
- * regular expression), NO failure is injected (not even the valid modes), the
+ * `enabled`, an enabled flag with a missing or out-of-range attribute, a
+ * fraction (every number, `percentage` included, is a whole number, as the
+ * construct requires), an empty denylist, a bad regular expression), NO failure is injected (not even the valid modes), the
  * handler runs untouched, and one line is logged through `logger.warn` per
  * failed read (a missing path: one per wrapper), with the URL and the error
  * (an unreachable extension says how to run locally). After a failed read the
@@ -237,7 +241,8 @@ export function injectFailure<TEvent = any, TResult = any, TContext = any>(
     }
     if (options.dryRun) {
       for (const m of drawn) {
-        log(logger, 'failure injection dry run: not injected', m, parameters(m, random, context), true);
+        const injection = injectionOf(m, random, context);
+        if (injection) log(logger, 'failure injection dry run: not injected', m, injection.logged, true);
       }
       return handler(event, context);
     }
@@ -279,6 +284,74 @@ function resolveSource(options: FailureInjectionOptions, logger: RuntimeLogger):
   return { route, url, read, maxAge: options.maxAge ?? 5_000, state, logger };
 }
 
+/** One injection of a mode: what is logged, and what it does to the invocation. */
+interface Injection {
+  /** The line's fields besides `mode` and `percentage`: the attributes, and what was drawn or measured. */
+  readonly logged: Readonly<Record<string, unknown>>;
+  /** Injects the failure before the handler; a `{ result }` ends the invocation with it, and the handler does not run. */
+  readonly before?: (invocation: Invocation) => void | { readonly result: unknown } | Promise<void>;
+  /** Changes the handler's result. */
+  readonly after?: (result: unknown) => unknown;
+}
+
+/** What an injection may use of the invocation. */
+interface Invocation {
+  readonly tmpDir: string;
+  readonly logger: RuntimeLogger;
+  /** Undoes a side effect when the invocation ends, also when it throws (the last one registered first). */
+  readonly undo: (action: () => void | Promise<void>) => void;
+}
+
+/** Prepares one injection of a mode, just before it applies; `undefined` when it cannot apply (`timeout` without a context). */
+type Injector<M extends FailureMode> = (m: ActiveModeOf<M>, random: () => number, context: unknown) => Injection | undefined;
+
+/** The injector of each mode: adding a mode is its description in `failure-modes.ts` and its injector here. */
+const INJECTORS: { readonly [M in FailureMode]: Injector<M> } = {
+  latency: (m, random) => {
+    const { minLatency, maxLatency } = m.attributes;
+    const latency = Math.round(minLatency + random() * (maxLatency - minLatency));
+    return { logged: { ...m.attributes, latency }, before: () => sleep(latency) };
+  },
+  timeout: (m, _random, context) => {
+    const remaining = (context as RemainingTime | undefined)?.getRemainingTimeInMillis?.();
+    if (typeof remaining !== 'number' || !Number.isFinite(remaining)) return undefined;
+    const wait = Math.max(0, remaining - m.attributes.timeoutBuffer);
+    return { logged: { ...m.attributes, remaining, sleep: wait }, before: () => sleep(wait) };
+  },
+  diskspace: m => ({
+    logged: m.attributes,
+    before: async ({ tmpDir, logger, undo }) => {
+      const file = path.join(tmpDir, `${FILE_PREFIX}${process.pid}-${Date.now()}-${++fileCount}.tmp`);
+      activeFiles.add(file);
+      undo(() => removeFile(file, logger));
+      await fillDisk(tmpDir, file, m.attributes.diskSpace, logger);
+    },
+  }),
+  denylist: m => ({
+    logged: m.attributes,
+    before: ({ undo }) => {
+      const token = denyHosts(m.patterns.denylist);
+      undo(() => allowHosts(token));
+    },
+  }),
+  statuscode: m => ({ logged: m.attributes, before: () => ({ result: { statusCode: m.attributes.statusCode } }) }),
+  exception: m => ({
+    logged: m.attributes,
+    before: () => {
+      throw new Error(m.attributes.exceptionMessage);
+    },
+  }),
+  corruption: m => ({
+    logged: m.attributes,
+    after: result => (typeof result === 'object' && result !== null && 'body' in result ? { ...result, body: m.attributes.body } : m.attributes.body),
+  }),
+};
+
+function injectionOf<M extends FailureMode>(m: ActiveModeOf<M>, random: () => number, context: unknown): Injection | undefined {
+  const injector: Injector<M> = INJECTORS[m.mode];
+  return injector(m, random, context);
+}
+
 async function inject<TEvent, TResult, TContext>(
   drawn: readonly ActiveMode[],
   handler: (event: TEvent, context: TContext) => Promise<TResult>,
@@ -288,70 +361,29 @@ async function inject<TEvent, TResult, TContext>(
   tmpDir: string,
   logger: RuntimeLogger,
 ): Promise<TResult> {
-  let file: string | undefined;
-  let denylist: object | undefined;
+  const undos: Array<() => void | Promise<void>> = [];
+  const invocation: Invocation = { tmpDir, logger, undo: action => undos.push(action) };
   try {
-    let corruption: ActiveMode | undefined;
+    const afters: Array<(result: unknown) => unknown> = [];
     for (const m of drawn) {
-      const params = parameters(m, random, context);
-      if (params === undefined) continue;
-      log(logger, 'failure injected', m, params, false);
-      switch (m.mode) {
-        case 'latency':
-          await sleep(params.latency as number);
-          break;
-        case 'timeout':
-          await sleep(params.sleep as number);
-          break;
-        case 'diskspace':
-          file = path.join(tmpDir, `${FILE_PREFIX}${process.pid}-${Date.now()}-${++fileCount}.tmp`);
-          activeFiles.add(file);
-          await fillDisk(tmpDir, file, m.attributes.diskSpace as number, logger);
-          break;
-        case 'denylist':
-          denylist = denyHosts(m.patterns!);
-          break;
-        case 'statuscode':
-          return { statusCode: m.attributes.statusCode } as TResult;
-        case 'exception':
-          throw new Error(m.attributes.exceptionMessage as string);
-        case 'corruption':
-          corruption = m;
-          break;
-      }
+      // Prepared when it applies: `timeout` measures the time left after the modes before it.
+      const injection = injectionOf(m, random, context);
+      if (injection === undefined) continue;
+      log(logger, 'failure injected', m, injection.logged, false);
+      const outcome = await injection.before?.(invocation);
+      if (outcome) return outcome.result as TResult;
+      if (injection.after) afters.push(injection.after);
     }
-    const result = await handler(event, context);
-    if (corruption === undefined) {
-      return result;
-    }
-    const body = corruption.attributes.body as string;
-    return (typeof result === 'object' && result !== null && 'body' in result ? { ...result, body } : body) as TResult;
+    let result: unknown = await handler(event, context);
+    for (const after of afters) result = after(result);
+    return result as TResult;
   } finally {
-    if (denylist) allowHosts(denylist);
-    if (file) await removeFile(file, logger);
+    for (const action of undos.reverse()) await action();
   }
 }
 
-/** The parameters of one injection, as logged; `undefined` when it cannot apply (`timeout` without a context). */
-function parameters(m: ActiveMode, random: () => number, context: unknown): Record<string, unknown> | undefined {
-  switch (m.mode) {
-    case 'latency': {
-      const { minLatency, maxLatency } = m.attributes as unknown as LatencyAttributes;
-      return { ...m.attributes, latency: Math.round(minLatency + random() * (maxLatency - minLatency)) };
-    }
-    case 'timeout': {
-      const remaining = (context as RemainingTime | undefined)?.getRemainingTimeInMillis?.();
-      if (typeof remaining !== 'number' || !Number.isFinite(remaining)) return undefined;
-      return { ...m.attributes, remaining, sleep: Math.max(0, remaining - (m.attributes.timeoutBuffer as number)) };
-    }
-    default:
-      return m.attributes;
-  }
-}
-
-function log(logger: RuntimeLogger, message: string, m: ActiveMode, params: Record<string, unknown> | undefined, dryRun: boolean): void {
-  if (params === undefined) return;
-  logger.info(`${message}: ${m.mode}`, { mode: m.mode, percentage: m.percentage, ...params, ...(dryRun ? { dryRun } : {}) });
+function log(logger: RuntimeLogger, message: string, m: ActiveMode, logged: Readonly<Record<string, unknown>>, dryRun: boolean): void {
+  logger.info(`${message}: ${m.mode}`, { mode: m.mode, percentage: m.percentage, ...logged, ...(dryRun ? { dryRun } : {}) });
 }
 
 function sleep(ms: number): Promise<void> {
@@ -391,14 +423,14 @@ async function activeModes(source: Source): Promise<readonly ActiveMode[] | unde
   return state.document.modes;
 }
 
-/** Checks a document; any problem invalidates all of it. */
+/** Checks a document against the description of the modes; any problem invalidates all of it. */
 function validate(document: unknown): { modes: readonly ActiveMode[] | undefined; problems: string[] } {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     return { modes: undefined, problems: [`the configuration must be a JSON object of flags, got ${show(document)}`] };
   }
   const problems: string[] = [];
   const modes: ActiveMode[] = [];
-  for (const mode of MODES) {
+  for (const mode of FAILURE_MODE_NAMES) {
     const flag = (document as Record<string, unknown>)[mode];
     if (flag === undefined) continue;
     if (typeof flag !== 'object' || flag === null || typeof (flag as { enabled?: unknown }).enabled !== 'boolean') {
@@ -408,69 +440,72 @@ function validate(document: unknown): { modes: readonly ActiveMode[] | undefined
     const f = flag as Record<string, unknown>;
     if (f.enabled !== true) continue;
     const before = problems.length;
-    const percentage = f.percentage ?? 100;
-    number(problems, mode, 'percentage', percentage, 0, 100);
+    const percentage = f.percentage ?? PERCENTAGE.default;
+    checkNumber(problems, `${mode}.percentage`, percentage, PERCENTAGE);
+    const described: Readonly<Record<string, AttributeDescription>> = FAILURE_MODES[mode].attributes;
     const attributes: Record<string, unknown> = {};
-    const attribute = (name: string) => (attributes[name] = f[name]);
-    let patterns: RegExp[] | undefined;
-    switch (mode) {
-      case 'latency':
-        number(problems, mode, 'minLatency', attribute('minLatency'), 0, MAX_DURATION_MS);
-        number(problems, mode, 'maxLatency', attribute('maxLatency'), 0, MAX_DURATION_MS);
-        if (problems.length === before && (f.maxLatency as number) < (f.minLatency as number)) {
-          problems.push(`latency.maxLatency must be at least minLatency (${f.minLatency}), got ${f.maxLatency}`);
-        }
-        break;
-      case 'timeout':
-        number(problems, mode, 'timeoutBuffer', attribute('timeoutBuffer'), 0, MAX_DURATION_MS);
-        break;
-      case 'diskspace':
-        number(problems, mode, 'diskSpace', attribute('diskSpace'), 1, 10_240, true);
-        break;
-      case 'denylist':
-        patterns = regexps(problems, attribute('denylist'));
-        break;
-      case 'statuscode':
-        number(problems, mode, 'statusCode', attribute('statusCode'), 100, 599, true);
-        break;
-      case 'exception':
-        string(problems, mode, 'exceptionMessage', attribute('exceptionMessage'));
-        break;
-      case 'corruption':
-        string(problems, mode, 'body', attribute('body'));
-        break;
+    const patterns: Record<string, readonly RegExp[]> = {};
+    for (const [name, spec] of Object.entries(described)) {
+      const value = (attributes[name] = f[name]);
+      switch (spec.type) {
+        case 'number':
+          checkNumber(problems, `${mode}.${name}`, value, spec);
+          break;
+        case 'string':
+          checkString(problems, `${mode}.${name}`, value, spec);
+          break;
+        case 'patterns':
+          patterns[name] = compilePatterns(problems, `${mode}.${name}`, value, spec);
+          break;
+      }
+    }
+    if (problems.length > before) continue;
+    for (const [name, spec] of Object.entries(described)) {
+      if (spec.type === 'number' && spec.atLeast !== undefined && (attributes[name] as number) < (attributes[spec.atLeast] as number)) {
+        problems.push(`${mode}.${name} must be at least ${spec.atLeast} (${attributes[spec.atLeast]}), got ${attributes[name]}`);
+      }
     }
     if (problems.length === before) {
-      modes.push({ mode, percentage: percentage as number, attributes, patterns });
+      // Checked against the description the mode's types are derived from.
+      modes.push({ mode, percentage, attributes, patterns } as ActiveMode);
     }
   }
   return problems.length > 0 ? { modes: undefined, problems } : { modes: modes.length > 0 ? modes : NO_MODES, problems };
 }
 
-function number(problems: string[], mode: FailureMode, name: string, value: unknown, min: number, max: number, integer = false): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    problems.push(`${mode}.${name} must be ${integer ? 'an integer' : 'a number'} between ${min} and ${max}, got ${show(value)}`);
+function checkNumber(problems: string[], where: string, value: unknown, spec: NumberAttributeDescription): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < spec.min || value > spec.max || (spec.integer && !Number.isInteger(value))) {
+    problems.push(`${where} must be ${spec.integer ? 'an integer' : 'a number'} between ${spec.min} and ${spec.max}, got ${show(value)}`);
   }
 }
 
-function string(problems: string[], mode: FailureMode, name: string, value: unknown): void {
+function checkString(problems: string[], where: string, value: unknown, spec: StringAttributeDescription): void {
   if (typeof value !== 'string') {
-    problems.push(`${mode}.${name} must be a string, got ${show(value)}`);
+    problems.push(`${where} must be a string, got ${show(value)}`);
+  } else if (value.length > spec.maxLength) {
+    problems.push(`${where} must be at most ${spec.maxLength} characters (${spec.limit}), got ${value.length}`);
   }
 }
 
-function regexps(problems: string[], value: unknown): RegExp[] | undefined {
+/** The expressions, compiled case-insensitively (host names are); `[]` when they are not valid. */
+function compilePatterns(problems: string[], where: string, value: unknown, spec: PatternsAttributeDescription): readonly RegExp[] {
   if (!Array.isArray(value) || !value.every(v => typeof v === 'string')) {
-    problems.push(`denylist.denylist must be an array of regular expressions (strings), got ${show(value)}`);
-    return undefined;
+    problems.push(`${where} must be an array of regular expressions (strings), got ${show(value)}`);
+    return [];
+  }
+  if (value.length < spec.minItems) {
+    problems.push(`${where} must list at least ${spec.minItems} regular expression${spec.minItems === 1 ? '' : 's'}, got ${value.length}`);
   }
   const patterns: RegExp[] = [];
   for (const source of value as string[]) {
+    if (source.length > spec.maxLength) {
+      problems.push(`${where} has a regular expression longer than ${spec.maxLength} characters (${spec.limit}), got ${source.length}`);
+      continue;
+    }
     try {
-      // Host names are case-insensitive.
       patterns.push(new RegExp(source, 'i'));
     } catch (error) {
-      problems.push(`denylist.denylist has an invalid regular expression ${JSON.stringify(source)}: ${(error as Error).message}`);
+      problems.push(`${where} has an invalid regular expression ${JSON.stringify(source)}: ${(error as Error).message}`);
     }
   }
   return patterns;

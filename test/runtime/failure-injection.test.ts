@@ -13,6 +13,7 @@ import {
   FAILURE_INJECTION_DISABLED_ENV, FAILURE_INJECTION_PATH_ENV, FailureInjectionFlags, FailureInjectionOptions, injectFailure,
 } from '../../src/runtime';
 import { clearConfigurationCache } from '../../src/runtime/appconfig-extension';
+import { AttributeDescription, FAILURE_MODE_NAMES, FAILURE_MODES, FailureMode } from '../../src/runtime/failure-modes';
 import { ALL_FAILURE_FLAGS_OFF, LocalAppConfigExtension, startLocalAppConfigExtension } from '../../src/testing';
 
 
@@ -61,6 +62,16 @@ function local(options: FailureInjectionOptions = {}): FailureInjectionOptions {
 /** The flags with the given ones enabled (all others disabled). */
 function flags(enabled: FailureInjectionFlags): FailureInjectionFlags {
   return { ...ALL_FAILURE_FLAGS_OFF, ...enabled };
+}
+
+/** An enabled flag of `mode` with a valid value of each attribute, from the description: its defaults, one expression for a list. */
+function describedFlag(mode: FailureMode): Record<string, unknown> {
+  const attributes: Record<string, AttributeDescription> = FAILURE_MODES[mode].attributes;
+  return {
+    enabled: true,
+    percentage: 100,
+    ...Object.fromEntries(Object.entries(attributes).map(([name, spec]) => [name, spec.type === 'patterns' ? ['^example\\.com$'] : spec.default])),
+  };
 }
 
 /** A handler that counts its calls and returns `result`. */
@@ -318,6 +329,26 @@ describe('injectFailure', () => {
       const result = await injectFailure(handlerReturning('plain result'), local())({}, {});
       // THEN
       expect(result).toBe('garbled');
+    });
+  });
+
+  describe('the modes, from their description (failure-modes.ts)', () => {
+    test('ALL_FAILURE_FLAGS_OFF turns off every mode of the description', () => {
+      expect(ALL_FAILURE_FLAGS_OFF).toEqual(Object.fromEntries(FAILURE_MODE_NAMES.map(mode => [mode, { enabled: false }])));
+    });
+
+    test('every mode of the description is injected, in the description\'s order, with the attributes of its flag', async () => {
+      // GIVEN every mode enabled at 100%, with the defaults of the description
+      extension.serve(route, Object.fromEntries([...FAILURE_MODE_NAMES].reverse().map(mode => [mode, describedFlag(mode)])));
+      // WHEN
+      await injectFailure(handlerReturning(OK), local({ dryRun: true }))({}, contextEndingIn(1_000));
+      // THEN
+      expect(warn).not.toHaveBeenCalled();
+      expect(injected()).toEqual(FAILURE_MODE_NAMES);
+      for (const line of lines(log)) {
+        const { enabled: _, ...attributes } = describedFlag(line.mode);
+        expect(line).toEqual(expect.objectContaining({ dryRun: true, ...attributes }));
+      }
     });
   });
 
@@ -611,7 +642,45 @@ describe('injectFailure', () => {
       }));
       // WHEN / THEN
       const line = await expectOneWarning(local(), /invalid configuration/);
-      expect(line.problems).toEqual(['latency.percentage must be a number between 0 and 100, got 150']);
+      expect(line.problems).toEqual(['latency.percentage must be an integer between 0 and 100, got 150']);
+    });
+
+    test('when a percentage is a fraction: every number is a whole number, as the construct requires', async () => {
+      // GIVEN
+      extension.serve(route, flags({ exception: { enabled: true, percentage: 12.5, exceptionMessage: 'boom' } }));
+      // WHEN / THEN
+      const line = await expectOneWarning(local(), /invalid configuration/);
+      expect(line.problems).toEqual(['exception.percentage must be an integer between 0 and 100, got 12.5']);
+    });
+
+    test('when a duration is a fraction of a millisecond', async () => {
+      // GIVEN
+      extension.serve(route, flags({ timeout: { enabled: true, percentage: 100, timeoutBuffer: 0.5 } }));
+      // WHEN / THEN
+      const line = await expectOneWarning(local(), /invalid configuration/);
+      expect(line.problems).toEqual(['timeout.timeoutBuffer must be an integer between 0 and 900000, got 0.5']);
+    });
+
+    test('when an enabled denylist lists no expression', async () => {
+      // GIVEN
+      extension.serve(route, flags({ denylist: { enabled: true, percentage: 100, denylist: [] } }));
+      // WHEN / THEN
+      const line = await expectOneWarning(local(), /invalid configuration/);
+      expect(line.problems).toEqual(['denylist.denylist must list at least 1 regular expression, got 0']);
+    });
+
+    test('when a string is longer than AppConfig allows', async () => {
+      // GIVEN
+      extension.serve(route, flags({
+        exception: { enabled: true, percentage: 100, exceptionMessage: 'x'.repeat(1_025) },
+        denylist: { enabled: true, percentage: 100, denylist: ['y'.repeat(1_025)] },
+      }));
+      // WHEN / THEN
+      const line = await expectOneWarning(local(), /invalid configuration/);
+      expect(line.problems).toEqual([
+        'denylist.denylist has a regular expression longer than 1024 characters (AppConfig\'s limit for a flag attribute), got 1025',
+        'exception.exceptionMessage must be at most 1024 characters (AppConfig\'s limit for a flag attribute), got 1025',
+      ]);
     });
 
     test('when a statusCode is out of range', async () => {
