@@ -4,6 +4,7 @@ import { IConstruct } from 'constructs';
 import { ResilienceRule, RuleContext } from './rule';
 import { AppConfigAllAtOnce } from './rules/appconfig-all-at-once';
 import { AppConfigEnvironmentMonitors } from './rules/appconfig-environment-monitors';
+import { ChecksUnreadableResource } from './rules/checks-unreadable-resource';
 import { EventBridgeBusArchive } from './rules/eventbridge-bus-archive';
 import { EventBridgeTargetDeadLetterQueue } from './rules/eventbridge-target-dead-letter-queue';
 import { EventBridgeTargetRetryPolicy } from './rules/eventbridge-target-retry-policy';
@@ -36,6 +37,7 @@ const RULES: ResilienceRule[] = [
   AppConfigEnvironmentMonitors,
   AppConfigAllAtOnce,
   RetryBudgetThreshold,
+  ChecksUnreadableResource,
 ];
 
 /** The ids of the pack's rules. */
