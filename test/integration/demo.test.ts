@@ -6,9 +6,9 @@ import { Stack } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { acknowledgementsOn, FLAG_SETS, newApp } from '../helpers';
 import { buildDemoApp } from '../../demo/app';
 import { summarize } from '../../demo/summary';
+import { acknowledgementsOn, FLAG_SETS, newApp } from '../helpers';
 
 const ROOT = path.join(__dirname, '..', '..');
 
