@@ -11,7 +11,8 @@ import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, SQSClie
 import type { SQSClientConfig } from '@aws-sdk/client-sqs';
 import { CircuitOpenError } from './circuit-breaker';
 import type { CircuitBreaker } from './circuit-breaker';
-import { CIRCUIT_BREAKER_METRICS_NAMESPACE } from './contract';
+import { metricLine } from './circuit-metrics';
+import { CIRCUIT_BREAKER_DIMENSIONS } from './contract';
 import { consoleLogger, RuntimeLogger } from './logger';
 
 /**
@@ -521,18 +522,12 @@ export class BatchDeferral {
     if (records.length === 0) return;
     const seconds = deferred.map(d => d.visibilityTimeout);
     const range = seconds.length ? ` by ${Math.min(...seconds)}-${Math.max(...seconds)} s` : '';
-    console.log(JSON.stringify({
-      _aws: {
-        Timestamp: Date.now(),
-        CloudWatchMetrics: [{
-          Namespace: CIRCUIT_BREAKER_METRICS_NAMESPACE,
-          Dimensions: [['CircuitId']],
-          Metrics: [{ Name: 'MessagesDeferred', Unit: 'Count' }, { Name: 'DeferralsFailed', Unit: 'Count' }],
-        }],
-      },
-      CircuitId: error.circuitId,
-      MessagesDeferred: deferred.length,
-      DeferralsFailed: failed.length,
+    const { circuitId } = CIRCUIT_BREAKER_DIMENSIONS;
+    console.log(metricLine({
+      now: Date.now(),
+      dimensions: [[circuitId]],
+      values: { [circuitId]: error.circuitId },
+      counts: { MessagesDeferred: deferred.length, DeferralsFailed: failed.length },
       message: `circuit ${error.circuitId} is ${error.state}: ${deferred.length} message(s) deferred${range}`,
     }));
     if (failed.length > 0) {

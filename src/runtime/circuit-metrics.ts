@@ -24,20 +24,46 @@ export interface CircuitChange {
  * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  */
 export function circuitChangeLine(change: CircuitChange): string {
-  const metric = CIRCUIT_BREAKER_METRICS[change.to];
   const { tableName, circuitId } = CIRCUIT_BREAKER_DIMENSIONS;
+  return metricLine({
+    now: change.now,
+    dimensions: [[tableName], [tableName, circuitId]],
+    values: { [tableName]: change.tableName, [circuitId]: change.circuitId },
+    counts: { [CIRCUIT_BREAKER_METRICS[change.to]]: 1 },
+    message: `circuit ${change.circuitId}: ${change.from} -> ${change.to}`,
+  });
+}
+
+/** One embedded metric format line of counts in the circuit breaker's namespace. */
+export interface MetricLine {
+  /** When, in epoch milliseconds. */
+  readonly now: number;
+  /** The dimension sets, each a list of dimension names. */
+  readonly dimensions: readonly (readonly string[])[];
+  /** The value of each dimension (and any other property of the line). */
+  readonly values: Readonly<Record<string, string>>;
+  /** The metrics, each a count. */
+  readonly counts: Readonly<Record<string, number>>;
+  /** A readable message. */
+  readonly message: string;
+}
+
+/**
+ * The CloudWatch embedded metric format line of `line`: CloudWatch extracts
+ * the metrics from the log line, so emitting them costs no API call.
+ */
+export function metricLine(line: MetricLine): string {
   return JSON.stringify({
     _aws: {
-      Timestamp: change.now,
+      Timestamp: line.now,
       CloudWatchMetrics: [{
         Namespace: CIRCUIT_BREAKER_METRICS_NAMESPACE,
-        Dimensions: [[tableName], [tableName, circuitId]],
-        Metrics: [{ Name: metric, Unit: 'Count' }],
+        Dimensions: line.dimensions,
+        Metrics: Object.keys(line.counts).map(name => ({ Name: name, Unit: 'Count' })),
       }],
     },
-    [tableName]: change.tableName,
-    [circuitId]: change.circuitId,
-    [metric]: 1,
-    message: `circuit ${change.circuitId}: ${change.from} -> ${change.to}`,
+    ...line.values,
+    ...line.counts,
+    message: line.message,
   });
 }

@@ -1,6 +1,7 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import type { FailureInjectionFlags } from '../runtime/failure-injection';
+import { FAILURE_MODE_NAMES } from '../runtime/failure-modes';
 
 /** What the local extension answers for one route. */
 export interface ExtensionAnswer {
@@ -100,12 +101,4 @@ export async function startLocalAppConfigExtension(): Promise<LocalAppConfigExte
 }
 
 /** Every failure-injection flag off, as the `FailureInjection` profile is deployed. */
-export const ALL_FAILURE_FLAGS_OFF: FailureInjectionFlags = {
-  latency: { enabled: false },
-  timeout: { enabled: false },
-  diskspace: { enabled: false },
-  denylist: { enabled: false },
-  statuscode: { enabled: false },
-  exception: { enabled: false },
-  corruption: { enabled: false },
-};
+export const ALL_FAILURE_FLAGS_OFF: FailureInjectionFlags = Object.fromEntries(FAILURE_MODE_NAMES.map(mode => [mode, { enabled: false }]));

@@ -1,5 +1,6 @@
 import { AddressInfo } from 'net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CIRCUIT_BREAKER_PARTITION_KEY } from '../../src/runtime/contract';
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite');
@@ -40,8 +41,8 @@ export async function startDynalite(): Promise<LocalDynamoDb> {
     async createCircuitTable(tableName: string) {
       await client().send(new CreateTableCommand({
         TableName: tableName,
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: CIRCUIT_BREAKER_PARTITION_KEY, KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: CIRCUIT_BREAKER_PARTITION_KEY, AttributeType: 'S' }],
         BillingMode: 'PAY_PER_REQUEST',
       }));
     },

@@ -1,7 +1,6 @@
 import { CfnResource, Lazy, Stack } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagRuleCompliance } from 'cdk-nag';
-import { RULE_IDS } from '../../../src/checks/resilience-nag-pack';
 import { RuleContext } from '../../../src/checks/rule';
 import { ChecksUnreadableResource } from '../../../src/checks/rules/checks-unreadable-resource';
 import { CFN_TYPE, CfnModel } from '../../../src/private/cfn-model';
