@@ -8,7 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AppConfigAttachOptions, AppConfigProfile, AppConfigProfileProps } from '../src';
 import {
-  actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, onlyLogicalId, onlyProperties, propertiesOf, regionalStack, statementsOf,
+  actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, onlyLogicalId, onlyProperties, profileReadArn, propertiesOf, regionalStack, statementsOf,
 } from './helpers';
 
 const REGION = 'eu-west-1';
@@ -35,24 +35,6 @@ function newFunction(scope: Stack, id = 'Fn', props: Partial<lambda.FunctionProp
   return new lambda.Function(scope, id, { ...handlerProps, ...props });
 }
 
-/** The read grant of `p`'s profile in every environment of its application, as the template renders it. */
-function profileArn(p: AppConfigProfile): unknown {
-  return {
-    'Fn::Join': ['', [
-      'arn:', { Ref: 'AWS::Partition' }, `:appconfig:${REGION}:${ACCOUNT}:application/`,
-      { Ref: logicalIdOf(p.application) },
-      '/environment/*/configuration/',
-      { Ref: onlyConfigurationProfileId(p) },
-    ]],
-  };
-}
-
-/** The logical ID of `p`'s AWS::AppConfig::ConfigurationProfile. */
-function onlyConfigurationProfileId(p: AppConfigProfile): string {
-  const element = p.configuration.node.findChild('ConfigurationProfile') as appconfig.CfnConfigurationProfile;
-  return Stack.of(p).getLogicalId(element);
-}
-
 /** Attaches `fn` to `p` and returns the alarm that attaching added to its monitors. */
 function attachedAlarm(p: AppConfigProfile, fn: lambda.IFunction, options?: AppConfigAttachOptions): cloudwatch.Alarm {
   p.attachTo(fn, options);
@@ -76,7 +58,7 @@ describe('AppConfigProfile', () => {
     const template = Template.fromStack(stack);
     const applicationId = logicalIdOf(p.application);
     const environmentId = logicalIdOf(p.environment);
-    const profileId = onlyConfigurationProfileId(p);
+    const profileId = logicalIdOf(p.configuration.node.findChild('ConfigurationProfile'));
 
     // an application with a deterministic name: stack name, path, hash
     expect(p.applicationName).toMatch(/^Test-Config-[0-9a-f]{8}$/);
@@ -319,9 +301,9 @@ describe('AppConfigProfile', () => {
       expect(statementsOf(template, fn.role!)).toEqual([{
         Action: ['appconfig:StartConfigurationSession', 'appconfig:GetLatestConfiguration'],
         Effect: 'Allow',
-        Resource: profileArn(p),
+        Resource: profileReadArn(p),
       }]);
-      expect(actionsOn(template, profileArn(p))).toEqual(READ_ACTIONS);
+      expect(actionsOn(template, profileReadArn(p))).toEqual(READ_ACTIONS);
 
       // the function's errors, in the environment's monitors
       expect(alarm).toBeInstanceOf(cloudwatch.Alarm);
@@ -431,8 +413,8 @@ describe('AppConfigProfile', () => {
         SECOND_CONFIGURATION_PATH: second.configurationPath,
       });
       const template = Template.fromStack(stack);
-      expect(actionsOn(template, profileArn(first))).toEqual(READ_ACTIONS);
-      expect(actionsOn(template, profileArn(second))).toEqual(READ_ACTIONS);
+      expect(actionsOn(template, profileReadArn(first))).toEqual(READ_ACTIONS);
+      expect(actionsOn(template, profileReadArn(second))).toEqual(READ_ACTIONS);
       // one alarm on the function's errors, monitored by both
       expect(secondAlarm).toBe(firstAlarm);
       Template.fromStack(stack).resourceCountIs('AWS::CloudWatch::Alarm', 1);
@@ -456,7 +438,7 @@ describe('AppConfigProfile', () => {
       expect(propertiesOf(stack, b).Layers).toEqual([ARM64_LAYER]);
       for (const fn of [a, b]) {
         expect(propertiesOf(stack, fn).Environment.Variables.APPCONFIG_CONFIGURATION_PATH).toBe(p.configurationPath);
-        expect(statementsOf(Template.fromStack(stack), fn.role!)).toEqual([expect.objectContaining({ Resource: profileArn(p) })]);
+        expect(statementsOf(Template.fromStack(stack), fn.role!)).toEqual([expect.objectContaining({ Resource: profileReadArn(p) })]);
       }
       expect(monitorsOf(stack, p).map((m: any) => m.AlarmArn)).toEqual([
         { 'Fn::GetAtt': [logicalIdOf(alarmA), 'Arn'] },
@@ -484,7 +466,7 @@ describe('AppConfigProfile', () => {
       expect(monitorsOf(stack, p)).toBeUndefined();
       // only the function's role: no monitor role
       template.resourceCountIs('AWS::IAM::Role', 1);
-      expect(actionsOn(template, profileArn(p))).toEqual(READ_ACTIONS);
+      expect(actionsOn(template, profileReadArn(p))).toEqual(READ_ACTIONS);
     });
 
     test('alarmAction: on the error alarm, on ALARM and on OK', () => {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CreateTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -11,17 +11,14 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { CircuitBreakerTable } from '../src';
-import { acknowledgementsOn, actionsOn, handlerProps, maskAssetHashes, newApp, newStack, onlyLogicalId, onlyProperties, propertiesOf } from './helpers';
+import {
+  acknowledgementsOn, actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, onlyLogicalId, onlyProperties, propertiesOf, statementsOf,
+} from './helpers';
 import { startDynalite } from './runtime/dynalite';
 import { CircuitBreaker } from '../src/runtime';
 import { circuitChangeLine } from '../src/runtime/circuit-metrics';
 
 const IMPORTED_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:legacy';
-
-/** The logical ID of the table of `circuits`. */
-function tableId(stack: Stack, circuits: CircuitBreakerTable): string {
-  return stack.getLogicalId(circuits.table.node.defaultChild as CfnElement);
-}
 
 /** The TSDoc of the class `CircuitBreakerTable`, without its comment markers: the description API.md shows. */
 function classDoc(): string {
@@ -33,14 +30,6 @@ function classDoc(): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, Math.max(ms, 0)));
-}
-
-/** The statements of the policies attached to `role`, across all its policies. */
-function statementsOf(template: Template, role: iam.IRole): unknown[] {
-  const roleRef = JSON.stringify(Stack.of(role).resolve(role.roleName));
-  return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter(p => (p.Properties.Roles as unknown[]).some(r => JSON.stringify(r) === roleRef))
-    .flatMap(p => p.Properties.PolicyDocument.Statement);
 }
 
 describe('CircuitBreakerTable', () => {
@@ -60,7 +49,7 @@ describe('CircuitBreakerTable', () => {
     expect(propertiesOf(stack, circuits.alarm)).toMatchObject({ MetricName: 'CircuitOpened', Threshold: 1 });
     expect(propertiesOf(stack, circuits.alarm).AlarmActions).toBeUndefined();
     const id = onlyLogicalId(template, 'AWS::DynamoDB::GlobalTable');
-    expect(tableId(stack, circuits)).toBe(id);
+    expect(logicalIdOf(circuits.table)).toBe(id);
 
     // on-demand, keyed by the circuit id, abandoned circuits expire, disposable state
     template.hasResource('AWS::DynamoDB::GlobalTable', {
@@ -123,7 +112,7 @@ describe('CircuitBreakerTable', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'CdkResilience/CircuitBreaker',
       MetricName: 'CircuitOpened',
-      Dimensions: [{ Name: 'TableName', Value: { Ref: tableId(stack, circuits) } }],
+      Dimensions: [{ Name: 'TableName', Value: { Ref: logicalIdOf(circuits.table) } }],
       Statistic: 'Sum',
       Period: 60,
       Threshold: 1,
@@ -151,7 +140,7 @@ describe('CircuitBreakerTable', () => {
     expect(grant).toBeInstanceOf(iam.Grant);
     expect(grant.success).toBe(true);
     const template = Template.fromStack(stack);
-    const id = tableId(stack, circuits);
+    const id = logicalIdOf(circuits.table);
     const tableArn = { 'Fn::GetAtt': [id, 'Arn'] };
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: { CIRCUIT_BREAKER_TABLE: { Ref: id } } },
@@ -183,7 +172,7 @@ describe('CircuitBreakerTable', () => {
 
     // THEN
     const template = Template.fromStack(stack);
-    const id = tableId(stack, circuits);
+    const id = logicalIdOf(circuits.table);
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
     expect(functions).toHaveLength(2);
     for (const fn of functions) {
@@ -222,7 +211,7 @@ describe('CircuitBreakerTable', () => {
     // THEN
     expect(grant.success).toBe(true);
     const template = Template.fromStack(stack);
-    const tableArn = { 'Fn::GetAtt': [tableId(stack, circuits), 'Arn'] };
+    const tableArn = { 'Fn::GetAtt': [logicalIdOf(circuits.table), 'Arn'] };
     expect(actionsOn(template, tableArn)).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     template.resourceCountIs('AWS::IAM::Policy', 1);
     expect(statementsOf(template, role)).toEqual([{
@@ -244,7 +233,7 @@ describe('CircuitBreakerTable', () => {
 
     // THEN
     expect(grant.success).toBe(true);
-    const tableArn = { 'Fn::GetAtt': [tableId(stack, circuits), 'Arn'] };
+    const tableArn = { 'Fn::GetAtt': [logicalIdOf(circuits.table), 'Arn'] };
     expect(actionsOn(Template.fromStack(stack), tableArn)).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
   });
 
@@ -252,7 +241,7 @@ describe('CircuitBreakerTable', () => {
     // GIVEN
     const stack = newStack();
     const circuits = new CircuitBreakerTable(stack, 'Circuits');
-    const tableName = { Ref: tableId(stack, circuits) };
+    const tableName = { Ref: logicalIdOf(circuits.table) };
 
     // WHEN
     const all = circuits.metricCircuitOpened();
@@ -386,7 +375,7 @@ describe('CircuitBreakerTable', () => {
       const template = Template.fromStack(stack);
       const table = onlyProperties(template, 'AWS::DynamoDB::GlobalTable');
       const variables = Object.keys(onlyProperties(template, 'AWS::Lambda::Function').Environment.Variables);
-      const granted = actionsOn(template, { 'Fn::GetAtt': [tableId(stack, circuits), 'Arn'] });
+      const granted = actionsOn(template, { 'Fn::GetAtt': [logicalIdOf(circuits.table), 'Arn'] });
       const alarm = onlyProperties(template, 'AWS::CloudWatch::Alarm');
       // AND: a DynamoDB-API server with a table of that key schema
       const db = await startDynalite();

@@ -1,22 +1,22 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv from 'ajv';
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AppConfigProfile, FailureInjection, FailureInjectionProps } from '../src';
-import { actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, onlyLogicalId, propertiesOf } from './helpers';
+import {
+  actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newStack, onlyLogicalId, onlyProperties, profileReadArn, propertiesOf, regionalStack,
+} from './helpers';
 import { injectFailure, RuntimeLogger } from '../src/runtime';
 import {
   AttributeDescription, FAILURE_MODE_NAMES, FAILURE_MODES, FailureMode, FailureModeDescription, PERCENTAGE,
 } from '../src/runtime/failure-modes';
 import { LocalAppConfigExtension, startLocalAppConfigExtension } from '../src/testing';
 
-const REGION = 'eu-west-1';
-const ACCOUNT = '111122223333';
 const X86_LAYER = 'arn:aws:lambda:eu-west-1:434848589818:layer:AWS-AppConfig-Extension:303';
 const FLAGS = ['latency', 'timeout', 'diskspace', 'denylist', 'statuscode', 'exception', 'corruption'];
 const READ_ACTIONS = ['appconfig:GetLatestConfiguration', 'appconfig:StartConfigurationSession'];
@@ -109,34 +109,9 @@ function scalarProblems(where: string, constraints: any, v: unknown): string[] {
   return problems;
 }
 
-/** A stack in eu-west-1, in a `newApp()`. */
-function regionalStack(): Stack {
-  return new Stack(newApp(), 'S', { env: { region: REGION, account: ACCOUNT } });
-}
-
-/** The properties of the only resource of `type`. */
-function onlyProperties(template: Template, type: string): any {
-  const resources = Object.values(template.findResources(type));
-  expect(resources).toHaveLength(1);
-  return resources[0].Properties;
-}
-
 /** The hosted flags document of a FailureInjection with `props`, parsed. */
 function documentOf(props: FailureInjectionProps): any {
   return JSON.parse(new FailureInjection(newStack(), 'Chaos', props).document);
-}
-
-/** The read grant of `p`'s profile in every environment of its application, as the template renders it. */
-function profileArn(p: AppConfigProfile): unknown {
-  const profile = p.configuration.node.findChild('ConfigurationProfile') as appconfig.CfnConfigurationProfile;
-  return {
-    'Fn::Join': ['', [
-      'arn:', { Ref: 'AWS::Partition' }, `:appconfig:${REGION}:${ACCOUNT}:application/`,
-      { Ref: logicalIdOf(p.application) },
-      '/environment/*/configuration/',
-      { Ref: Stack.of(p).getLogicalId(profile) },
-    ]],
-  };
 }
 
 /** Every attribute of every mode in the description (`runtime/failure-modes.ts`), `percentage` first. */
@@ -545,7 +520,7 @@ describe('FailureInjection', () => {
   describe('attachTo', () => {
     test('the layer, the flags path, read of the profile, and no error alarm', () => {
       // GIVEN
-      const stack = regionalStack();
+      const stack = regionalStack('S');
       const fi = new FailureInjection(stack, 'Chaos');
       const fn = new lambda.Function(stack, 'Fn', handlerProps);
 
@@ -567,7 +542,7 @@ describe('FailureInjection', () => {
       expect(policies[0].Properties.PolicyDocument.Statement).toEqual([{
         Action: ['appconfig:StartConfigurationSession', 'appconfig:GetLatestConfiguration'],
         Effect: 'Allow',
-        Resource: profileArn(fi.profile),
+        Resource: profileReadArn(fi.profile),
       }]);
       // experiments must not roll themselves back on the errors they inject
       template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
@@ -579,7 +554,7 @@ describe('FailureInjection', () => {
 
     test('with monitors: only the steady-state alarms roll an experiment back', () => {
       // GIVEN
-      const stack = regionalStack();
+      const stack = regionalStack('S');
       const steady = cloudwatch.Alarm.fromAlarmArn(stack, 'Steady', 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:steady');
       const fi = new FailureInjection(stack, 'Chaos', { monitors: [steady] });
       const fn = new lambda.Function(stack, 'Fn', handlerProps);
@@ -598,7 +573,7 @@ describe('FailureInjection', () => {
 
     test('with an AppConfigProfile on the same function: one layer, two variables, two grants', () => {
       // GIVEN
-      const stack = regionalStack();
+      const stack = regionalStack('S');
       const config = new AppConfigProfile(stack, 'Config', { content: appconfig.ConfigurationContent.fromInlineJson('{"a":1}') });
       const fi = new FailureInjection(stack, 'Chaos');
       const fn = new lambda.Function(stack, 'Fn', handlerProps);
@@ -615,8 +590,8 @@ describe('FailureInjection', () => {
         FAILURE_INJECTION_CONFIGURATION_PATH: fi.profile.configurationPath,
       });
       const template = Template.fromStack(stack);
-      expect(actionsOn(template, profileArn(config))).toEqual(READ_ACTIONS);
-      expect(actionsOn(template, profileArn(fi.profile))).toEqual(READ_ACTIONS);
+      expect(actionsOn(template, profileReadArn(config))).toEqual(READ_ACTIONS);
+      expect(actionsOn(template, profileReadArn(fi.profile))).toEqual(READ_ACTIONS);
       // the configuration's error alarm rolls back the configuration, not the experiment
       template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
       expect(propertiesOf(stack, config.environment).Monitors).toHaveLength(1);
@@ -625,7 +600,7 @@ describe('FailureInjection', () => {
 
     test('in the other order: still one layer', () => {
       // GIVEN
-      const stack = regionalStack();
+      const stack = regionalStack('S');
       const config = new AppConfigProfile(stack, 'Config', { content: appconfig.ConfigurationContent.fromInlineJson('{"a":1}') });
       const fi = new FailureInjection(stack, 'Chaos');
       const fn = new lambda.Function(stack, 'Fn', handlerProps);
@@ -808,7 +783,7 @@ describe('FailureInjection', () => {
 
   test('snapshot', () => {
     // GIVEN
-    const stack = regionalStack();
+    const stack = regionalStack('S');
     const fn = new lambda.Function(stack, 'Fn', handlerProps);
 
     // WHEN

@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { IRole } from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
+import { AppConfigProfile } from '../src';
 
 /**
  * The feature flags that `cdk init` writes into a new app's cdk.json: the
@@ -89,9 +90,9 @@ export function statementsOf(template: Template, role: IRole): any[] {
     .flatMap(p => p.Properties.PolicyDocument.Statement);
 }
 
-/** The logical ID of the resource behind `construct`. */
+/** The logical ID of the resource behind `construct` (or of `construct`, when it is one). */
 export function logicalIdOf(construct: IConstruct): string {
-  const element = construct.node.defaultChild as CfnElement;
+  const element = (CfnElement.isCfnElement(construct) ? construct : construct.node.defaultChild) as CfnElement;
   return element.stack.getLogicalId(element);
 }
 
@@ -108,3 +109,17 @@ export function acknowledgementsOn(scope: IConstruct): Record<string, string> {
     .filter(m => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
     .map(m => m.data as Record<string, string>));
 }
+
+/** The read grant of `profile` in every environment of its application, as the template of its (regional) stack renders it. */
+export function profileReadArn(profile: AppConfigProfile): unknown {
+  const stack = Stack.of(profile);
+  return {
+    'Fn::Join': ['', [
+      'arn:', { Ref: 'AWS::Partition' }, `:appconfig:${stack.region}:${stack.account}:application/`,
+      { Ref: logicalIdOf(profile.application) },
+      '/environment/*/configuration/',
+      { Ref: logicalIdOf(profile.configuration.node.findChild('ConfigurationProfile')) },
+    ]],
+  };
+}
+

@@ -12,12 +12,7 @@ import {
   AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, FailureInjection,
   QueueDecoupledFunction, ResilienceChecks, ResilienceChecksProps,
 } from '../../src';
-import { handlerProps, newApp } from '../helpers';
-
-/** A stack in a region the AppConfig extension layer table knows. */
-function regionalStack(): Stack {
-  return new Stack(newApp(), 'Test', { env: { region: 'eu-west-1' } });
-}
+import { handlerProps, newApp, regionalStack } from '../helpers';
 
 const content = appconfig.ConfigurationContent.fromInlineJson('{"enabled":true}');
 
