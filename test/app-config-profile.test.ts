@@ -8,7 +8,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AppConfigAttachOptions, AppConfigProfile, AppConfigProfileProps } from '../src';
 import {
-  actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, onlyLogicalId, onlyProperties, profileReadArn, propertiesOf, regionalStack, statementsOf,
+  actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, onlyLogicalId, onlyProperties, profileReadArn, propertiesOf,
+  regionalStack, statementsOf,
 } from './helpers';
 
 const REGION = 'eu-west-1';

@@ -12,7 +12,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { CircuitBreakerTable } from '../src';
 import {
-  acknowledgementsOn, actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, onlyLogicalId, onlyProperties, propertiesOf, statementsOf,
+  acknowledgementsOn, actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, onlyLogicalId, onlyProperties, propertiesOf,
+  statementsOf,
 } from './helpers';
 import { startDynalite } from './runtime/dynalite';
 import { CircuitBreaker } from '../src/runtime';
