@@ -7,8 +7,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { Duration } from 'aws-cdk-lib';
 import { RETRY_BUDGET_FILE } from './app';
 import { CircuitBreakerTable, ResilienceChecks } from '../src';
+// The library's own knowledge of AWS's defaults and its duration format, so the summary reads templates as the checks do.
+import { AWS_DEFAULTS } from '../src/private/defaults';
+import { formatDuration } from '../src/private/validation';
 
 type Resource = { Type: string; Properties?: any; Metadata?: Record<string, any>; DeletionPolicy?: string };
 type Template = { Resources?: Record<string, Resource> };
@@ -52,15 +56,15 @@ function summarizeStack(name: string, template: Template): string[] {
     const fn = functionId ? resources[functionId]?.Properties : undefined;
     const dlqId = refOf(queue.RedrivePolicy?.deadLetterTargetArn);
     const dlq = dlqId ? resources[dlqId]?.Properties : undefined;
-    const timeout = fn ? fn.Timeout ?? 3 : undefined;
-    const visibility = queue.VisibilityTimeout ?? 30;
+    const timeout = fn ? fn.Timeout ?? AWS_DEFAULTS.functionTimeoutSeconds : undefined;
+    const visibility = queue.VisibilityTimeout ?? AWS_DEFAULTS.queueVisibilityTimeoutSeconds;
     lines.push(`  • ${parentPath(mapping)}${queue.FifoQueue ? ' (FIFO)' : ''}`);
-    lines.push(`      visibility timeout ${visibility} s${timeout ? ` (${(visibility / timeout).toFixed(1)} × function timeout ${timeout} s)` : ''}, retention ${seconds(queue.MessageRetentionPeriod ?? 345_600)}`);
-    lines.push(`      batch size ${mapping.Properties.BatchSize ?? 10}${mapping.Properties.MaximumBatchingWindowInSeconds ? `, batching window ${mapping.Properties.MaximumBatchingWindowInSeconds} s` : ''}`
+    lines.push(`      visibility timeout ${visibility} s${timeout ? ` (${(visibility / timeout).toFixed(1)} × function timeout ${timeout} s)` : ''}, retention ${seconds(queue.MessageRetentionPeriod ?? AWS_DEFAULTS.queueRetentionSeconds)}`);
+    lines.push(`      batch size ${mapping.Properties.BatchSize ?? AWS_DEFAULTS.sqsBatchSize}${mapping.Properties.MaximumBatchingWindowInSeconds ? `, batching window ${mapping.Properties.MaximumBatchingWindowInSeconds} s` : ''}`
       + `${mapping.Properties.ScalingConfig?.MaximumConcurrency ? `, max concurrency ${mapping.Properties.ScalingConfig.MaximumConcurrency}` : ''}`
       + `, partial batch responses ${(mapping.Properties.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures') ? 'on' : 'OFF'}`);
     lines.push(dlq
-      ? `      dead-letter queue ${pathOf(resources[dlqId!])} after ${queue.RedrivePolicy.maxReceiveCount} receives, retention ${seconds(dlq.MessageRetentionPeriod ?? 345_600)}, redrive allowed ${redriveAllowed(dlq)}`
+      ? `      dead-letter queue ${pathOf(resources[dlqId!])} after ${queue.RedrivePolicy.maxReceiveCount} receives, retention ${seconds(dlq.MessageRetentionPeriod ?? AWS_DEFAULTS.queueRetentionSeconds)}, redrive allowed ${redriveAllowed(dlq)}`
       : '      NO dead-letter queue: failing messages are retried until they expire');
     const watched = [queueId, dlqId, functionId].filter((x): x is string => x !== undefined);
     lines.push(`      alarms: ${alarmsOn(resources, watched).join('; ') || 'NONE'}`);
@@ -73,7 +77,7 @@ function summarizeStack(name: string, template: Template): string[] {
     .map(([, r]) => refOf(r.Properties?.RedrivePolicy?.deadLetterTargetArn))
     .filter((id): id is string => id !== undefined));
   for (const id of standalone) {
-    lines.push(`  • dead-letter queue ${pathOf(resources[id])}: retention ${seconds(resources[id].Properties?.MessageRetentionPeriod ?? 345_600)}, alarms: ${alarmsOn(resources, [id]).join('; ') || 'NONE'}`);
+    lines.push(`  • dead-letter queue ${pathOf(resources[id])}: retention ${seconds(resources[id].Properties?.MessageRetentionPeriod ?? AWS_DEFAULTS.queueRetentionSeconds)}, alarms: ${alarmsOn(resources, [id]).join('; ') || 'NONE'}`);
   }
   lines.push(...summarizeAsyncFunctions(resources));
   lines.push(...summarizeEventBuses(resources));
@@ -93,7 +97,7 @@ function summarizeAsyncFunctions(resources: Record<string, Resource>): string[] 
     const onFailure = refOf(p.DestinationConfig?.OnFailure?.Destination);
     const onSuccess = refOf(p.DestinationConfig?.OnSuccess?.Destination);
     lines.push(`  • ${parentPath(config)}`);
-    lines.push(`      ${p.MaximumRetryAttempts ?? 2} retries, events kept ${seconds(p.MaximumEventAgeInSeconds ?? 21_600)}`
+    lines.push(`      ${p.MaximumRetryAttempts ?? AWS_DEFAULTS.asyncRetryAttempts} retries, events kept ${seconds(p.MaximumEventAgeInSeconds ?? AWS_DEFAULTS.asyncMaxEventAgeSeconds)}`
       + `, on failure → ${onFailure ? pathOf(resources[onFailure]) : 'NOTHING: failed events are lost'}`
       + `${onSuccess ? `, on success → ${pathOf(resources[onSuccess])}` : ''}`);
     const watched = [functionId, onFailure].filter((x): x is string => x !== undefined);
@@ -122,7 +126,7 @@ function summarizeEventBuses(resources: Record<string, Resource>): string[] {
         const targetDlq = refOf(target.DeadLetterConfig?.Arn);
         const retry = target.RetryPolicy;
         lines.push(`        → ${targetId ? pathOf(resources[targetId]) : target.Id}: `
-          + `${retry ? `${retry.MaximumRetryAttempts} retries over ${seconds(retry.MaximumEventAgeInSeconds)}` : 'default retries (185 over 24 h)'}`
+          + `${retry ? `${retry.MaximumRetryAttempts} retries over ${seconds(retry.MaximumEventAgeInSeconds)}` : `default retries (${AWS_DEFAULTS.targetRetryAttempts} over ${seconds(AWS_DEFAULTS.targetMaxEventAgeSeconds)})`}`
           + `, dead-letter queue ${targetDlq ? pathOf(resources[targetDlq]) : 'NONE: events that exhaust their retries are lost'}`);
       }
     }
@@ -219,9 +223,7 @@ function parentPath(r: Resource): string {
 }
 
 function seconds(s: number): string {
-  if (s % 86_400 === 0 && s > 86_400) return `${s / 86_400} days`;
-  if (s % 3_600 === 0) return `${s / 3_600} h`;
-  return `${s} s`;
+  return formatDuration(Duration.seconds(s));
 }
 
 if (require.main === module) {

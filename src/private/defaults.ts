@@ -17,6 +17,10 @@ export const AWS_DEFAULTS = {
   queueVisibilityTimeoutSeconds: 30,
   /** EventBridge: a target is retried 185 times. */
   targetRetryAttempts: 185,
+  /** EventBridge: a target is retried for 24 hours. */
+  targetMaxEventAgeSeconds: 86_400,
+  /** Lambda: an asynchronous event is kept 6 hours. */
+  asyncMaxEventAgeSeconds: 21_600,
 } as const;
 
 /**

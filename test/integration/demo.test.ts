@@ -75,7 +75,7 @@ describe('demo app', () => {
     expect(summary).toContain('• CdkResilienceDemo/Shipper/Function\n      2 retries, events kept 6 h, on failure → CdkResilienceDemo/Shipper/FailureQueue');
     expect(summary).toContain('alarms: ApproximateNumberOfMessagesVisible ≥ 1 (notifies); Errors ≥ 1 (notifies); Throttles ≥ 1 (notifies); AsyncEventsDropped ≥ 1 (notifies)');
     expect(summary).toMatch(/• CdkResilienceDemo\/OrderEvents \(CdkResilienceDemo-OrderEvents-[0-9a-f]{8}\)\n      archive: 30 days, every event; undeliverable events → CdkResilienceDemo\/OrderEvents\/DeadLetterQueue/);
-    expect(summary).toContain('rule OrderPlaced: refuses replayed events\n        → CdkResilienceDemo/Shipper/Function: 185 retries over 24 h, dead-letter queue CdkResilienceDemo/OrderEvents/DeadLetterQueue');
+    expect(summary).toContain('rule OrderPlaced: refuses replayed events\n        → CdkResilienceDemo/Shipper/Function: 185 retries over 1 day, dead-letter queue CdkResilienceDemo/OrderEvents/DeadLetterQueue');
     expect(summary).toContain('InvocationsFailedToBeSentToDlq ≥ 1 on OrderPlaced (notifies)');
     expect(summary).toContain('• CdkResilienceDemo/Circuits: on-demand, abandoned circuits expire (TTL on expiresAt), removal Delete\n'
       + '      used by: CdkResilienceDemo/Charge\n      alarms: CircuitOpened ≥ 1 (notifies)');
