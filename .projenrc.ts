@@ -127,6 +127,16 @@ if (bundle) {
   project.testTask.prependSpawn(bundle);
 }
 
+// A fast inner loop: every test but the integration tests of test/integration (the packed package installed
+// into a fresh app, the demo through the CDK CLI), which `npm test` runs too.
+project.addTask('test:fast', {
+  description: 'Run the unit and runtime tests, without the slow integration tests',
+  steps: [
+    ...(bundle ? [{ spawn: bundle.name }] : []),
+    { exec: 'jest --passWithNoTests --ci --coverage=false --testPathIgnorePatterns /node_modules/ /test/integration/', receiveArgs: true },
+  ],
+});
+
 // README examples are compiled by jsii-rosetta in strict mode.
 project.package.addField('jsii', {
   ...project.package.manifest.jsii,
