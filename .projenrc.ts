@@ -62,7 +62,6 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-sdk-client-mock@^4',
     '@aws-sdk/client-dynamodb@^3',
     '@aws-sdk/client-sqs@^3',
-    'sqslite@^2',
     'typedoc@^0.28',
     'typedoc-plugin-markdown@^4',
     'dynalite@^4',

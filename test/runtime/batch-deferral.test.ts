@@ -2,7 +2,7 @@
  * Tests of the runtime `BatchDeferral` against real parts on 127.0.0.1: a
  * `CircuitBreaker` on dynalite (a DynamoDB-API server) and the SQS stand-in of
  * local-sqs.ts, which speaks the AWS JSON protocol of @aws-sdk/client-sqs v3
- * (sqslite, the devDependency, speaks only the query protocol: see there).
+ * (sqslite, on npm, speaks only the query protocol: see there).
  * Records are received from the stand-in as Lambda's poller receives them, so
  * their receipt handles are real. Durations are small and real.
  */

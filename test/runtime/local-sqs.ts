@@ -1,7 +1,7 @@
 /**
  * A minimal SQS-compatible server for the runtime tests, on 127.0.0.1 with a random port.
  *
- * Why not sqslite (a devDependency): sqslite 2.1.1 speaks only SQS's query
+ * Why not sqslite (on npm): sqslite 2.1.1 speaks only SQS's query
  * protocol (form-encoded `Action=...`, XML answers) and answers the AWS JSON 1.0
  * protocol that @aws-sdk/client-sqs v3 speaks with `415 Unsupported Media Type`;
  * it also never makes a received message visible again, keeps no receive count
