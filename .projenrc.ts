@@ -58,6 +58,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     'aws-cdk@^2.1100.0',
     '@aws-lambda-powertools/batch@^2',
+    '@aws-lambda-powertools/idempotency@^2',
+    '@aws-sdk/lib-dynamodb@^3',
     '@aws-sdk/client-eventbridge@^3',
     'aws-sdk-client-mock@^4',
     '@aws-sdk/client-dynamodb@^3',
