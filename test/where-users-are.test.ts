@@ -9,7 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import {
-  AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, FailureInjection,
+  AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, FailureInjection, FanOutTopic,
   QueueDecoupledFunction, ResilienceChecks,
 } from '../src';
 import { acknowledgementsOn, FLAG_SETS, FlagSet, handlerProps, newApp } from './helpers';
@@ -51,6 +51,18 @@ const scenarios: Record<string, (stack: Stack) => void> = {
     const bus = new ArchivedEventBus(stack, 'Events');
     bus.addRule('Placed', { eventPattern: { source: ['orders'] }, targets: [new targets.LambdaFunction(shipper.function)] });
     bus.grantReplay(new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() }));
+  },
+  'FanOutTopic to a QueueDecoupledFunction and an AsyncFunction, with a publisher': stack => {
+    const topic = new FanOutTopic(stack, 'OrderEvents');
+    topic.addSubscription(new subscriptions.SqsSubscription(new QueueDecoupledFunction(stack, 'Billing', { function: userFunction(stack, 'BillingHandler') }).queue));
+    topic.addSubscription(new subscriptions.LambdaSubscription(new AsyncFunction(stack, 'Notify', { function: userFunction(stack, 'NotifyHandler') }).function));
+    topic.grantPublish(new iam.Role(stack, 'Intake', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
+  },
+  'FanOutTopic (FIFO) to a FIFO QueueDecoupledFunction and a standard one, with a subscription\'s own DeadLetterQueue': stack => {
+    const topic = new FanOutTopic(stack, 'Payments', { fifo: true, contentBasedDeduplication: true });
+    topic.addSubscription(new subscriptions.SqsSubscription(new QueueDecoupledFunction(stack, 'Ledger', { function: userFunction(stack, 'LedgerHandler'), fifo: true }).queue));
+    const audit = new QueueDecoupledFunction(stack, 'Audit', { function: userFunction(stack, 'AuditHandler') });
+    topic.addSubscription(new subscriptions.SqsSubscription(audit.queue, { deadLetterQueue: new DeadLetterQueue(stack, 'AuditDeliveries', { fifo: true }).queue }));
   },
   'CircuitBreakerTable attached to a queue consumer': stack => {
     const consumer = new QueueDecoupledFunction(stack, 'Orders', { function: userFunction(stack, 'Handler') });
@@ -115,6 +127,9 @@ describe('functions the user brings', () => {
     new CircuitBreakerTable(stack, 'Circuits').attachTo(orders.function);
     new AppConfigProfile(stack, 'Limits', { content }).attachTo(orders.function);
     new FailureInjection(stack, 'Chaos', { monitors: [orders.oldestMessageAgeAlarm] }).attachTo(orders.function);
+    const placed = new FanOutTopic(stack, 'OrderPlaced');
+    placed.addSubscription(new subscriptions.SqsSubscription(orders.queue));
+    placed.addSubscription(new subscriptions.LambdaSubscription(shipper.function));
     // WHEN / THEN
     expect(findingsOf(app, stack)).toEqual([]);
     expect(() => app.synth()).not.toThrow();
@@ -137,6 +152,16 @@ describe('functions the user brings', () => {
     expect(acknowledgementsOn(fn)).toEqual(acknowledgementsOn(created));
     expect(acknowledgementsOn(fn)['Annotation::Serverless-LambdaDLQ']).toMatch(reason);
     expect(new ServerlessChecks().validateScope(stack).violations.filter(v => v.ruleName === 'Serverless-LambdaDLQ')).toEqual([]);
+  });
+
+  test('a function the user brings, subscribed to a FanOutTopic without AsyncFunction, is reported: the subscription keeps only delivery failures', () => {
+    // GIVEN
+    const stack = new Stack(newApp(), 'Test');
+    const fn = userFunction(stack, 'Notify');
+    // WHEN
+    new FanOutTopic(stack, 'Orders').addSubscription(new subscriptions.LambdaSubscription(fn));
+    // THEN the function's own failures have nowhere to go: AsyncFunction would give it an on-failure destination
+    expect(findingsOf(stack.node.root as App, stack)).toEqual(['Serverless-LambdaDLQ Test/Notify/Resource', 'Resilience-Lambda1 Test/Notify/Resource']);
   });
 
   test('the pattern acknowledges its own invocation only: a function also invoked asynchronously elsewhere is still reported', () => {
