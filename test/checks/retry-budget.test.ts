@@ -7,7 +7,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { ArchivedEventBus, AsyncFunction, QueueDecoupledFunction, RetryBudget, RetryBudgetReport } from '../../src';
+import { ArchivedEventBus, AsyncFunction, FanOutTopic, QueueDecoupledFunction, RetryBudget, RetryBudgetReport } from '../../src';
 import { handlerProps, newApp, newStack } from '../helpers';
 
 /** A queue with a dead-letter queue after `maxReceiveCount` receives, consumed by a new function. */
@@ -153,6 +153,76 @@ describe('RetryBudget', () => {
       ['Test/Topic > Test/QQueue > Test/QFunction', 7],
       ['Test/Topic > Test/Subscriber', 1],
     ]);
+  });
+
+  describe('FanOutTopic', () => {
+    /** Each path as `hops (without the stack) | attempts | worst case`. */
+    const summary = (report: RetryBudgetReport) => report.paths.map(p => [p.hops.map(h => h.replace('Test/', '')).join(' > '), p.attempts, p.worstCaseInvocations]);
+
+    test('a standard fan-out: each subscriber multiplies its own attempts; the subscriptions\' dead-letter queue ends no path', () => {
+      // GIVEN a queue consumer (5 receives) that publishes to the topic, which fans out to a
+      // QueueDecoupledFunction (5 receives) and an AsyncFunction (1 + 2 retries)
+      const stack = newStack();
+      const orders = new QueueDecoupledFunction(stack, 'Orders', { functionProps: handlerProps });
+      const placed = new FanOutTopic(stack, 'Placed');
+      placed.grantPublish(orders.function);
+      placed.addSubscription(new subscriptions.SqsSubscription(new QueueDecoupledFunction(stack, 'Billing', { functionProps: handlerProps }).queue));
+      placed.addSubscription(new subscriptions.LambdaSubscription(new AsyncFunction(stack, 'Notify', { functionProps: handlerProps }).function));
+      // WHEN
+      const paths = summary(RetryBudget.analyze(stack));
+      // THEN
+      expect(paths).toEqual([
+        ['Orders/Queue > Orders/Function > Placed/Topic > Billing/Queue > Billing/Function', [1, 5, 1, 1, 5], 25],
+        ['Orders/Queue > Orders/Function > Placed/Topic > Notify/Function', [1, 5, 1, 3], 15],
+      ]);
+    });
+
+    test('a FIFO fan-out to a FIFO and a standard queue: each queue\'s maxReceiveCount', () => {
+      // GIVEN
+      const stack = newStack();
+      const payments = new FanOutTopic(stack, 'Payments', { fifo: true });
+      payments.addSubscription(new subscriptions.SqsSubscription(
+        new QueueDecoupledFunction(stack, 'Ledger', { functionProps: handlerProps, fifo: true, maxReceiveCount: 3 }).queue));
+      payments.addSubscription(new subscriptions.SqsSubscription(
+        new QueueDecoupledFunction(stack, 'Audit', { functionProps: handlerProps, maxReceiveCount: 7 }).queue));
+      // WHEN
+      const paths = summary(RetryBudget.analyze(stack));
+      // THEN
+      expect(paths).toEqual([
+        ['Payments/Topic > Audit/Queue > Audit/Function', [1, 1, 7], 7],
+        ['Payments/Topic > Ledger/Queue > Ledger/Function', [1, 1, 3], 3],
+      ]);
+    });
+
+    test('a function that consumes the subscriptions\' dead-letter queue (subscription redrive) continues the path', () => {
+      // GIVEN a FIFO fan-out whose dead-letter queue (14 days, no redrive policy of its own) a function consumes (30 s visibility)
+      const stack = newStack();
+      const payments = new FanOutTopic(stack, 'Payments', { fifo: true });
+      payments.addSubscription(new subscriptions.SqsSubscription(
+        new QueueDecoupledFunction(stack, 'Ledger', { functionProps: handlerProps, fifo: true }).queue));
+      new lambda.Function(stack, 'Redriver', handlerProps).addEventSource(new sources.SqsEventSource(payments.deadLetterQueue.queue));
+      // WHEN
+      const paths = summary(RetryBudget.analyze(stack));
+      // THEN the redriver receives each message until the retention ends: 14 days / 30 s
+      expect(paths).toEqual([
+        ['Payments/Topic > Payments/DeadLetterQueue > Redriver', [1, 1, 1_209_600 / 30], 40_320],
+        ['Payments/Topic > Ledger/Queue > Ledger/Function', [1, 1, 5], 5],
+      ]);
+    });
+
+    test('a subscriber that publishes back to its topic is a loop', () => {
+      // GIVEN
+      const stack = newStack();
+      const topic = new FanOutTopic(stack, 'Echo');
+      const echo = new AsyncFunction(stack, 'Echoer', { functionProps: handlerProps, retryAttempts: 1 });
+      topic.addSubscription(new subscriptions.LambdaSubscription(echo.function));
+      topic.grantPublish(echo.function);
+      // WHEN
+      const report = RetryBudget.analyze(stack);
+      // THEN
+      expect(summary(report)).toEqual([['Echo/Topic > Echoer/Function > Echo/Topic', [1, 2, 1], 2]]);
+      expect(report.paths[0].cyclic).toBe(true);
+    });
   });
 
   test('a consumed dead-letter queue continues the path: a redrive consumer retries again', () => {
