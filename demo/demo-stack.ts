@@ -7,10 +7,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sns_subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import {
   AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, DefaultAlarmAction, FailureInjection,
-  QueueDecoupledFunction,
+  FanOutTopic, QueueDecoupledFunction,
 } from '../src';
 
 /** A handler that processes an SQS batch and reports the messages it could not process. */
@@ -36,6 +37,17 @@ exports.handler = async (event) => {
     throw new Error('event without detail.orderId: ' + JSON.stringify(event));
   }
   console.log(JSON.stringify({ message: 'order shipped', orderId: event.detail.orderId }));
+};
+`;
+
+/** A handler for SNS notifications; it throws to have Lambda retry the event. */
+const NOTIFY_HANDLER = `
+exports.handler = async (event) => {
+  for (const record of event.Records) {
+    const order = JSON.parse(record.Sns.Message);
+    if (!order.orderId) throw new Error('order without orderId: ' + record.Sns.MessageId);
+    console.log(JSON.stringify({ message: 'customer notified', orderId: order.orderId }));
+  }
 };
 `;
 
@@ -183,5 +195,27 @@ export class DemoStack extends Stack {
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(bus.replayFunction.node.defaultChild as CfnElement)}.Arn>:*]`,
       reason: 'grantInvoke covers the replay function\'s versions and aliases.',
     });
+
+    // A fan-out: every processed order is published once and delivered to each
+    // subscriber, whose failed deliveries SNS keeps in the topic's dead-letter queue.
+    // The receipts queue reads each order as published (raw delivery); the notifier
+    // is invoked asynchronously, so it is an AsyncFunction that keeps its own failures.
+    const orderProcessed = new FanOutTopic(this, 'OrderProcessed');
+    const receipts = new QueueDecoupledFunction(this, 'Receipts', {
+      functionProps: consumerProps('Writes a receipt for each processed order'),
+    });
+    const notifier = new AsyncFunction(this, 'Notifier', {
+      functionProps: consumerProps('Notifies the customer of each processed order', NOTIFY_HANDLER),
+    });
+    [receipts, notifier].forEach(acknowledgeFunctionChoices);
+    orderProcessed.addSubscription(new sns_subscriptions.SqsSubscription(receipts.queue));
+    orderProcessed.addSubscription(new sns_subscriptions.LambdaSubscription(notifier.function));
+    orderProcessed.grantPublish(orders.function);
+
+    // FIFO end to end: the payment events of one order (one message group) reach the
+    // FIFO queue of Payments in the order Charge published them, each once.
+    const paymentEvents = new FanOutTopic(this, 'PaymentEvents', { fifo: true, contentBasedDeduplication: true });
+    paymentEvents.addSubscription(new sns_subscriptions.SqsSubscription(payments.queue));
+    paymentEvents.grantPublish(charge);
   }
 }

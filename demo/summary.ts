@@ -81,6 +81,7 @@ function summarizeStack(name: string, template: Template): string[] {
   }
   lines.push(...summarizeAsyncFunctions(resources));
   lines.push(...summarizeEventBuses(resources));
+  lines.push(...summarizeTopics(resources));
   lines.push(...summarizeCircuitTables(resources));
   lines.push(...summarizeAppConfig(resources));
   lines.push('');
@@ -131,6 +132,31 @@ function summarizeEventBuses(resources: Record<string, Resource>): string[] {
       }
     }
     lines.push(`      alarms: ${[...alarmsOn(resources, dlq ? [dlq] : []), ...ruleAlarms(resources, name)].join('; ') || 'NONE'}`);
+  }
+  return lines;
+}
+
+function summarizeTopics(resources: Record<string, Resource>): string[] {
+  const subscriptions = Object.values(resources).filter(r => r.Type === 'AWS::SNS::Subscription');
+  const topics = Object.entries(resources).filter(([id, r]) => r.Type === 'AWS::SNS::Topic'
+    && subscriptions.some(s => refOf(s.Properties?.TopicArn) === id));
+  if (topics.length === 0) return [];
+  const lines = ['', '  Topics (subscriptions with dead-letter queues)'];
+  for (const [topicId, topic] of topics) {
+    const p = topic.Properties ?? {};
+    const keyId = refOf(p.KmsMasterKeyId);
+    const key = keyId ? pathOf(resources[keyId]) : p.KmsMasterKeyId ?? 'no key';
+    lines.push(`  • ${parentPath(topic)} (${p.FifoTopic ? 'FIFO' : 'standard'}${p.ContentBasedDeduplication ? ', content-based deduplication' : ''}, encrypted with ${key})`);
+    const dlqs = new Set<string>();
+    for (const subscription of subscriptions.filter(s => refOf(s.Properties?.TopicArn) === topicId)) {
+      const s = subscription.Properties;
+      const endpointId = refOf(s.Endpoint);
+      const dlqId = refOf(s.RedrivePolicy?.deadLetterTargetArn);
+      if (dlqId) dlqs.add(dlqId);
+      lines.push(`      → ${endpointId ? pathOf(resources[endpointId]) : s.Endpoint} (${s.Protocol}${s.RawMessageDelivery ? ', raw delivery' : ''}${s.FilterPolicy ? ', filtered' : ''}), `
+        + (dlqId ? `undeliverable messages → ${pathOf(resources[dlqId])}` : 'NO dead-letter queue: undeliverable messages are dropped'));
+    }
+    lines.push(`      alarms: ${alarmsOn(resources, [topicId, ...dlqs]).join('; ') || 'NONE'}`);
   }
   return lines;
 }

@@ -65,7 +65,8 @@ describe('demo app', () => {
     const summary = summarize(outdir);
     // THEN
     expect(summary).toMatch(/^Stack CdkResilienceDemo: \d+ resources/);
-    expect(summary).toMatch(/5 × AWS::Lambda::EventSourceMapping/);
+    expect(summary).toMatch(/6 × AWS::Lambda::EventSourceMapping/);
+    expect(summary).toMatch(/3 × AWS::SNS::Subscription/);
     expect(summary).toContain('• CdkResilienceDemo/Orders\n      visibility timeout 180 s (6.0 × function timeout 30 s), retention 4 days');
     expect(summary).toContain('• CdkResilienceDemo/Payments (FIFO)');
     expect(summary).toContain('dead-letter queue CdkResilienceDemo/Orders/DeadLetterQueue after 5 receives, retention 14 days, redrive allowed from 1 named source(s)');
@@ -86,12 +87,27 @@ describe('demo app', () => {
       + '      no validator, rollout AppConfig.Linear50PercentEvery30Seconds, rolled back by 1 alarm(s)\n'
       + '      read by: CdkResilienceDemo/Reserve');
     expect(summary).toContain('• CdkResilienceDemo/Reservations\n      visibility timeout 180 s (6.0 × function timeout 30 s)');
+    // ... a fan-out to a queue (raw delivery) and an asynchronous function, and a FIFO chain end to end
+    expect(summary).toContain('• CdkResilienceDemo/OrderProcessed (standard, encrypted with CdkResilienceDemo/OrderProcessed/Key)\n'
+      + '      → CdkResilienceDemo/Receipts/Queue (sqs, raw delivery), undeliverable messages → CdkResilienceDemo/OrderProcessed/DeadLetterQueue\n'
+      + '      → CdkResilienceDemo/Notifier/Function (lambda), undeliverable messages → CdkResilienceDemo/OrderProcessed/DeadLetterQueue\n'
+      + '      alarms: ApproximateNumberOfMessagesVisible ≥ 1 (notifies); NumberOfNotificationsFailed ≥ 1 (notifies); NumberOfNotificationsFailedToRedriveToDlq ≥ 1 (notifies)');
+    expect(summary).toContain('• CdkResilienceDemo/PaymentEvents (FIFO, content-based deduplication, encrypted with CdkResilienceDemo/PaymentEvents/Key)\n'
+      + '      → CdkResilienceDemo/Payments/Queue (sqs, raw delivery), undeliverable messages → CdkResilienceDemo/PaymentEvents/DeadLetterQueue');
+    expect(summary).toContain('• CdkResilienceDemo/Notifier/Function\n      2 retries, events kept 6 h, on failure → CdkResilienceDemo/Notifier/FailureQueue');
     expect(summary).not.toMatch(/OFF|NO dead-letter queue|NONE|NOTHING|no function/);
     // ... and its retry budget: Orders (5 receives) puts events on the bus, whose rule invokes the Shipper (1 + 2 retries)
     expect(summary).toContain('reports a path above 25 or a loop');
     expect(summary).toContain('| `CdkResilienceDemo/Orders/Queue` → `CdkResilienceDemo/Orders/Function` ×5 → `CdkResilienceDemo/OrderEvents` → '
       + '`CdkResilienceDemo/OrderEvents/Rules/OrderPlaced` → `CdkResilienceDemo/Shipper/Function` ×3 | 15 |');
     expect(summary).toContain('| `CdkResilienceDemo/Reservations/Queue` → `CdkResilienceDemo/Reserve` ×5 | 5 |');
+    // the fan-out: Orders (5 receives) publishes each order, which reaches Receipts (5 receives) and the Notifier (1 + 2 retries)
+    expect(summary).toContain('| `CdkResilienceDemo/Orders/Queue` → `CdkResilienceDemo/Orders/Function` ×5 → `CdkResilienceDemo/OrderProcessed/Topic` → '
+      + '`CdkResilienceDemo/Receipts/Queue` → `CdkResilienceDemo/Receipts/Function` ×5 | 25 |');
+    expect(summary).toContain('| `CdkResilienceDemo/Orders/Queue` → `CdkResilienceDemo/Orders/Function` ×5 → `CdkResilienceDemo/OrderProcessed/Topic` → '
+      + '`CdkResilienceDemo/Notifier/Function` ×3 | 15 |');
+    expect(summary).toContain('| `CdkResilienceDemo/Charge` → `CdkResilienceDemo/PaymentEvents/Topic` → `CdkResilienceDemo/Payments/Queue` → '
+      + '`CdkResilienceDemo/Payments/Function` ×5 | 5 |');
   });
 });
 
