@@ -187,13 +187,9 @@ export class FanOutTopic extends Construct {
    * raw message delivery when it is an SQS subscription that does not set `rawMessageDelivery`.
    */
   public addSubscription(subscription: sns.ITopicSubscription): sns.Subscription {
-    let deadLetterQueue: sqs.IQueue = this.deadLetterQueue.queue;
-    const created = this.topic.addSubscription(new ResilientSubscription(subscription, this, own => {
-      this.adoptDeadLetterQueue(own);
-      deadLetterQueue = own;
-    }));
-    // SNS may need the dead-letter queue as soon as the subscription exists: its policy comes first.
-    const policy = (deadLetterQueue as Partial<sqs.Queue>).policy;
+    const created = this.topic.addSubscription(new ResilientSubscription(subscription, this, own => this.adoptDeadLetterQueue(own)));
+    // SNS may need the dead-letter queue as soon as the subscription exists: its policy (the queue's 'Policy' child) comes first.
+    const policy = created.deadLetterQueue?.node.tryFindChild('Policy');
     if (policy) created.node.addDependency(policy);
     return created;
   }
