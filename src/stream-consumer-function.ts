@@ -288,10 +288,13 @@ export class StreamConsumerFunction extends Construct {
     }
 
     this.iteratorAgeAlarm = this.createIteratorAgeAlarm(props, retention !== undefined);
+    // Splitting a batch does not use up retries: a poison record is alone after ceil(log2(batchSize)) splits, then retried.
+    const bisect = options.bisectBatchOnError!;
     const worstCase = Token.isUnresolved(this.retryAttempts) || Token.isUnresolved(this.batchSize) ? undefined
-      : 1 + this.retryAttempts + Math.ceil(Math.log2(this.batchSize));
+      : 1 + this.retryAttempts + (bisect ? Math.ceil(Math.log2(this.batchSize)) : 0);
     this.errorsAlarm = functionErrorsAlarm(this, 'ErrorsAlarm', this.function, {
-      description: `The consumer failed: its batch is split and retried${worstCase !== undefined ? ` (at most ${worstCase} invocations for a poison record)` : ''}, then sent to the dead-letter queue.`,
+      description: `The consumer failed: its batch is ${bisect ? 'split and ' : ''}retried${worstCase !== undefined ? ` (at most ${worstCase} invocations for a poison record)` : ''}, `
+        + 'then its record goes to the dead-letter queue.',
       alarmAction: props.alarmAction,
     });
     this.alarms = [this.deadLetterQueue.alarm, this.iteratorAgeAlarm, this.errorsAlarm];
@@ -331,7 +334,7 @@ export class StreamConsumerFunction extends Construct {
     const boundName = bound === age ? 'maxRecordAge' : 'the stream\'s retention';
     const thresholdMillis = Math.floor(bound.toMilliseconds() * STREAM_DEFAULTS.iteratorAgeAlarmFraction);
     const threshold = Duration.millis(thresholdMillis);
-    const assumed = props.stream && !retentionKnown ? ' (assumed: the stream is imported)' : '';
+    const assumed = props.stream && !retentionKnown ? ' (Kinesis\'s default, assumed: the stream\'s own is unknown here)' : '';
     return thresholdAlarm(this, 'IteratorAgeAlarm', {
       metric: this.metricIteratorAge(),
       threshold: thresholdMillis,

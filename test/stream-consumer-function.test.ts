@@ -161,7 +161,7 @@ describe('StreamConsumerFunction', () => {
       TreatMissingData: 'notBreaching',
     });
     expect(propertiesOf(stack, scf.errorsAlarm)).toMatchObject({
-      AlarmDescription: 'The consumer failed: its batch is split and retried (at most 11 invocations for a poison record), then sent to the dead-letter queue.',
+      AlarmDescription: 'The consumer failed: its batch is split and retried (at most 11 invocations for a poison record), then its record goes to the dead-letter queue.',
       MetricName: 'Errors',
       Dimensions: functionName,
       Statistic: 'Sum',
@@ -173,15 +173,18 @@ describe('StreamConsumerFunction', () => {
     }
   });
 
-  test('the errors alarm counts the worst case of a poison record: 1 + retryAttempts + ceil(log2(batchSize))', () => {
+  test('the errors alarm counts the worst case of a poison record: 1 + retryAttempts + ceil(log2(batchSize)) with bisecting', () => {
     // GIVEN
     const stack = newStack();
     // WHEN
     const one = consumer(stack, { batchSize: 1, retryAttempts: 0 }, 'One');
     const many = consumer(stack, { stream: newStream(stack, {}, 'Other'), batchSize: 10_000, retryAttempts: 5 }, 'Many');
+    const wholeBatch = consumer(stack, { stream: newStream(stack, {}, 'Third'), bisectBatchOnError: false }, 'WholeBatch');
     // THEN
     expect(propertiesOf(stack, one.errorsAlarm).AlarmDescription).toMatch(/at most 1 invocations/);
     expect(propertiesOf(stack, many.errorsAlarm).AlarmDescription).toMatch(/at most 20 invocations/);
+    expect(propertiesOf(stack, wholeBatch.errorsAlarm).AlarmDescription).toBe(
+      'The consumer failed: its batch is retried (at most 4 invocations for a poison record), then its record goes to the dead-letter queue.');
   });
 
   test('metric helpers are what the alarms watch, with the options given', () => {
@@ -287,7 +290,7 @@ describe('StreamConsumerFunction', () => {
       expect(scf.streamRetention.toHours()).toBe(24);
       expect(propertiesOf(stack, scf.iteratorAgeAlarm)).toMatchObject({
         Threshold: 43_200_000,
-        AlarmDescription: expect.stringContaining('half of the stream\'s retention (1 day (assumed: the stream is imported))'),
+        AlarmDescription: expect.stringContaining('half of the stream\'s retention (1 day (Kinesis\'s default, assumed: the stream\'s own is unknown here))'),
       });
       expect(mappingOf(stack).EventSourceArn).toBe(IMPORTED_STREAM_ARN);
       Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
@@ -487,7 +490,7 @@ describe('StreamConsumerFunction', () => {
     const scf = consumer(stack, { batchSize: number('BatchSize'), retryAttempts: number('Retries'), parallelizationFactor: number('Parallel') });
     // THEN
     expect(mappingOf(stack)).toMatchObject({ BatchSize: { Ref: 'BatchSize' }, MaximumRetryAttempts: { Ref: 'Retries' }, ParallelizationFactor: { Ref: 'Parallel' } });
-    expect(propertiesOf(stack, scf.errorsAlarm).AlarmDescription).toBe('The consumer failed: its batch is split and retried, then sent to the dead-letter queue.');
+    expect(propertiesOf(stack, scf.errorsAlarm).AlarmDescription).toBe('The consumer failed: its batch is split and retried, then its record goes to the dead-letter queue.');
   });
 
   describe('validation', () => {
