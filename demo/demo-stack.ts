@@ -2,8 +2,10 @@ import * as path from 'path';
 import { CfnElement, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events_targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -11,7 +13,7 @@ import * as sns_subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import {
   AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, DefaultAlarmAction, FailureInjection,
-  FanOutTopic, QueueDecoupledFunction,
+  FanOutTopic, QueueDecoupledFunction, StreamConsumerFunction,
 } from '../src';
 
 /** A handler that processes an SQS batch and reports the messages it could not process. */
@@ -48,6 +50,26 @@ exports.handler = async (event) => {
     if (!order.orderId) throw new Error('order without orderId: ' + record.Sns.MessageId);
     console.log(JSON.stringify({ message: 'customer notified', orderId: order.orderId }));
   }
+};
+`;
+
+/**
+ * A handler for a batch of stream records (Kinesis or DynamoDB): it stops at the
+ * first record it cannot process and names it, so Lambda retries from there.
+ */
+const STREAM_HANDLER = `
+exports.handler = async (event) => {
+  for (const record of event.Records) {
+    const sequenceNumber = record.kinesis ? record.kinesis.sequenceNumber : record.dynamodb.SequenceNumber;
+    try {
+      if (record.kinesis) JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8'));
+      else if (record.eventName !== 'REMOVE' && !record.dynamodb.NewImage) throw new Error('change without a new image');
+    } catch (err) {
+      console.error(JSON.stringify({ sequenceNumber, error: String(err) }));
+      return { batchItemFailures: [{ itemIdentifier: sequenceNumber }] };
+    }
+  }
+  return { batchItemFailures: [] };
 };
 `;
 
@@ -217,5 +239,25 @@ export class DemoStack extends Stack {
     const paymentEvents = new FanOutTopic(this, 'PaymentEvents', { fifo: true, contentBasedDeduplication: true });
     paymentEvents.addSubscription(new sns_subscriptions.SqsSubscription(payments.queue));
     paymentEvents.grantPublish(charge);
+
+    // A Kinesis stream of page clicks and the stream of an order table, each read by a function:
+    // a failing batch is split until the bad record is alone, retried 3 times, and its record
+    // (shard and sequence numbers) then goes to a dead-letter queue; the shard moves on.
+    const clicks = new kinesis.Stream(this, 'Clicks', { encryption: kinesis.StreamEncryption.MANAGED });
+    const clickStream = new StreamConsumerFunction(this, 'ClickStream', {
+      stream: clicks,
+      functionProps: consumerProps('Counts page clicks', STREAM_HANDLER),
+    });
+    const orderTable = new dynamodb.TableV2(this, 'OrderTable', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      dynamoStream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    });
+    const orderChanges = new StreamConsumerFunction(this, 'OrderChanges', {
+      table: orderTable,
+      functionProps: consumerProps('Reacts to order changes', STREAM_HANDLER),
+      batchSize: 10,
+    });
+    [clickStream, orderChanges].forEach(acknowledgeFunctionChoices);
   }
 }

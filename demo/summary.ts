@@ -11,7 +11,7 @@ import { Duration } from 'aws-cdk-lib';
 import { RETRY_BUDGET_FILE } from './app';
 import { CircuitBreakerTable, ResilienceChecks } from '../src';
 // The library's own knowledge of AWS's defaults and its duration format, so the summary reads templates as the checks do.
-import { AWS_DEFAULTS } from '../src/private/defaults';
+import { AWS_DEFAULTS, STREAM_DEFAULTS, STREAM_FACTS } from '../src/private/defaults';
 import { formatDuration } from '../src/private/validation';
 
 type Resource = { Type: string; Properties?: any; Metadata?: Record<string, any>; DeletionPolicy?: string };
@@ -79,12 +79,50 @@ function summarizeStack(name: string, template: Template): string[] {
   for (const id of standalone) {
     lines.push(`  • dead-letter queue ${pathOf(resources[id])}: retention ${seconds(resources[id].Properties?.MessageRetentionPeriod ?? AWS_DEFAULTS.queueRetentionSeconds)}, alarms: ${alarmsOn(resources, [id]).join('; ') || 'NONE'}`);
   }
+  lines.push(...summarizeStreamConsumers(resources));
   lines.push(...summarizeAsyncFunctions(resources));
   lines.push(...summarizeEventBuses(resources));
   lines.push(...summarizeTopics(resources));
   lines.push(...summarizeCircuitTables(resources));
   lines.push(...summarizeAppConfig(resources));
   lines.push('');
+  return lines;
+}
+
+/** The resource types whose stream an event source mapping reads: a Kinesis stream, a DynamoDB table's stream. */
+const STREAM_SOURCES: Record<string, string> = {
+  'AWS::Kinesis::Stream': 'Kinesis stream',
+  'AWS::DynamoDB::Table': 'DynamoDB stream of',
+  'AWS::DynamoDB::GlobalTable': 'DynamoDB stream of',
+};
+
+function summarizeStreamConsumers(resources: Record<string, Resource>): string[] {
+  const mappings = Object.values(resources).filter(r => r.Type === 'AWS::Lambda::EventSourceMapping'
+    && STREAM_SOURCES[resources[refOf(r.Properties?.EventSourceArn) ?? '']?.Type] !== undefined);
+  if (mappings.length === 0) return [];
+  const lines = ['', '  Stream consumers (stream → Lambda, bisect and bounded retries → on-failure queue)'];
+  for (const mapping of mappings) {
+    const p = mapping.Properties;
+    const sourceId = refOf(p.EventSourceArn)!;
+    const source = resources[sourceId];
+    const functionId = refOf(p.FunctionName);
+    const onFailure = refOf(p.DestinationConfig?.OnFailure?.Destination);
+    // What AWS does when the mapping leaves it out: -1, retry (and keep) until the record expires.
+    const unbounded = (value: number | undefined) => value === undefined || value === -1;
+    const retention = source.Type === 'AWS::Kinesis::Stream'
+      ? (source.Properties?.RetentionPeriodHours ?? STREAM_FACTS.kinesisDefaultRetention.toHours()) * 3600
+      : STREAM_FACTS.dynamoDbStreamRetention.toSeconds();
+    lines.push(`  • ${functionId ? pathOf(resources[functionId]) : parentPath(mapping)} ← ${STREAM_SOURCES[source.Type]} ${pathOf(source)}, retention ${seconds(retention)}`);
+    lines.push(`      batch size ${p.BatchSize ?? STREAM_DEFAULTS.batchSize} from ${p.StartingPosition}`
+      + `${p.ParallelizationFactor ? `, ${p.ParallelizationFactor} batches per shard` : ''}`
+      + `, ${unbounded(p.MaximumRetryAttempts) ? 'UNBOUNDED retries' : `${p.MaximumRetryAttempts} retries`}`
+      + `, records kept ${unbounded(p.MaximumRecordAgeInSeconds) ? 'UNTIL THEY EXPIRE' : seconds(p.MaximumRecordAgeInSeconds)}`
+      + `, bisect ${p.BisectBatchOnFunctionError ? 'on' : 'OFF'}`
+      + `, partial batch responses ${(p.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures') ? 'on' : 'OFF'}`);
+    lines.push(`      on failure → ${onFailure ? pathOf(resources[onFailure]) : 'NOTHING: records given up on are lost'}`);
+    const watched = [functionId, onFailure].filter((x): x is string => x !== undefined);
+    lines.push(`      alarms: ${alarmsOn(resources, watched).join('; ') || 'NONE'}`);
+  }
   return lines;
 }
 
@@ -221,7 +259,8 @@ function alarmsOn(resources: Record<string, Resource>, ids: string[]): string[] 
     .map(r => {
       const p = r.Properties;
       const op = p.ComparisonOperator === 'GreaterThanOrEqualToThreshold' ? '≥' : p.ComparisonOperator;
-      const threshold = p.MetricName === 'ApproximateAgeOfOldestMessage' ? seconds(p.Threshold) : p.Threshold;
+      const threshold = p.MetricName === 'ApproximateAgeOfOldestMessage' ? seconds(p.Threshold)
+        : p.MetricName === 'IteratorAge' ? seconds(p.Threshold / 1000) : p.Threshold;
       return `${p.MetricName} ${op} ${threshold}${p.AlarmActions?.length ? ' (notifies)' : ''}`;
     });
 }

@@ -1,6 +1,7 @@
 export * from './dead-letter-queue';
 export * from './queue-decoupled-function';
 export * from './async-function';
+export * from './stream-consumer-function';
 export * from './archived-event-bus';
 export * from './fan-out-topic';
 export * from './circuit-breaker-table';

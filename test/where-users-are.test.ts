@@ -1,8 +1,10 @@
 import * as path from 'path';
 import { App, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -10,7 +12,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import {
   AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, FailureInjection, FanOutTopic,
-  QueueDecoupledFunction, ResilienceChecks,
+  QueueDecoupledFunction, ResilienceChecks, StreamConsumerFunction,
 } from '../src';
 import { acknowledgementsOn, FLAG_SETS, FlagSet, handlerProps, newApp } from './helpers';
 
@@ -36,6 +38,31 @@ function userFunction(stack: Stack, id: string): lambda.Function {
   return fn;
 }
 
+/** A user's Kinesis stream, encrypted with the AWS managed key as AwsSolutions-KDS1 and -KDS3 ask. */
+function userStream(stack: Stack): kinesis.Stream {
+  return new kinesis.Stream(stack, 'Clicks', { encryption: kinesis.StreamEncryption.MANAGED });
+}
+
+const streamKey = { name: 'id', type: dynamodb.AttributeType.STRING };
+
+/** A user's DynamoDB table with a stream and point-in-time recovery (AwsSolutions-DDB3). */
+function userTable(stack: Stack): dynamodb.Table {
+  return new dynamodb.Table(stack, 'OrderTable', {
+    partitionKey: streamKey,
+    stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+  });
+}
+
+/** A user's DynamoDB TableV2 with a stream and point-in-time recovery. */
+function userTableV2(stack: Stack): dynamodb.TableV2 {
+  return new dynamodb.TableV2(stack, 'OrderTable', {
+    partitionKey: streamKey,
+    dynamoStream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+  });
+}
+
 const scenarios: Record<string, (stack: Stack) => void> = {
   'DeadLetterQueue': stack => new DeadLetterQueue(stack, 'DeadLetters'),
   'QueueDecoupledFunction with functionProps': stack =>
@@ -46,6 +73,16 @@ const scenarios: Record<string, (stack: Stack) => void> = {
     acknowledgeUserChoices(new AsyncFunction(stack, 'Thumbnails', { functionProps: userFunctionProps }).function),
   'AsyncFunction with a function the user brings': stack =>
     new AsyncFunction(stack, 'Thumbnails', { function: userFunction(stack, 'Handler') }),
+  'StreamConsumerFunction on a Kinesis stream with functionProps': stack =>
+    acknowledgeUserChoices(new StreamConsumerFunction(stack, 'ClickStream', { stream: userStream(stack), functionProps: userFunctionProps }).function),
+  'StreamConsumerFunction on a Kinesis stream with a function the user brings': stack =>
+    new StreamConsumerFunction(stack, 'ClickStream', { stream: userStream(stack), function: userFunction(stack, 'Handler') }),
+  'StreamConsumerFunction on a DynamoDB Table stream with functionProps': stack =>
+    acknowledgeUserChoices(new StreamConsumerFunction(stack, 'OrderChanges', { table: userTable(stack), functionProps: userFunctionProps }).function),
+  'StreamConsumerFunction on a DynamoDB Table stream with a function the user brings': stack =>
+    new StreamConsumerFunction(stack, 'OrderChanges', { table: userTable(stack), function: userFunction(stack, 'Handler') }),
+  'StreamConsumerFunction on a DynamoDB TableV2 stream with a function the user brings': stack =>
+    new StreamConsumerFunction(stack, 'OrderChanges', { table: userTableV2(stack), function: userFunction(stack, 'Handler') }),
   'ArchivedEventBus with a rule to an AsyncFunction': stack => {
     const shipper = new AsyncFunction(stack, 'Shipper', { function: userFunction(stack, 'Handler') });
     const bus = new ArchivedEventBus(stack, 'Events');
@@ -130,6 +167,8 @@ describe('functions the user brings', () => {
     const placed = new FanOutTopic(stack, 'OrderPlaced');
     placed.addSubscription(new subscriptions.SqsSubscription(orders.queue));
     placed.addSubscription(new subscriptions.LambdaSubscription(shipper.function));
+    new StreamConsumerFunction(stack, 'ClickStream', { stream: userStream(stack), function: handler('ClicksHandler') });
+    new StreamConsumerFunction(stack, 'OrderChanges', { table: userTable(stack), function: handler('OrderChangesHandler') });
     // WHEN / THEN
     expect(findingsOf(app, stack)).toEqual([]);
     expect(() => app.synth()).not.toThrow();
@@ -140,6 +179,8 @@ describe('functions the user brings', () => {
       new QueueDecoupledFunction(stack, id, props).function, /synchronously through its event source mapping/],
     ['AsyncFunction', (stack: Stack, props: { function?: lambda.IFunction; functionProps?: lambda.FunctionProps }, id: string) =>
       new AsyncFunction(stack, id, props).function, /on-failure destination/],
+    ['StreamConsumerFunction', (stack: Stack, props: { function?: lambda.IFunction; functionProps?: lambda.FunctionProps }, id: string) =>
+      new StreamConsumerFunction(stack, id, { ...props, stream: new kinesis.Stream(stack, `${id}Stream`) }).function, /mapping's on-failure destination/],
   ])('%s gives a function the user brings the acknowledgement it gives one it creates', (_name, build, reason) => {
     // GIVEN
     const stack = new Stack(newApp(), 'Test');

@@ -78,3 +78,58 @@ export const LIMITS = {
   /** Lambda: an SQS event source mapping starts with 5 concurrent pollers. */
   sqsMinimumPollers: 5,
 } as const;
+
+// ---------------------------------------------------------------------------
+// Streams (Kinesis Data Streams, DynamoDB Streams): StreamConsumerFunction's
+// own block, kept apart from AWS_DEFAULTS above (which holds what AWS does
+// when a template leaves a setting out, such as the -1 of unbounded retries).
+// ---------------------------------------------------------------------------
+
+/** What AWS keeps and allows for stream event sources, as `StreamConsumerFunction` reads it. */
+export const STREAM_FACTS = {
+  /** DynamoDB Streams keep a record 24 hours; it cannot be changed. */
+  dynamoDbStreamRetention: Duration.hours(24),
+  /** Kinesis keeps a record 24 hours unless the stream says otherwise (`RetentionPeriodHours`). */
+  kinesisDefaultRetention: Duration.hours(24),
+} as const;
+
+/** `StreamConsumerFunction`'s defaults, each with the reason it is what it is (the README's table repeats them). */
+export const STREAM_DEFAULTS = {
+  /**
+   * Lambda's own default for Kinesis and DynamoDB Streams, written into the
+   * template so that it says what it does. With bisecting, a poison record
+   * is alone in its batch after ceil(log2(100)) = 7 splits.
+   */
+  batchSize: 100,
+  /**
+   * Retries of a batch that failed (bisecting does not use them up): a poison
+   * record costs at most 1 + 3 + ceil(log2(batchSize)) invocations, 11 with
+   * the default batch size, and then goes to the failure destination.
+   */
+  retryAttempts: 3,
+  /**
+   * Lambda retries a batch it cannot invoke (throttles) until the record is
+   * this old, whatever `retryAttempts` says: one hour bounds how long a shard
+   * can wait, and leaves 23 of the default 24 hours of retention to read the
+   * data back.
+   */
+  maxRecordAge: Duration.hours(1),
+  /** A failing batch is split until the record that fails is alone. */
+  bisectBatchOnError: true,
+  /** The handler names the first record it could not process, so the records before it are not retried. */
+  reportBatchItemFailures: true,
+  /** The iterator age alarms at this fraction of the shorter of the stream's retention and `maxRecordAge`. */
+  iteratorAgeAlarmFraction: 0.5,
+} as const;
+
+/** Limits that AWS enforces on stream event source mappings. */
+export const STREAM_LIMITS = {
+  /** Kinesis and DynamoDB Streams alike: 1-10,000 records per batch. */
+  batchSize: { min: 1, max: 10_000 },
+  /** 0-10,000 retries (AWS's -1, retry until the record expires, is refused). */
+  retryAttempts: { min: 0, max: 10_000 },
+  /** 60 seconds - 7 days (AWS's -1, no limit, is refused). */
+  maxRecordAge: { min: Duration.seconds(60), max: Duration.days(7) },
+  /** Concurrent batches per shard. */
+  parallelizationFactor: { min: 1, max: 10 },
+} as const;

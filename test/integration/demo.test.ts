@@ -65,7 +65,7 @@ describe('demo app', () => {
     const summary = summarize(outdir);
     // THEN
     expect(summary).toMatch(/^Stack CdkResilienceDemo: \d+ resources/);
-    expect(summary).toMatch(/6 × AWS::Lambda::EventSourceMapping/);
+    expect(summary).toMatch(/8 × AWS::Lambda::EventSourceMapping/);
     expect(summary).toMatch(/3 × AWS::SNS::Subscription/);
     expect(summary).toContain('• CdkResilienceDemo/Orders\n      visibility timeout 180 s (6.0 × function timeout 30 s), retention 4 days');
     expect(summary).toContain('• CdkResilienceDemo/Payments (FIFO)');
@@ -95,7 +95,16 @@ describe('demo app', () => {
     expect(summary).toContain('• CdkResilienceDemo/PaymentEvents (FIFO, content-based deduplication, encrypted with CdkResilienceDemo/PaymentEvents/Key)\n'
       + '      → CdkResilienceDemo/Payments/Queue (sqs, raw delivery), undeliverable messages → CdkResilienceDemo/PaymentEvents/DeadLetterQueue');
     expect(summary).toContain('• CdkResilienceDemo/Notifier/Function\n      2 retries, events kept 6 h, on failure → CdkResilienceDemo/Notifier/FailureQueue');
-    expect(summary).not.toMatch(/OFF|NO dead-letter queue|NONE|NOTHING|no function/);
+    expect(summary).toContain('  Stream consumers (stream → Lambda, bisect and bounded retries → on-failure queue)\n'
+      + '  • CdkResilienceDemo/ClickStream/Function ← Kinesis stream CdkResilienceDemo/Clicks, retention 1 day\n'
+      + '      batch size 100 from TRIM_HORIZON, 3 retries, records kept 1 h, bisect on, partial batch responses on\n'
+      + '      on failure → CdkResilienceDemo/ClickStream/DeadLetterQueue\n'
+      + '      alarms: ApproximateNumberOfMessagesVisible ≥ 1 (notifies); IteratorAge ≥ 30 min (notifies); Errors ≥ 1 (notifies)');
+    expect(summary).toContain('  • CdkResilienceDemo/OrderChanges/Function ← DynamoDB stream of CdkResilienceDemo/OrderTable, retention 1 day\n'
+      + '      batch size 10 from TRIM_HORIZON, 3 retries, records kept 1 h, bisect on, partial batch responses on\n'
+      + '      on failure → CdkResilienceDemo/OrderChanges/DeadLetterQueue\n'
+      + '      alarms: ApproximateNumberOfMessagesVisible ≥ 1 (notifies); IteratorAge ≥ 30 min (notifies); Errors ≥ 1 (notifies)');
+    expect(summary).not.toMatch(/OFF|NO dead-letter queue|NONE|NOTHING|no function|UNBOUNDED|UNTIL THEY EXPIRE/);
     // ... and its retry budget: Orders (5 receives) puts events on the bus, whose rule invokes the Shipper (1 + 2 retries)
     expect(summary).toContain('reports a path above 25 or a loop');
     expect(summary).toContain('| `CdkResilienceDemo/Orders/Queue` → `CdkResilienceDemo/Orders/Function` ×5 → `CdkResilienceDemo/OrderEvents` → '
