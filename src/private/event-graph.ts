@@ -8,7 +8,9 @@
  *    its kind (`EdgeKind`): an event source mapping, a rule and its targets,
  *    a subscription, an S3 notification, a Lambda destination or dead-letter
  *    queue, an SQS redrive policy, or an IAM grant that lets a function send
- *    to a queue, publish to a topic, put events on a bus or invoke a function.
+ *    to a queue, publish to a topic, put events on a bus or invoke a function;
+ *    a stream's event source mapping and its on-failure destination; a pipe's
+ *    source, target, enrichment and dead-letter queue.
  *    A link says nothing more than that; finding one has no other effect.
  * 2. Edges (`chooseEdges`): one per (from, to) pair. When several links join
  *    the same pair, the one whose kind comes first in `EDGE_PRECEDENCE` wins,
@@ -39,8 +41,8 @@
  */
 import { CFN_TYPE, CfnModel, ModelResource } from './cfn-model';
 import {
-  readBucketNotifications, readEventInvokeConfig, readEventSourceMapping, readFunction, readPermission, readPolicies, readQueue,
-  readRule, readSubscription,
+  readBucketNotifications, readEventInvokeConfig, readEventSourceMapping, readFunction, readKinesisStream, readPermission, readPipe, readPolicies,
+  readQueue, readRule, readStreamConsumer, readSubscription,
 } from './cfn-properties';
 import { AWS_DEFAULTS } from './defaults';
 
@@ -71,19 +73,34 @@ export type EdgeKind =
   /** A queue to its dead-letter queue (redrive policy). */
   | 'redrive'
   /** A function to what its role may send to or invoke. */
-  | 'grant';
+  | 'grant'
+  /** A Kinesis stream or DynamoDB table to the function that an event source mapping invokes with its stream's records. */
+  | 'stream-mapping'
+  /** A function to the on-failure destination of an event source mapping that reads a stream. */
+  | 'stream-on-failure'
+  /** A queue or stream to the pipe that reads it. */
+  | 'pipe-source'
+  /** A pipe to its target or enrichment, invoked on each attempt of the pipe. */
+  | 'pipe-target'
+  /** A pipe to a function target invoked asynchronously (`FIRE_AND_FORGET`). */
+  | 'pipe-async-target'
+  /** A pipe to the dead-letter queue or topic of its stream source. */
+  | 'pipe-dead-letter';
 
 /** Which edge wins when links of several kinds join the same pair: the earlier kind (see the file's comment). */
 export const EDGE_PRECEDENCE: readonly EdgeKind[] = [
-  'event-source-mapping', 'rule', 'rule-target', 'rule-dead-letter', 'subscription', 'subscription-dead-letter', 'notification',
-  'on-failure', 'on-success', 'function-dead-letter', 'redrive', 'grant',
+  'event-source-mapping', 'stream-mapping', 'rule', 'rule-target', 'rule-dead-letter', 'subscription', 'subscription-dead-letter', 'notification',
+  'pipe-source', 'pipe-target', 'pipe-async-target', 'pipe-dead-letter',
+  'on-failure', 'stream-on-failure', 'on-success', 'function-dead-letter', 'redrive', 'grant',
 ];
 
 /** The kinds of link that carry only what failed. */
-const FAILURE_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-dead-letter', 'subscription-dead-letter', 'on-failure', 'function-dead-letter', 'redrive']);
+const FAILURE_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>([
+  'rule-dead-letter', 'subscription-dead-letter', 'on-failure', 'function-dead-letter', 'redrive', 'stream-on-failure', 'pipe-dead-letter',
+]);
 
 /** The kinds of link by which a service invokes a function asynchronously. */
-export const ASYNC_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-target', 'subscription', 'notification', 'on-failure', 'on-success']);
+export const ASYNC_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-target', 'subscription', 'notification', 'on-failure', 'on-success', 'pipe-async-target']);
 
 /** Services that invoke Lambda functions asynchronously when they hold a permission to invoke them. */
 const ASYNC_PRINCIPAL = /^(sns|s3|events|ses|iot|codecommit|config|lambda\.alarms\.cloudwatch|logs(\.[^.]+)?)\.amazonaws\.com$/;
@@ -150,7 +167,7 @@ export class EventGraph {
   private readonly links: GraphEdge[] = [];
   /** The functions that something in the stack invokes asynchronously. */
   private readonly invokedAsynchronously: ReadonlySet<ModelResource>;
-  /** The functions that consume a queue through an event source mapping, per queue (from the links). */
+  /** The functions that consume a queue through an event source mapping, and the pipes that read it, per queue (from the links). */
   private readonly consumers = new Map<ModelResource, ModelResource[]>();
 
   constructor(public readonly model: CfnModel) {
@@ -161,14 +178,16 @@ export class EventGraph {
     this.linkFunctionFailureTargets();
     this.linkQueueRedrives();
     this.linkGrants();
+    this.linkStreamMappings();
+    this.linkPipes();
     this.edges = chooseEdges(this.links);
     this.invokedAsynchronously = asynchronouslyInvoked(model, this.links);
-    for (const { from: queue, to: fn } of this.links.filter(l => l.kind === 'event-source-mapping')) {
+    for (const { from: queue, to: fn } of this.links.filter(l => l.kind === 'event-source-mapping' || (l.kind === 'pipe-source' && l.from.type === QUEUE))) {
       this.consumers.set(queue, [...this.consumers.get(queue) ?? [], fn]);
     }
   }
 
-  /** The functions that consume `queue` through an event source mapping. */
+  /** The functions that consume `queue` through an event source mapping, and the pipes that read it. */
   public consumersOf(queue: ModelResource): ModelResource[] {
     return this.consumers.get(queue) ?? [];
   }
@@ -321,6 +340,85 @@ export class EventGraph {
     }
   }
 
+  /**
+   * A stream (Kinesis or DynamoDB) to the function that an event source
+   * mapping invokes with its records, attempted `streamAttempts()` times per
+   * record; the function to the mapping's on-failure destination.
+   */
+  private linkStreamMappings(): void {
+    for (const mapping of this.model.ofType(CFN_TYPE.EVENT_SOURCE_MAPPING)) {
+      const settings = readEventSourceMapping(mapping);
+      const stream = this.streamOf(settings.eventSourceArn);
+      const fn = this.model.referencedOne(settings.functionName, FUNCTION);
+      if (!stream || !fn) continue;
+      this.link(stream, fn, 'stream-mapping', streamAttempts({
+        retryAttempts: settings.maximumRetryAttempts,
+        maxRecordAgeSeconds: settings.maximumRecordAgeSeconds,
+        bisect: settings.bisectBatchOnFunctionError,
+        batchSize: settings.batchSize ?? AWS_DEFAULTS.streamBatchSize,
+        retentionSeconds: this.retentionOf(stream),
+        attemptSeconds: readFunction(fn).timeoutSeconds,
+      }));
+      for (const to of this.model.referencedBy(settings.onFailureDestination, QUEUE, TOPIC, CFN_TYPE.BUCKET)) {
+        this.link(fn, to, 'stream-on-failure');
+      }
+    }
+  }
+
+  /**
+   * A pipe as a hop: its source (a queue or a stream) to the pipe, attempted
+   * as the source retries (the queue's receives, the stream parameters'
+   * retries); the pipe to its target and enrichment, invoked on each attempt
+   * (a function target `FIRE_AND_FORGET` with its asynchronous retries on
+   * top); the pipe to its stream source's dead-letter queue or topic.
+   */
+  private linkPipes(): void {
+    for (const pipe of this.model.ofType(CFN_TYPE.PIPE)) {
+      const { source, target, enrichment, lambdaInvocationType, stream: parameters } = readPipe(pipe);
+      const targets = [...this.model.referencedBy(target), ...this.model.referencedBy(enrichment)];
+      const queue = this.model.referencedOne(source, QUEUE);
+      const stream = queue ? undefined : this.streamOf(source);
+      if (queue) this.linkPerInvocation(queue, pipe, 'pipe-source', this.receiveAttempts(queue), 'event');
+      if (stream) {
+        const fn = targets.find(t => t.type === FUNCTION);
+        this.linkPerInvocation(stream, pipe, 'pipe-source', streamAttempts({
+          retryAttempts: parameters.maximumRetryAttempts,
+          maxRecordAgeSeconds: parameters.maximumRecordAgeSeconds,
+          bisect: parameters.bisect,
+          batchSize: parameters.batchSize,
+          retentionSeconds: this.retentionOf(stream),
+          attemptSeconds: fn ? readFunction(fn).timeoutSeconds : PIPE_ATTEMPT_SECONDS,
+        }), 'event');
+        for (const to of this.model.referencedBy(parameters.deadLetterArn, QUEUE, TOPIC)) {
+          this.linkPerInvocation(pipe, to, 'pipe-dead-letter', 1, 'event');
+        }
+      }
+      for (const to of targets) {
+        const async = to.type === FUNCTION && lambdaInvocationType === 'FIRE_AND_FORGET';
+        this.linkPerInvocation(pipe, to, async ? 'pipe-async-target' : 'pipe-target', async ? this.asyncAttempts(to) : 1, 'invocation');
+      }
+    }
+  }
+
+  /** A link whose count follows `per` (see `GraphEdge`). */
+  private linkPerInvocation(from: ModelResource, to: ModelResource, kind: EdgeKind, attempts: number, per: GraphEdge['per']): void {
+    this.links.push({ from, to, kind, per, attempts, failure: FAILURE_KINDS.has(kind) });
+  }
+
+  /** The stream an event source or pipe reads: a Kinesis stream (for an enhanced fan-out consumer, its stream) or a DynamoDB table. */
+  private streamOf(value: unknown): ModelResource | undefined {
+    const found = this.model.referencedOne(value, CFN_TYPE.KINESIS_STREAM, CFN_TYPE.KINESIS_STREAM_CONSUMER, CFN_TYPE.TABLE, CFN_TYPE.GLOBAL_TABLE);
+    if (found?.type !== CFN_TYPE.KINESIS_STREAM_CONSUMER) return found;
+    return this.model.referencedOne(readStreamConsumer(found).streamArn, CFN_TYPE.KINESIS_STREAM) ?? found;
+  }
+
+  /** How long a stream keeps a record: a Kinesis stream's retention, a DynamoDB stream's 24 hours. */
+  private retentionOf(stream: ModelResource): number {
+    return stream.type === CFN_TYPE.KINESIS_STREAM
+      ? readKinesisStream(stream).retentionSeconds
+      : stream.type === CFN_TYPE.KINESIS_STREAM_CONSUMER ? 3600 * AWS_DEFAULTS.kinesisRetentionHours : AWS_DEFAULTS.dynamoDbStreamRetentionSeconds;
+  }
+
   /** Every IAM policy of the stack, with the roles it applies to. */
   private policies() {
     const policies = this.model.ofType(CFN_TYPE.POLICY, CFN_TYPE.MANAGED_POLICY).flatMap(policy => readPolicies(policy)
@@ -329,6 +427,46 @@ export class EventGraph {
       .map(({ statements }) => ({ roles: [role], statements })));
     return [...policies, ...inline];
   }
+}
+
+/**
+ * How long an attempt of a pipe whose target is not a function is counted
+ * to take, when its retries are unbounded: EventBridge documents no retry
+ * interval, so one attempt per second is assumed.
+ */
+const PIPE_ATTEMPT_SECONDS = 1;
+
+/** What decides how often a stream consumer is invoked with a record that always fails. */
+export interface StreamRetrySettings {
+  /** `MaximumRetryAttempts`; -1 is unbounded. */
+  readonly retryAttempts: number;
+  /** `MaximumRecordAgeInSeconds`; -1 is unbounded. */
+  readonly maxRecordAgeSeconds: number;
+  /** Whether a failed batch is split in two (`BisectBatchOnFunctionError`, `AUTOMATIC_BISECT`). */
+  readonly bisect: boolean;
+  readonly batchSize: number;
+  /** How long the stream keeps a record. */
+  readonly retentionSeconds: number;
+  /** How long one attempt is counted to take (the function's timeout). */
+  readonly attemptSeconds: number;
+}
+
+/**
+ * The worst-case invocations of a stream consumer with a record that always
+ * fails (a poison record): `1 + retries + splits`.
+ * - retries: `MaximumRetryAttempts`; when unbounded, as many attempts of
+ *   `attemptSeconds` as fit in the record's life (the smaller of
+ *   `MaximumRecordAgeInSeconds` and the stream's retention).
+ * - splits: with bisecting, `ceil(log2(batchSize))` more invocations until
+ *   the record is alone in its batch (splitting does not use up retries).
+ */
+export function streamAttempts(settings: StreamRetrySettings): number {
+  const life = settings.maxRecordAgeSeconds >= 0
+    ? Math.min(settings.maxRecordAgeSeconds, settings.retentionSeconds)
+    : settings.retentionSeconds;
+  const retries = settings.retryAttempts >= 0 ? settings.retryAttempts : Math.floor(life / Math.max(settings.attemptSeconds, 1));
+  const splits = settings.bisect ? Math.ceil(Math.log2(Math.max(settings.batchSize, 1))) : 0;
+  return 1 + retries + splits;
 }
 
 /** Whether an IAM `Action` list (with wildcards) allows `action`. */
