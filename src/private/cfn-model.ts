@@ -349,7 +349,7 @@ function referencedLogicalIds(value: unknown): string[] {
 }
 
 /** A string with the parts that are not known at synth time replaced by `UNKNOWN`. */
-function flatten(value: unknown): string {
+export function flatten(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const join = (value as Record<string, unknown>)['Fn::Join'];

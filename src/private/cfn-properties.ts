@@ -120,8 +120,6 @@ export interface PipeProperties {
    * (the default: the pipe waits and retries) or `FIRE_AND_FORGET` (asynchronous).
    */
   readonly lambdaInvocationType: unknown;
-  /** `SourceParameters.SqsQueueParameters.BatchSize`, if given. */
-  readonly sqsBatchSize: number | undefined;
   /**
    * `SourceParameters.KinesisStreamParameters` or `DynamoDBStreamParameters`,
    * with EventBridge's defaults where they are absent (read them only for a stream source).
@@ -152,7 +150,6 @@ export function readPipe(pipe: ModelResource): PipeProperties {
     target: p.Target,
     enrichment: p.Enrichment,
     lambdaInvocationType: field(field(p.TargetParameters, 'LambdaFunctionParameters'), 'InvocationType'),
-    sqsBatchSize: numberOrUndefined(field(field(sourceParameters, 'SqsQueueParameters'), 'BatchSize')),
     stream: {
       batchSize: numberOr(field(stream, 'BatchSize'), AWS_DEFAULTS.pipeStreamBatchSize),
       deadLetterArn: field(field(stream, 'DeadLetterConfig'), 'Arn'),

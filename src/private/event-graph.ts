@@ -41,10 +41,11 @@
  */
 import { CFN_TYPE, CfnModel, ModelResource } from './cfn-model';
 import {
-  readBucketNotifications, readEventInvokeConfig, readEventSourceMapping, readFunction, readKinesisStream, readPermission, readPipe, readPolicies,
-  readQueue, readRule, readStreamConsumer, readSubscription,
+  readBucketNotifications, readEventInvokeConfig, readEventSourceMapping, readFunction, readPermission, readPipe, readPolicies, readQueue, readRule,
+  readSubscription,
 } from './cfn-properties';
 import { AWS_DEFAULTS } from './defaults';
+import { retentionSecondsOf, streamAttempts, streamOf } from './stream-consumers';
 
 const { QUEUE, FUNCTION, TOPIC, BUS, RULE, API_DESTINATION } = CFN_TYPE;
 
@@ -348,7 +349,7 @@ export class EventGraph {
   private linkStreamMappings(): void {
     for (const mapping of this.model.ofType(CFN_TYPE.EVENT_SOURCE_MAPPING)) {
       const settings = readEventSourceMapping(mapping);
-      const stream = this.streamOf(settings.eventSourceArn);
+      const stream = streamOf(this.model, settings.eventSourceArn);
       const fn = this.model.referencedOne(settings.functionName, FUNCTION);
       if (!stream || !fn) continue;
       this.link(stream, fn, 'stream-mapping', streamAttempts({
@@ -356,7 +357,7 @@ export class EventGraph {
         maxRecordAgeSeconds: settings.maximumRecordAgeSeconds,
         bisect: settings.bisectBatchOnFunctionError,
         batchSize: settings.batchSize ?? AWS_DEFAULTS.streamBatchSize,
-        retentionSeconds: this.retentionOf(stream),
+        retentionSeconds: retentionSecondsOf(this.model, settings.eventSourceArn, kindOf(stream)),
         attemptSeconds: readFunction(fn).timeoutSeconds,
       }));
       for (const to of this.model.referencedBy(settings.onFailureDestination, QUEUE, TOPIC, CFN_TYPE.BUCKET)) {
@@ -377,46 +378,32 @@ export class EventGraph {
       const { source, target, enrichment, lambdaInvocationType, stream: parameters } = readPipe(pipe);
       const targets = [...this.model.referencedBy(target), ...this.model.referencedBy(enrichment)];
       const queue = this.model.referencedOne(source, QUEUE);
-      const stream = queue ? undefined : this.streamOf(source);
-      if (queue) this.linkPerInvocation(queue, pipe, 'pipe-source', this.receiveAttempts(queue), 'event');
+      const stream = queue ? undefined : streamOf(this.model, source);
+      if (queue) this.linkCounted(queue, pipe, 'pipe-source', this.receiveAttempts(queue), 'event');
       if (stream) {
         const fn = targets.find(t => t.type === FUNCTION);
-        this.linkPerInvocation(stream, pipe, 'pipe-source', streamAttempts({
+        this.linkCounted(stream, pipe, 'pipe-source', streamAttempts({
           retryAttempts: parameters.maximumRetryAttempts,
           maxRecordAgeSeconds: parameters.maximumRecordAgeSeconds,
           bisect: parameters.bisect,
           batchSize: parameters.batchSize,
-          retentionSeconds: this.retentionOf(stream),
+          retentionSeconds: retentionSecondsOf(this.model, source, kindOf(stream)),
           attemptSeconds: fn ? readFunction(fn).timeoutSeconds : PIPE_ATTEMPT_SECONDS,
         }), 'event');
         for (const to of this.model.referencedBy(parameters.deadLetterArn, QUEUE, TOPIC)) {
-          this.linkPerInvocation(pipe, to, 'pipe-dead-letter', 1, 'event');
+          this.linkCounted(pipe, to, 'pipe-dead-letter', 1, 'event');
         }
       }
       for (const to of targets) {
         const async = to.type === FUNCTION && lambdaInvocationType === 'FIRE_AND_FORGET';
-        this.linkPerInvocation(pipe, to, async ? 'pipe-async-target' : 'pipe-target', async ? this.asyncAttempts(to) : 1, 'invocation');
+        this.linkCounted(pipe, to, async ? 'pipe-async-target' : 'pipe-target', async ? this.asyncAttempts(to) : 1, 'invocation');
       }
     }
   }
 
   /** A link whose count follows `per` (see `GraphEdge`). */
-  private linkPerInvocation(from: ModelResource, to: ModelResource, kind: EdgeKind, attempts: number, per: GraphEdge['per']): void {
+  private linkCounted(from: ModelResource, to: ModelResource, kind: EdgeKind, attempts: number, per: GraphEdge['per']): void {
     this.links.push({ from, to, kind, per, attempts, failure: FAILURE_KINDS.has(kind) });
-  }
-
-  /** The stream an event source or pipe reads: a Kinesis stream (for an enhanced fan-out consumer, its stream) or a DynamoDB table. */
-  private streamOf(value: unknown): ModelResource | undefined {
-    const found = this.model.referencedOne(value, CFN_TYPE.KINESIS_STREAM, CFN_TYPE.KINESIS_STREAM_CONSUMER, CFN_TYPE.TABLE, CFN_TYPE.GLOBAL_TABLE);
-    if (found?.type !== CFN_TYPE.KINESIS_STREAM_CONSUMER) return found;
-    return this.model.referencedOne(readStreamConsumer(found).streamArn, CFN_TYPE.KINESIS_STREAM) ?? found;
-  }
-
-  /** How long a stream keeps a record: a Kinesis stream's retention, a DynamoDB stream's 24 hours. */
-  private retentionOf(stream: ModelResource): number {
-    return stream.type === CFN_TYPE.KINESIS_STREAM
-      ? readKinesisStream(stream).retentionSeconds
-      : stream.type === CFN_TYPE.KINESIS_STREAM_CONSUMER ? 3600 * AWS_DEFAULTS.kinesisRetentionHours : AWS_DEFAULTS.dynamoDbStreamRetentionSeconds;
   }
 
   /** Every IAM policy of the stack, with the roles it applies to. */
@@ -436,37 +423,9 @@ export class EventGraph {
  */
 const PIPE_ATTEMPT_SECONDS = 1;
 
-/** What decides how often a stream consumer is invoked with a record that always fails. */
-export interface StreamRetrySettings {
-  /** `MaximumRetryAttempts`; -1 is unbounded. */
-  readonly retryAttempts: number;
-  /** `MaximumRecordAgeInSeconds`; -1 is unbounded. */
-  readonly maxRecordAgeSeconds: number;
-  /** Whether a failed batch is split in two (`BisectBatchOnFunctionError`, `AUTOMATIC_BISECT`). */
-  readonly bisect: boolean;
-  readonly batchSize: number;
-  /** How long the stream keeps a record. */
-  readonly retentionSeconds: number;
-  /** How long one attempt is counted to take (the function's timeout). */
-  readonly attemptSeconds: number;
-}
-
-/**
- * The worst-case invocations of a stream consumer with a record that always
- * fails (a poison record): `1 + retries + splits`.
- * - retries: `MaximumRetryAttempts`; when unbounded, as many attempts of
- *   `attemptSeconds` as fit in the record's life (the smaller of
- *   `MaximumRecordAgeInSeconds` and the stream's retention).
- * - splits: with bisecting, `ceil(log2(batchSize))` more invocations until
- *   the record is alone in its batch (splitting does not use up retries).
- */
-export function streamAttempts(settings: StreamRetrySettings): number {
-  const life = settings.maxRecordAgeSeconds >= 0
-    ? Math.min(settings.maxRecordAgeSeconds, settings.retentionSeconds)
-    : settings.retentionSeconds;
-  const retries = settings.retryAttempts >= 0 ? settings.retryAttempts : Math.floor(life / Math.max(settings.attemptSeconds, 1));
-  const splits = settings.bisect ? Math.ceil(Math.log2(Math.max(settings.batchSize, 1))) : 0;
-  return 1 + retries + splits;
+/** The kind of a stream resource (a Kinesis stream or consumer, or a DynamoDB table). */
+function kindOf(stream: ModelResource): 'kinesis' | 'dynamodb' {
+  return stream.type === CFN_TYPE.TABLE || stream.type === CFN_TYPE.GLOBAL_TABLE ? 'dynamodb' : 'kinesis';
 }
 
 /** Whether an IAM `Action` list (with wildcards) allows `action`. */
