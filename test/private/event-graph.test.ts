@@ -14,7 +14,6 @@ import { CFN_TYPE, CfnModel, ModelResource } from '../../src/private/cfn-model';
 import {
   ASYNC_KINDS, asynchronouslyInvoked, chooseEdges, EDGE_PRECEDENCE, EdgeKind, EventGraph, GraphEdge,
 } from '../../src/private/event-graph';
-import { StreamRetrySettings, streamAttempts } from '../../src/private/stream-consumers';
 import { newPipe, readKinesis, readTable, streamedTable } from '../checks/streams';
 import { handlerProps, newStack } from '../helpers';
 
@@ -213,21 +212,5 @@ describe('EventGraph: streams and pipes', () => {
     // THEN
     expect(asyncFunctions(graph)).toEqual(['Test/Fired']);
     expect(graph.edges.filter(e => e.to.name === 'Test/Fired').map(e => [e.kind, e.attempts])).toEqual([['pipe-async-target', 2]]);
-  });
-});
-
-describe('streamAttempts: the invocations of a stream consumer with a poison record', () => {
-  const base: StreamRetrySettings = { retryAttempts: 3, maxRecordAgeSeconds: -1, bisect: false, batchSize: 100, retentionSeconds: 86_400, attemptSeconds: 30 };
-  test.each([
-    ['bounded retries: 1 + retries', base, 4],
-    ['bisecting adds ceil(log2(batch size)): 1 + 3 + 7', { ...base, bisect: true }, 11],
-    ['a batch of one has nothing to split', { ...base, bisect: true, batchSize: 1 }, 4],
-    ['a batch of 10,000: 14 splits', { ...base, bisect: true, batchSize: 10_000 }, 18],
-    ['unbounded retries, 1 h of record age, 30 s attempts: 1 + 120', { ...base, retryAttempts: -1, maxRecordAgeSeconds: 3600 }, 121],
-    ['unbounded retries and age: the stream\'s retention, 1 + 86,400 / 30', { ...base, retryAttempts: -1 }, 2881],
-    ['a record age beyond the retention counts the retention', { ...base, retryAttempts: -1, maxRecordAgeSeconds: 604_800 }, 2881],
-    ['bounded retries win over the age, even when the age would allow more', { ...base, retryAttempts: 0, maxRecordAgeSeconds: 3600 }, 1],
-  ])('%s', (_name, settings, expected) => {
-    expect(streamAttempts(settings)).toBe(expected);
   });
 });
