@@ -376,12 +376,13 @@ export class EventGraph {
   private linkPipes(): void {
     for (const pipe of this.model.ofType(CFN_TYPE.PIPE)) {
       const { source, target, enrichment, lambdaInvocationType, stream: parameters } = readPipe(pipe);
-      const targets = [...this.model.referencedBy(target), ...this.model.referencedBy(enrichment)];
+      const targets = this.model.referencedBy(target);
+      const enrichments = this.model.referencedBy(enrichment);
       const queue = this.model.referencedOne(source, QUEUE);
       const stream = queue ? undefined : streamOf(this.model, source);
       if (queue) this.linkCounted(queue, pipe, 'pipe-source', this.receiveAttempts(queue), 'event');
       if (stream) {
-        const fn = targets.find(t => t.type === FUNCTION);
+        const fn = [...targets, ...enrichments].find(t => t.type === FUNCTION);
         this.linkCounted(stream, pipe, 'pipe-source', streamAttempts({
           retryAttempts: parameters.maximumRetryAttempts,
           maxRecordAgeSeconds: parameters.maximumRecordAgeSeconds,
@@ -398,6 +399,8 @@ export class EventGraph {
         const async = to.type === FUNCTION && lambdaInvocationType === 'FIRE_AND_FORGET';
         this.linkCounted(pipe, to, async ? 'pipe-async-target' : 'pipe-target', async ? this.asyncAttempts(to) : 1, 'invocation');
       }
+      // An enrichment is always invoked synchronously.
+      for (const to of enrichments) this.linkCounted(pipe, to, 'pipe-target', 1, 'invocation');
     }
   }
 

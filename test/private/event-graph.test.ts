@@ -199,18 +199,21 @@ describe('EventGraph: streams and pipes', () => {
     expect(graph.consumersOf(resourceOf(model, queue)).map(r => r.name)).toEqual(['Test/FromQueue']);
   });
 
-  test('a pipe invokes a function target asynchronously only with FIRE_AND_FORGET, and then with the function\'s retries', () => {
+  test('a pipe invokes a function target asynchronously only with FIRE_AND_FORGET, and then with the function\'s retries; never its enrichment', () => {
     // GIVEN
     const stack = newStack();
     const queue = new sqs.Queue(stack, 'Queue');
     newPipe(stack, queue.queueArn, newFunction(stack, 'Waited').functionArn, {}, 'Sync');
     newPipe(stack, queue.queueArn, newFunction(stack, 'Fired', { retryAttempts: 1 }).functionArn, {
       targetParameters: { lambdaFunctionParameters: { invocationType: 'FIRE_AND_FORGET' } },
+      enrichment: newFunction(stack, 'Enrich').functionArn,
     }, 'Async');
     // WHEN
     const graph = new EventGraph(new CfnModel(stack));
     // THEN
     expect(asyncFunctions(graph)).toEqual(['Test/Fired']);
     expect(graph.edges.filter(e => e.to.name === 'Test/Fired').map(e => [e.kind, e.attempts])).toEqual([['pipe-async-target', 2]]);
+    // an enrichment is invoked synchronously, whatever the target's invocation type
+    expect(graph.edges.filter(e => e.to.name === 'Test/Enrich').map(e => [e.kind, e.attempts])).toEqual([['pipe-target', 1]]);
   });
 });
