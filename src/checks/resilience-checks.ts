@@ -35,7 +35,9 @@ export interface ResilienceChecksProps extends NagPackProps {
  * retention and type, maxReceiveCount), EventBridge rules and buses
  * (dead-letter queues, retry policies, archives), functions invoked
  * asynchronously (failure destinations), SNS subscriptions (redrive
- * policies), AppConfig (rollback monitors, gradual deployments), and retry
+ * policies), stream consumers (Lambda event source mappings and EventBridge
+ * pipes reading Kinesis or DynamoDB streams: on-failure destinations,
+ * bounded retries, poison-record isolation), AppConfig (rollback monitors, gradual deployments), and retry
  * paths whose worst case exceeds a budget (see `RetryBudget`).
  *
  * Register it with `Validations.of(app).addPlugins(new ResilienceChecks(app))`,

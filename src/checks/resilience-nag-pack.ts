@@ -17,6 +17,9 @@ import { SqsDeadLetterType } from './rules/sqs-dead-letter-type';
 import { SqsMaxReceiveCount } from './rules/sqs-max-receive-count';
 import { SqsPartialBatchResponses } from './rules/sqs-partial-batch-responses';
 import { SqsVisibilityTimeout } from './rules/sqs-visibility-timeout';
+import { StreamBoundedRetries } from './rules/stream-bounded-retries';
+import { StreamOnFailureDestination } from './rules/stream-on-failure-destination';
+import { StreamPoisonRecordIsolation } from './rules/stream-poison-record-isolation';
 import { CfnModel, ModelResource } from '../private/cfn-model';
 import { EventGraph } from '../private/event-graph';
 import { isAcknowledged, RULE_NAMESPACE } from '../private/nag';
@@ -34,6 +37,9 @@ const RULES: ResilienceRule[] = [
   EventBridgeBusArchive,
   LambdaAsyncFailureDestination,
   SnsSubscriptionRedrive,
+  StreamOnFailureDestination,
+  StreamBoundedRetries,
+  StreamPoisonRecordIsolation,
   AppConfigEnvironmentMonitors,
   AppConfigAllAtOnce,
   RetryBudgetThreshold,

@@ -12,7 +12,10 @@ export interface RetryPath {
    * How often each hop is attempted for each event (or message) it receives:
    * SQS `maxReceiveCount`, Lambda's `1 + retryAttempts` for an asynchronous
    * invocation, EventBridge's `1 + maximumRetryAttempts` for an API
-   * destination, 1 for a hop that only passes the event on.
+   * destination, `1 + retryAttempts + ceil(log2(batchSize))` for a stream
+   * consumer that bisects (without bisecting, `1 + retryAttempts`; with
+   * unbounded retries, as many attempts of the function's timeout as fit in
+   * the record's life), 1 for a hop that only passes the event on.
    */
   readonly attempts: number[];
 
@@ -66,10 +69,11 @@ export class RetryBudgetReport {
  * walks the resources of an app or stack and reports every path an event can
  * take, with the worst-case number of invocations of its last hop.
  *
- * Paths follow SQS event source mappings, EventBridge rules and their targets,
- * SNS subscriptions, S3 notifications, Lambda destinations, and the IAM
- * grants that let a function send to a queue, publish to a topic, put events
- * on a bus or invoke a function. A dead-letter queue or on-failure
+ * Paths follow SQS, Kinesis and DynamoDB Streams event source mappings,
+ * EventBridge pipes (source, pipe, target), EventBridge rules and their
+ * targets, SNS subscriptions, S3 notifications, Lambda destinations, and the
+ * IAM grants that let a function send to a queue, publish to a topic, put
+ * events on a bus or invoke a function. A dead-letter queue or on-failure
  * destination that nothing consumes ends no path: it keeps what failed.
  * Paths stay within a stack.
  */

@@ -84,7 +84,16 @@ export const CFN_TYPE = {
   APPCONFIG_ENVIRONMENT: 'AWS::AppConfig::Environment',
   APPCONFIG_DEPLOYMENT: 'AWS::AppConfig::Deployment',
   APPCONFIG_DEPLOYMENT_STRATEGY: 'AWS::AppConfig::DeploymentStrategy',
+  KINESIS_STREAM: 'AWS::Kinesis::Stream',
+  /** An enhanced fan-out consumer of a Kinesis stream. */
+  KINESIS_STREAM_CONSUMER: 'AWS::Kinesis::StreamConsumer',
+  TABLE: 'AWS::DynamoDB::Table',
+  GLOBAL_TABLE: 'AWS::DynamoDB::GlobalTable',
+  PIPE: 'AWS::Pipes::Pipe',
 } as const;
+
+/** The kind of stream an event source reads: a Kinesis data stream or a DynamoDB stream. */
+export type StreamKind = 'kinesis' | 'dynamodb';
 
 /** A resource's `Properties` as the template holds them (see the file's comment). */
 export type TemplateProperties = Readonly<Record<string, unknown>>;
@@ -235,6 +244,26 @@ export class CfnModel {
     return this.byName.get(`${service}:${name}`);
   }
 
+  /**
+   * Whether a value (an event source or a pipe's source) is a stream, and of
+   * which kind: a `Ref` or `Fn::GetAtt` of a Kinesis stream, stream consumer
+   * or DynamoDB table of this stack or another, or an ARN whose service and
+   * resource show a stream (`kinesis:...:stream/<name>`,
+   * `dynamodb:...:table/<name>/stream/<label>`), even with parts unknown at
+   * synth time.
+   */
+  public streamKind(value: unknown): StreamKind | undefined {
+    const kinesis: string[] = [CFN_TYPE.KINESIS_STREAM, CFN_TYPE.KINESIS_STREAM_CONSUMER];
+    const dynamodb: string[] = [CFN_TYPE.TABLE, CFN_TYPE.GLOBAL_TABLE];
+    const types = [...this.referencedBy(value).map(r => r.type), ...this.crossStackTypes(value)];
+    if (types.some(type => kinesis.includes(type))) return 'kinesis';
+    if (types.some(type => dynamodb.includes(type))) return 'dynamodb';
+    const text = flatten(value);
+    if (/^arn:[^:]*:kinesis:[^:]*:[^:]*:stream\/./.test(text)) return 'kinesis';
+    if (/^arn:[^:]*:dynamodb:[^:]*:[^:]*:table\/[^/]+\/stream\/./.test(text)) return 'dynamodb';
+    return undefined;
+  }
+
   /** The one resource of these types that a value refers to, if exactly one. */
   public referencedOne(value: unknown, ...types: string[]): ModelResource | undefined {
     const found = this.referencedBy(value, ...types);
@@ -320,7 +349,7 @@ function referencedLogicalIds(value: unknown): string[] {
 }
 
 /** A string with the parts that are not known at synth time replaced by `UNKNOWN`. */
-function flatten(value: unknown): string {
+export function flatten(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const join = (value as Record<string, unknown>)['Fn::Join'];

@@ -82,6 +82,14 @@ export interface EventSourceMappingProperties {
   readonly maximumBatchingWindowSeconds: number;
   /** `FunctionResponseTypes` (e.g. `ReportBatchItemFailures`). */
   readonly functionResponseTypes: readonly unknown[];
+  /** Streams: `MaximumRetryAttempts`, or Lambda's default (-1: until the record expires). */
+  readonly maximumRetryAttempts: number;
+  /** Streams: `MaximumRecordAgeInSeconds`, or Lambda's default (-1: no limit). */
+  readonly maximumRecordAgeSeconds: number;
+  /** Streams: `BisectBatchOnFunctionError`. */
+  readonly bisectBatchOnFunctionError: boolean;
+  /** Streams: `DestinationConfig.OnFailure.Destination` (a queue, topic, bucket or Kafka topic). */
+  readonly onFailureDestination: ResolvedValue;
 }
 
 export function readEventSourceMapping(mapping: ModelResource): EventSourceMappingProperties {
@@ -92,7 +100,75 @@ export function readEventSourceMapping(mapping: ModelResource): EventSourceMappi
     batchSize: numberOrUndefined(p.BatchSize),
     maximumBatchingWindowSeconds: numberOr(p.MaximumBatchingWindowInSeconds, 0),
     functionResponseTypes: asArray(p.FunctionResponseTypes),
+    maximumRetryAttempts: numberOr(p.MaximumRetryAttempts, AWS_DEFAULTS.streamRetryAttempts),
+    maximumRecordAgeSeconds: numberOr(p.MaximumRecordAgeInSeconds, AWS_DEFAULTS.streamMaxRecordAgeSeconds),
+    bisectBatchOnFunctionError: isTrue(p.BisectBatchOnFunctionError),
+    onFailureDestination: field(field(p.DestinationConfig, 'OnFailure'), 'Destination'),
   };
+}
+
+/** An `AWS::Pipes::Pipe`. */
+export interface PipeProperties {
+  /** `Source`: the queue or stream the pipe reads. */
+  readonly source: ResolvedValue;
+  /** `Target`: what the pipe sends to. */
+  readonly target: ResolvedValue;
+  /** `Enrichment`: what the pipe calls before its target (a function, a state machine, an API). */
+  readonly enrichment: ResolvedValue;
+  /**
+   * `TargetParameters.LambdaFunctionParameters.InvocationType`: `REQUEST_RESPONSE`
+   * (the default: the pipe waits and retries) or `FIRE_AND_FORGET` (asynchronous).
+   */
+  readonly lambdaInvocationType: unknown;
+  /**
+   * `SourceParameters.KinesisStreamParameters` or `DynamoDBStreamParameters`,
+   * with EventBridge's defaults where they are absent (read them only for a stream source).
+   */
+  readonly stream: PipeStreamParameters;
+}
+
+/** What a pipe does with a stream record that fails. */
+export interface PipeStreamParameters {
+  /** `BatchSize`, or the default of Pipes (1). */
+  readonly batchSize: number;
+  /** `DeadLetterConfig.Arn`: the queue or topic that failed records go to. */
+  readonly deadLetterArn: ResolvedValue;
+  /** `MaximumRetryAttempts`, or EventBridge's default (-1: until the record expires). */
+  readonly maximumRetryAttempts: number;
+  /** `MaximumRecordAgeInSeconds`, or EventBridge's default (-1: no limit). */
+  readonly maximumRecordAgeSeconds: number;
+  /** `OnPartialBatchItemFailure` is `AUTOMATIC_BISECT`. */
+  readonly bisect: boolean;
+}
+
+export function readPipe(pipe: ModelResource): PipeProperties {
+  const p = propertiesOf(pipe, CFN_TYPE.PIPE);
+  const sourceParameters = p.SourceParameters;
+  const stream = field(sourceParameters, 'KinesisStreamParameters') ?? field(sourceParameters, 'DynamoDBStreamParameters');
+  return {
+    source: p.Source,
+    target: p.Target,
+    enrichment: p.Enrichment,
+    lambdaInvocationType: field(field(p.TargetParameters, 'LambdaFunctionParameters'), 'InvocationType'),
+    stream: {
+      batchSize: numberOr(field(stream, 'BatchSize'), AWS_DEFAULTS.pipeStreamBatchSize),
+      deadLetterArn: field(field(stream, 'DeadLetterConfig'), 'Arn'),
+      maximumRetryAttempts: numberOr(field(stream, 'MaximumRetryAttempts'), AWS_DEFAULTS.streamRetryAttempts),
+      maximumRecordAgeSeconds: numberOr(field(stream, 'MaximumRecordAgeInSeconds'), AWS_DEFAULTS.streamMaxRecordAgeSeconds),
+      bisect: field(stream, 'OnPartialBatchItemFailure') === 'AUTOMATIC_BISECT',
+    },
+  };
+}
+
+/** An `AWS::Kinesis::Stream`: `RetentionPeriodHours` in seconds, or Kinesis's default (24 hours). */
+export function readKinesisStream(stream: ModelResource): { readonly retentionSeconds: number } {
+  const p = propertiesOf(stream, CFN_TYPE.KINESIS_STREAM);
+  return { retentionSeconds: 3600 * numberOr(p.RetentionPeriodHours, AWS_DEFAULTS.kinesisRetentionHours) };
+}
+
+/** An `AWS::Kinesis::StreamConsumer`: `StreamARN`, the stream it reads. */
+export function readStreamConsumer(consumer: ModelResource): { readonly streamArn: ResolvedValue } {
+  return { streamArn: propertiesOf(consumer, CFN_TYPE.KINESIS_STREAM_CONSUMER).StreamARN };
 }
 
 /** An `AWS::Lambda::EventInvokeConfig`. */
@@ -275,6 +351,11 @@ function field(value: unknown, key: string): unknown {
 function asArray(value: unknown): unknown[] {
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value : [value];
+}
+
+/** `true`, or the string `'true'` (as templates sometimes hold booleans). */
+function isTrue(value: unknown): boolean {
+  return value === true || value === 'true';
 }
 
 /** A number from a template value (numbers are sometimes strings there), or `fallback`. */

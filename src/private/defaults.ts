@@ -21,6 +21,24 @@ export const AWS_DEFAULTS = {
   targetMaxEventAgeSeconds: 86_400,
   /** Lambda: an asynchronous event is kept 6 hours. */
   asyncMaxEventAgeSeconds: 21_600,
+  /**
+   * Lambda event source mappings and EventBridge Pipes reading a stream:
+   * `MaximumRetryAttempts` -1, retries without bound until the record expires.
+   */
+  streamRetryAttempts: -1,
+  /**
+   * Lambda event source mappings and EventBridge Pipes reading a stream:
+   * `MaximumRecordAgeInSeconds` -1, records never too old to retry.
+   */
+  streamMaxRecordAgeSeconds: -1,
+  /** Lambda: a Kinesis or DynamoDB stream event source reads batches of 100. */
+  streamBatchSize: 100,
+  /** EventBridge Pipes: a Kinesis or DynamoDB stream source reads batches of 1. */
+  pipeStreamBatchSize: 1,
+  /** Kinesis: a stream keeps records 24 hours (`RetentionPeriodHours`). */
+  kinesisRetentionHours: 24,
+  /** DynamoDB Streams: a stream keeps records 24 hours, always. */
+  dynamoDbStreamRetentionSeconds: 86_400,
 } as const;
 
 /**

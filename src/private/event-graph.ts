@@ -8,7 +8,9 @@
  *    its kind (`EdgeKind`): an event source mapping, a rule and its targets,
  *    a subscription, an S3 notification, a Lambda destination or dead-letter
  *    queue, an SQS redrive policy, or an IAM grant that lets a function send
- *    to a queue, publish to a topic, put events on a bus or invoke a function.
+ *    to a queue, publish to a topic, put events on a bus or invoke a function;
+ *    a stream's event source mapping and its on-failure destination; a pipe's
+ *    source, target, enrichment and dead-letter queue.
  *    A link says nothing more than that; finding one has no other effect.
  * 2. Edges (`chooseEdges`): one per (from, to) pair. When several links join
  *    the same pair, the one whose kind comes first in `EDGE_PRECEDENCE` wins,
@@ -39,10 +41,11 @@
  */
 import { CFN_TYPE, CfnModel, ModelResource } from './cfn-model';
 import {
-  readBucketNotifications, readEventInvokeConfig, readEventSourceMapping, readFunction, readPermission, readPolicies, readQueue,
-  readRule, readSubscription,
+  readBucketNotifications, readEventInvokeConfig, readEventSourceMapping, readFunction, readPermission, readPipe, readPolicies, readQueue, readRule,
+  readSubscription,
 } from './cfn-properties';
 import { AWS_DEFAULTS } from './defaults';
+import { retentionSecondsOf, streamAttempts, streamOf } from './stream-consumers';
 
 const { QUEUE, FUNCTION, TOPIC, BUS, RULE, API_DESTINATION } = CFN_TYPE;
 
@@ -71,19 +74,34 @@ export type EdgeKind =
   /** A queue to its dead-letter queue (redrive policy). */
   | 'redrive'
   /** A function to what its role may send to or invoke. */
-  | 'grant';
+  | 'grant'
+  /** A Kinesis stream or DynamoDB table to the function that an event source mapping invokes with its stream's records. */
+  | 'stream-mapping'
+  /** A function to the on-failure destination of an event source mapping that reads a stream. */
+  | 'stream-on-failure'
+  /** A queue or stream to the pipe that reads it. */
+  | 'pipe-source'
+  /** A pipe to its target or enrichment, invoked on each attempt of the pipe. */
+  | 'pipe-target'
+  /** A pipe to a function target invoked asynchronously (`FIRE_AND_FORGET`). */
+  | 'pipe-async-target'
+  /** A pipe to the dead-letter queue or topic of its stream source. */
+  | 'pipe-dead-letter';
 
 /** Which edge wins when links of several kinds join the same pair: the earlier kind (see the file's comment). */
 export const EDGE_PRECEDENCE: readonly EdgeKind[] = [
-  'event-source-mapping', 'rule', 'rule-target', 'rule-dead-letter', 'subscription', 'subscription-dead-letter', 'notification',
-  'on-failure', 'on-success', 'function-dead-letter', 'redrive', 'grant',
+  'event-source-mapping', 'stream-mapping', 'rule', 'rule-target', 'rule-dead-letter', 'subscription', 'subscription-dead-letter', 'notification',
+  'pipe-source', 'pipe-target', 'pipe-async-target', 'pipe-dead-letter',
+  'on-failure', 'stream-on-failure', 'on-success', 'function-dead-letter', 'redrive', 'grant',
 ];
 
 /** The kinds of link that carry only what failed. */
-const FAILURE_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-dead-letter', 'subscription-dead-letter', 'on-failure', 'function-dead-letter', 'redrive']);
+const FAILURE_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>([
+  'rule-dead-letter', 'subscription-dead-letter', 'on-failure', 'function-dead-letter', 'redrive', 'stream-on-failure', 'pipe-dead-letter',
+]);
 
 /** The kinds of link by which a service invokes a function asynchronously. */
-export const ASYNC_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-target', 'subscription', 'notification', 'on-failure', 'on-success']);
+export const ASYNC_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-target', 'subscription', 'notification', 'on-failure', 'on-success', 'pipe-async-target']);
 
 /** Services that invoke Lambda functions asynchronously when they hold a permission to invoke them. */
 const ASYNC_PRINCIPAL = /^(sns|s3|events|ses|iot|codecommit|config|lambda\.alarms\.cloudwatch|logs(\.[^.]+)?)\.amazonaws\.com$/;
@@ -150,7 +168,7 @@ export class EventGraph {
   private readonly links: GraphEdge[] = [];
   /** The functions that something in the stack invokes asynchronously. */
   private readonly invokedAsynchronously: ReadonlySet<ModelResource>;
-  /** The functions that consume a queue through an event source mapping, per queue (from the links). */
+  /** The functions that consume a queue through an event source mapping, and the pipes that read it, per queue (from the links). */
   private readonly consumers = new Map<ModelResource, ModelResource[]>();
 
   constructor(public readonly model: CfnModel) {
@@ -161,14 +179,16 @@ export class EventGraph {
     this.linkFunctionFailureTargets();
     this.linkQueueRedrives();
     this.linkGrants();
+    this.linkStreamMappings();
+    this.linkPipes();
     this.edges = chooseEdges(this.links);
     this.invokedAsynchronously = asynchronouslyInvoked(model, this.links);
-    for (const { from: queue, to: fn } of this.links.filter(l => l.kind === 'event-source-mapping')) {
+    for (const { from: queue, to: fn } of this.links.filter(l => l.kind === 'event-source-mapping' || (l.kind === 'pipe-source' && l.from.type === QUEUE))) {
       this.consumers.set(queue, [...this.consumers.get(queue) ?? [], fn]);
     }
   }
 
-  /** The functions that consume `queue` through an event source mapping. */
+  /** The functions that consume `queue` through an event source mapping, and the pipes that read it. */
   public consumersOf(queue: ModelResource): ModelResource[] {
     return this.consumers.get(queue) ?? [];
   }
@@ -321,6 +341,74 @@ export class EventGraph {
     }
   }
 
+  /**
+   * A stream (Kinesis or DynamoDB) to the function that an event source
+   * mapping invokes with its records, attempted `streamAttempts()` times per
+   * record; the function to the mapping's on-failure destination.
+   */
+  private linkStreamMappings(): void {
+    for (const mapping of this.model.ofType(CFN_TYPE.EVENT_SOURCE_MAPPING)) {
+      const settings = readEventSourceMapping(mapping);
+      const stream = streamOf(this.model, settings.eventSourceArn);
+      const fn = this.model.referencedOne(settings.functionName, FUNCTION);
+      if (!stream || !fn) continue;
+      this.link(stream, fn, 'stream-mapping', streamAttempts({
+        retryAttempts: settings.maximumRetryAttempts,
+        maxRecordAgeSeconds: settings.maximumRecordAgeSeconds,
+        bisect: settings.bisectBatchOnFunctionError,
+        batchSize: settings.batchSize ?? AWS_DEFAULTS.streamBatchSize,
+        retentionSeconds: retentionSecondsOf(this.model, settings.eventSourceArn, kindOf(stream)),
+        attemptSeconds: readFunction(fn).timeoutSeconds,
+      }));
+      for (const to of this.model.referencedBy(settings.onFailureDestination, QUEUE, TOPIC, CFN_TYPE.BUCKET)) {
+        this.link(fn, to, 'stream-on-failure');
+      }
+    }
+  }
+
+  /**
+   * A pipe as a hop: its source (a queue or a stream) to the pipe, attempted
+   * as the source retries (the queue's receives, the stream parameters'
+   * retries); the pipe to its target and enrichment, invoked on each attempt
+   * (a function target `FIRE_AND_FORGET` with its asynchronous retries on
+   * top); the pipe to its stream source's dead-letter queue or topic.
+   */
+  private linkPipes(): void {
+    for (const pipe of this.model.ofType(CFN_TYPE.PIPE)) {
+      const { source, target, enrichment, lambdaInvocationType, stream: parameters } = readPipe(pipe);
+      const targets = this.model.referencedBy(target);
+      const enrichments = this.model.referencedBy(enrichment);
+      const queue = this.model.referencedOne(source, QUEUE);
+      const stream = queue ? undefined : streamOf(this.model, source);
+      if (queue) this.linkCounted(queue, pipe, 'pipe-source', this.receiveAttempts(queue), 'event');
+      if (stream) {
+        const fn = [...targets, ...enrichments].find(t => t.type === FUNCTION);
+        this.linkCounted(stream, pipe, 'pipe-source', streamAttempts({
+          retryAttempts: parameters.maximumRetryAttempts,
+          maxRecordAgeSeconds: parameters.maximumRecordAgeSeconds,
+          bisect: parameters.bisect,
+          batchSize: parameters.batchSize,
+          retentionSeconds: retentionSecondsOf(this.model, source, kindOf(stream)),
+          attemptSeconds: fn ? readFunction(fn).timeoutSeconds : PIPE_ATTEMPT_SECONDS,
+        }), 'event');
+        for (const to of this.model.referencedBy(parameters.deadLetterArn, QUEUE, TOPIC)) {
+          this.linkCounted(pipe, to, 'pipe-dead-letter', 1, 'event');
+        }
+      }
+      for (const to of targets) {
+        const async = to.type === FUNCTION && lambdaInvocationType === 'FIRE_AND_FORGET';
+        this.linkCounted(pipe, to, async ? 'pipe-async-target' : 'pipe-target', async ? this.asyncAttempts(to) : 1, 'invocation');
+      }
+      // An enrichment is always invoked synchronously.
+      for (const to of enrichments) this.linkCounted(pipe, to, 'pipe-target', 1, 'invocation');
+    }
+  }
+
+  /** A link whose count follows `per` (see `GraphEdge`). */
+  private linkCounted(from: ModelResource, to: ModelResource, kind: EdgeKind, attempts: number, per: GraphEdge['per']): void {
+    this.links.push({ from, to, kind, per, attempts, failure: FAILURE_KINDS.has(kind) });
+  }
+
   /** Every IAM policy of the stack, with the roles it applies to. */
   private policies() {
     const policies = this.model.ofType(CFN_TYPE.POLICY, CFN_TYPE.MANAGED_POLICY).flatMap(policy => readPolicies(policy)
@@ -329,6 +417,18 @@ export class EventGraph {
       .map(({ statements }) => ({ roles: [role], statements })));
     return [...policies, ...inline];
   }
+}
+
+/**
+ * How long an attempt of a pipe whose target is not a function is counted
+ * to take, when its retries are unbounded: EventBridge documents no retry
+ * interval, so one attempt per second is assumed.
+ */
+const PIPE_ATTEMPT_SECONDS = 1;
+
+/** The kind of a stream resource (a Kinesis stream or consumer, or a DynamoDB table). */
+function kindOf(stream: ModelResource): 'kinesis' | 'dynamodb' {
+  return stream.type === CFN_TYPE.TABLE || stream.type === CFN_TYPE.GLOBAL_TABLE ? 'dynamodb' : 'kinesis';
 }
 
 /** Whether an IAM `Action` list (with wildcards) allows `action`. */

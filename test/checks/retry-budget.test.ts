@@ -1,6 +1,7 @@
 import { Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -9,6 +10,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ArchivedEventBus, AsyncFunction, FanOutTopic, QueueDecoupledFunction, RetryBudget, RetryBudgetReport } from '../../src';
 import { handlerProps, newApp, newStack } from '../helpers';
+import { newPipe, readKinesis, readTable, safeSource, streamedTable } from './streams';
 
 /** A queue with a dead-letter queue after `maxReceiveCount` receives, consumed by a new function. */
 function consumedQueue(stack: Stack, id: string, maxReceiveCount: number): { queue: sqs.Queue; fn: lambda.Function } {
@@ -291,5 +293,99 @@ describe('RetryBudget', () => {
     new sqs.Queue(stack, 'Idle');
     // WHEN / THEN
     expect(RetryBudget.analyze(stack).paths).toEqual([]);
+  });
+});
+
+describe('RetryBudget: streams', () => {
+  test('a mapping as StreamConsumerFunction configures it: 1 + 3 retries + ceil(log2(100)) = 11; its unconsumed dead-letter queue ends no path', () => {
+    // GIVEN
+    const stack = newStack();
+    readKinesis(new kinesis.Stream(stack, 'Stream'), safeSource(stack));
+    // WHEN / THEN
+    expect(RetryBudget.analyze(stack).paths).toEqual([{ hops: ['Test/Stream', 'Test/Fn'], attempts: [1, 11], worstCaseInvocations: 11, cyclic: false }]);
+  });
+
+  test('without bisecting, 1 + retries; a DynamoDB stream in batches of 1,000 that bisects: 1 + 5 + 10', () => {
+    // GIVEN
+    const stack = newStack();
+    readKinesis(new kinesis.Stream(stack, 'Stream'), { retryAttempts: 2 }, 'Plain');
+    readTable(streamedTable(stack), { retryAttempts: 5, bisectBatchOnError: true, batchSize: 1000 }, 'Bisecting');
+    // WHEN
+    const paths = RetryBudget.analyze(stack).paths.map(p => [p.hops.join(' > '), p.worstCaseInvocations]);
+    // THEN
+    expect(paths).toEqual([['Test/Table > Test/Bisecting', 16], ['Test/Stream > Test/Plain', 3]]);
+  });
+
+  test('unbounded retries are counted as attempts of the function timeout in the record\'s life: 1 + 1 h / 30 s; with AWS\'s defaults, 1 + 24 h / 30 s', () => {
+    // GIVEN 30 s functions: one with a 1 h maximum record age, one with AWS's defaults on a stream that keeps 24 h
+    const stack = newStack();
+    readKinesis(new kinesis.Stream(stack, 'Aged'), { maxRecordAge: Duration.hours(1) }, 'AgedFn');
+    readKinesis(new kinesis.Stream(stack, 'Forever'), {}, 'ForeverFn');
+    // WHEN
+    const paths = RetryBudget.analyze(stack).paths.map(p => [p.hops.join(' > '), p.worstCaseInvocations]);
+    // THEN
+    expect(paths).toEqual([['Test/Forever > Test/ForeverFn', 2881], ['Test/Aged > Test/AgedFn', 121]]);
+  });
+
+  test('an on-failure destination that a function consumes continues the path: the failed record once, then that queue\'s receives', () => {
+    // GIVEN a mapping (2 retries) failing to a queue that a redrive function consumes (3 receives)
+    const stack = newStack();
+    const failures = new sqs.Queue(stack, 'Failures', {
+      visibilityTimeout: Duration.minutes(3),
+      deadLetterQueue: { queue: new sqs.Queue(stack, 'LastResort'), maxReceiveCount: 3 },
+    });
+    readKinesis(new kinesis.Stream(stack, 'Stream'), { retryAttempts: 2, onFailure: new sources.SqsDlq(failures) });
+    new lambda.Function(stack, 'Redriver', handlerProps).addEventSource(new sources.SqsEventSource(failures, { reportBatchItemFailures: true }));
+    // WHEN / THEN
+    expect(RetryBudget.analyze(stack).paths).toEqual([
+      { hops: ['Test/Stream', 'Test/Fn', 'Test/Failures', 'Test/Redriver'], attempts: [1, 3, 1, 3], worstCaseInvocations: 3, cyclic: false },
+    ]);
+  });
+});
+
+describe('RetryBudget: EventBridge pipes', () => {
+  test('queue (5 receives) → pipe → function: the pipe retries up to maxReceiveCount, each attempt invokes the target once', () => {
+    // GIVEN
+    const stack = newStack();
+    const queue = new sqs.Queue(stack, 'Queue', { deadLetterQueue: { queue: new sqs.Queue(stack, 'DeadLetters'), maxReceiveCount: 5 } });
+    newPipe(stack, queue.queueArn, new lambda.Function(stack, 'Target', handlerProps).functionArn);
+    // WHEN / THEN
+    expect(RetryBudget.analyze(stack).paths).toEqual([
+      { hops: ['Test/Queue', 'Test/Pipe', 'Test/Target'], attempts: [1, 5, 1], worstCaseInvocations: 5, cyclic: false },
+    ]);
+  });
+
+  test('a FIRE_AND_FORGET function target adds its asynchronous retries: 5 × 3 = 15', () => {
+    // GIVEN
+    const stack = newStack();
+    const queue = new sqs.Queue(stack, 'Queue', { deadLetterQueue: { queue: new sqs.Queue(stack, 'DeadLetters'), maxReceiveCount: 5 } });
+    newPipe(stack, queue.queueArn, new lambda.Function(stack, 'Target', { ...handlerProps, retryAttempts: 2 }).functionArn, {
+      targetParameters: { lambdaFunctionParameters: { invocationType: 'FIRE_AND_FORGET' } },
+    });
+    // WHEN
+    const [path] = RetryBudget.analyze(stack).paths;
+    // THEN
+    expect(path).toMatchObject({ attempts: [1, 5, 3], worstCaseInvocations: 15 });
+  });
+
+  test('stream → pipe (4 retries, bisecting batches of 10: 1 + 4 + 4 = 9) → queue → function (5 receives): 45', () => {
+    // GIVEN
+    const stack = newStack();
+    const next = consumedQueue(stack, 'Next', 5);
+    newPipe(stack, new kinesis.Stream(stack, 'Stream').streamArn, next.queue.queueArn, {
+      sourceParameters: {
+        kinesisStreamParameters: {
+          startingPosition: 'LATEST',
+          batchSize: 10,
+          maximumRetryAttempts: 4,
+          onPartialBatchItemFailure: 'AUTOMATIC_BISECT',
+          deadLetterConfig: { arn: new sqs.Queue(stack, 'PipeDeadLetters').queueArn },
+        },
+      },
+    });
+    // WHEN / THEN the pipe's dead-letter queue, consumed by nothing, ends no path
+    expect(RetryBudget.analyze(stack).paths).toEqual([
+      { hops: ['Test/Stream', 'Test/Pipe', 'Test/NextQueue', 'Test/NextFunction'], attempts: [1, 9, 1, 5], worstCaseInvocations: 45, cyclic: false },
+    ]);
   });
 });

@@ -1,8 +1,11 @@
 import { CfnResource, Lazy, Stack } from 'aws-cdk-lib';
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as pipes from 'aws-cdk-lib/aws-pipes';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -42,6 +45,11 @@ describe('CfnModel', () => {
       APPCONFIG_ENVIRONMENT: appconfig.CfnEnvironment,
       APPCONFIG_DEPLOYMENT: appconfig.CfnDeployment,
       APPCONFIG_DEPLOYMENT_STRATEGY: appconfig.CfnDeploymentStrategy,
+      KINESIS_STREAM: kinesis.CfnStream,
+      KINESIS_STREAM_CONSUMER: kinesis.CfnStreamConsumer,
+      TABLE: dynamodb.CfnTable,
+      GLOBAL_TABLE: dynamodb.CfnGlobalTable,
+      PIPE: pipes.CfnPipe,
     };
 
     test.each(Object.entries(classes))('%s is aws-cdk-lib\'s type name', (key, cfnClass) => {
@@ -125,5 +133,34 @@ describe('CfnModel', () => {
     expect(model.referencedBy('arn:aws:sqs:eu-west-1:111122223333:orders')).toEqual([resource]);
     expect(model.referencedBy({ 'Fn::Join': ['', ['arn:aws:sqs:eu-west-1:111122223333:', { Ref: 'AWS::StackName' }]] })).toEqual([]);
     expect(model.named('sqs', 'orders')).toBe(resource);
+  });
+
+  test('streamKind: a stream, consumer or table of this stack or another, or an ARN that shows a stream; nothing else', () => {
+    // GIVEN a Kinesis stream with an enhanced fan-out consumer and a table with a stream, and a stream of another stack
+    const app = newApp();
+    const other = new kinesis.Stream(new Stack(app, 'Streams'), 'Stream');
+    const stack = new Stack(app, 'Test');
+    const stream = new kinesis.Stream(stack, 'Stream');
+    const consumer = new kinesis.CfnStreamConsumer(stack, 'Consumer', { consumerName: 'efo', streamArn: stream.streamArn });
+    const table = new dynamodb.Table(stack, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING }, stream: dynamodb.StreamViewType.NEW_IMAGE,
+    });
+    const queue = new sqs.Queue(stack, 'Queue');
+    const mapping = new lambda.EventSourceMapping(stack, 'Mapping', {
+      target: new lambda.Function(stack, 'Fn', handlerProps), eventSourceArn: other.streamArn, startingPosition: lambda.StartingPosition.LATEST,
+    });
+    const model = new CfnModel(stack);
+    const resolve = (value: string) => stack.resolve(value);
+    // WHEN / THEN
+    expect(model.streamKind(resolve(stream.streamArn))).toBe('kinesis');
+    expect(model.streamKind(resolve(consumer.attrConsumerArn))).toBe('kinesis');
+    expect(model.streamKind(resolve(table.tableStreamArn!))).toBe('dynamodb');
+    expect(model.streamKind(model.resourceOf(mapping.node.defaultChild as CfnResource)!.properties.EventSourceArn)).toBe('kinesis');
+    expect(model.streamKind('arn:aws:kinesis:eu-west-1:111122223333:stream/clicks')).toBe('kinesis');
+    expect(model.streamKind({ 'Fn::Join': ['', ['arn:aws:kinesis:', { Ref: 'AWS::Region' }, ':111122223333:stream/clicks']] })).toBe('kinesis');
+    expect(model.streamKind('arn:aws:dynamodb:eu-west-1:111122223333:table/orders/stream/2026-01-01T00:00:00.000')).toBe('dynamodb');
+    expect(model.streamKind('arn:aws:dynamodb:eu-west-1:111122223333:table/orders')).toBeUndefined();
+    expect(model.streamKind(resolve(queue.queueArn))).toBeUndefined();
+    expect(model.streamKind('arn:aws:sqs:eu-west-1:111122223333:orders')).toBeUndefined();
   });
 });

@@ -3,9 +3,11 @@ import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as pipes from 'aws-cdk-lib/aws-pipes';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -15,7 +17,8 @@ import { IConstruct } from 'constructs';
 import { CFN_TYPE, CfnModel, ModelResource } from '../../src/private/cfn-model';
 import {
   readAppConfigEnvironment, readArchive, readBucketNotifications, readDeployment, readDeploymentStrategy, readEventInvokeConfig,
-  readEventSourceMapping, readFunction, readPermission, readPolicies, readQueue, readRule, readSubscription,
+  readEventSourceMapping, readFunction, readKinesisStream, readPermission, readPipe, readPolicies, readQueue, readRule, readStreamConsumer,
+  readSubscription,
 } from '../../src/private/cfn-properties';
 import { AWS_DEFAULTS } from '../../src/private/defaults';
 import { handlerProps, newStack } from '../helpers';
@@ -132,6 +135,39 @@ describe('cfn-properties', () => {
         batchSize: 20,
         maximumBatchingWindowSeconds: 4,
         functionResponseTypes: ['ReportBatchItemFailures'],
+        maximumRetryAttempts: AWS_DEFAULTS.streamRetryAttempts,
+        maximumRecordAgeSeconds: AWS_DEFAULTS.streamMaxRecordAgeSeconds,
+        bisectBatchOnFunctionError: false,
+        onFailureDestination: undefined,
+      });
+    });
+
+    test('a stream event source: retries, record age, bisecting and the on-failure destination; without them, AWS\'s -1', () => {
+      // GIVEN
+      const stack = newStack();
+      const failures = new sqs.Queue(stack, 'Failures');
+      new lambda.Function(stack, 'Fn', handlerProps).addEventSource(new sources.KinesisEventSource(new kinesis.Stream(stack, 'Stream'), {
+        startingPosition: lambda.StartingPosition.LATEST,
+        retryAttempts: 4,
+        maxRecordAge: Duration.minutes(10),
+        bisectBatchOnError: true,
+        onFailure: new sources.SqsDlq(failures),
+      }));
+      const plain = newStack();
+      new lambda.Function(plain, 'Fn', handlerProps).addEventSource(new sources.KinesisEventSource(new kinesis.Stream(plain, 'Stream'), {
+        startingPosition: lambda.StartingPosition.LATEST,
+      }));
+      // WHEN / THEN
+      expect(readEventSourceMapping(onlyOfType(stack, CFN_TYPE.EVENT_SOURCE_MAPPING))).toMatchObject({
+        maximumRetryAttempts: 4,
+        maximumRecordAgeSeconds: 600,
+        bisectBatchOnFunctionError: true,
+        onFailureDestination: { 'Fn::GetAtt': [logicalIdOf(failures), 'Arn'] },
+      });
+      expect(AWS_DEFAULTS.streamRetryAttempts).toBe(-1);
+      expect(AWS_DEFAULTS.streamMaxRecordAgeSeconds).toBe(-1);
+      expect(readEventSourceMapping(onlyOfType(plain, CFN_TYPE.EVENT_SOURCE_MAPPING))).toMatchObject({
+        maximumRetryAttempts: -1, maximumRecordAgeSeconds: -1, bisectBatchOnFunctionError: false, onFailureDestination: undefined,
       });
     });
 
@@ -143,6 +179,68 @@ describe('cfn-properties', () => {
       expect(readEventSourceMapping(onlyOfType(stack, CFN_TYPE.EVENT_SOURCE_MAPPING)))
         .toMatchObject({ batchSize: undefined, maximumBatchingWindowSeconds: 0, functionResponseTypes: [] });
     });
+  });
+
+  describe('readPipe', () => {
+    test('source, target, enrichment, invocation type and stream parameters', () => {
+      // GIVEN
+      const stack = newStack();
+      const stream = new kinesis.Stream(stack, 'Stream');
+      const fn = new lambda.Function(stack, 'Fn', handlerProps);
+      const deadLetters = new sqs.Queue(stack, 'DeadLetters');
+      const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('pipes.amazonaws.com') });
+      new pipes.CfnPipe(stack, 'Pipe', {
+        roleArn: role.roleArn,
+        source: stream.streamArn,
+        target: fn.functionArn,
+        enrichment: fn.functionArn,
+        targetParameters: { lambdaFunctionParameters: { invocationType: 'FIRE_AND_FORGET' } },
+        sourceParameters: {
+          kinesisStreamParameters: {
+            startingPosition: 'LATEST',
+            batchSize: 50,
+            maximumRetryAttempts: 2,
+            maximumRecordAgeInSeconds: 300,
+            onPartialBatchItemFailure: 'AUTOMATIC_BISECT',
+            deadLetterConfig: { arn: deadLetters.queueArn },
+          },
+        },
+      });
+      // WHEN / THEN
+      expect(readPipe(onlyOfType(stack, CFN_TYPE.PIPE))).toEqual({
+        source: { 'Fn::GetAtt': [logicalIdOf(stream), 'Arn'] },
+        target: { 'Fn::GetAtt': [logicalIdOf(fn), 'Arn'] },
+        enrichment: { 'Fn::GetAtt': [logicalIdOf(fn), 'Arn'] },
+        lambdaInvocationType: 'FIRE_AND_FORGET',
+        stream: {
+          batchSize: 50, deadLetterArn: { 'Fn::GetAtt': [logicalIdOf(deadLetters), 'Arn'] }, maximumRetryAttempts: 2, maximumRecordAgeSeconds: 300, bisect: true,
+        },
+      });
+    });
+
+    test('a pipe that sets nothing: EventBridge\'s defaults for a stream source (batches of 1, -1 for retries and age)', () => {
+      // GIVEN
+      const stack = newStack();
+      const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('pipes.amazonaws.com') });
+      new pipes.CfnPipe(stack, 'Pipe', { roleArn: role.roleArn, source: 'arn:aws:kinesis:eu-west-1:111122223333:stream/s', target: 'arn:aws:sqs:eu-west-1:111122223333:q' });
+      // WHEN / THEN
+      expect(readPipe(onlyOfType(stack, CFN_TYPE.PIPE)).stream).toEqual({
+        batchSize: 1, deadLetterArn: undefined, maximumRetryAttempts: -1, maximumRecordAgeSeconds: -1, bisect: false,
+      });
+    });
+  });
+
+  test('readKinesisStream: the retention in seconds, or Kinesis\'s 24 hours; readStreamConsumer: the stream', () => {
+    // GIVEN
+    const stack = newStack();
+    const long = new kinesis.Stream(stack, 'Long', { retentionPeriod: Duration.days(7) });
+    new kinesis.CfnStream(stack, 'Plain', { shardCount: 1 });
+    new kinesis.StreamConsumer(stack, 'Consumer', { stream: long, streamConsumerName: 'efo' });
+    const model = new CfnModel(stack);
+    const [first, second] = model.ofType(CFN_TYPE.KINESIS_STREAM);
+    // WHEN / THEN
+    expect([readKinesisStream(first).retentionSeconds, readKinesisStream(second).retentionSeconds]).toEqual([604_800, 86_400]);
+    expect(readStreamConsumer(model.ofType(CFN_TYPE.KINESIS_STREAM_CONSUMER)[0]).streamArn).toEqual({ 'Fn::GetAtt': [logicalIdOf(long), 'Arn'] });
   });
 
   describe('readEventInvokeConfig', () => {

@@ -2,6 +2,7 @@ import { CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -13,6 +14,7 @@ import { CFN_TYPE, CfnModel, ModelResource } from '../../src/private/cfn-model';
 import {
   ASYNC_KINDS, asynchronouslyInvoked, chooseEdges, EDGE_PRECEDENCE, EdgeKind, EventGraph, GraphEdge,
 } from '../../src/private/event-graph';
+import { newPipe, readKinesis, readTable, streamedTable } from '../checks/streams';
 import { handlerProps, newStack } from '../helpers';
 
 /** A new function `id` in `stack`, with `props` on top of `handlerProps`. */
@@ -137,5 +139,81 @@ describe('EventGraph', () => {
       expect(chooseEdges([link(self, self, 'redrive')])).toEqual([]);
       expect(chooseEdges([link(self, self, 'grant')])).toHaveLength(1);
     });
+  });
+});
+
+describe('EventGraph: streams and pipes', () => {
+  test('a stream mapping links the stream to the function, and the function to its on-failure destination, which wins over the grant to send there', () => {
+    // GIVEN
+    const stack = newStack();
+    const failures = new sqs.Queue(stack, 'Failures');
+    readKinesis(new kinesis.Stream(stack, 'Stream'), { retryAttempts: 2, onFailure: new sources.SqsDlq(failures) });
+    // WHEN
+    const graph = new EventGraph(new CfnModel(stack));
+    // THEN
+    expect(edgesOf(graph).sort()).toEqual(['Test/Fn → Test/Failures (stream-on-failure)', 'Test/Stream → Test/Fn (stream-mapping)']);
+    expect(graph.edges.map(e => [e.kind, e.attempts, e.per, e.failure]).sort()).toEqual([['stream-mapping', 3, 'event', false], ['stream-on-failure', 1, 'event', true]]);
+    expect(asyncFunctions(graph)).toEqual([]);
+  });
+
+  test('an enhanced fan-out consumer stands for its stream; a DynamoDB stream is its table', () => {
+    // GIVEN
+    const stack = newStack();
+    const stream = new kinesis.Stream(stack, 'Stream');
+    const efo = newFunction(stack, 'Efo');
+    efo.addEventSource(new sources.KinesisConsumerEventSource(new kinesis.StreamConsumer(stack, 'Consumer', { stream, streamConsumerName: 'efo' }), {
+      startingPosition: lambda.StartingPosition.LATEST,
+    }));
+    readTable(streamedTable(stack), {}, 'TableFn');
+    // WHEN
+    const graph = new EventGraph(new CfnModel(stack));
+    // THEN
+    expect(edgesOf(graph)).toEqual(['Test/Stream → Test/Efo (stream-mapping)', 'Test/Table → Test/TableFn (stream-mapping)']);
+  });
+
+  test('a pipe is a hop: its source to it, it to its target and enrichment on each attempt, it to its dead-letter queue', () => {
+    // GIVEN a pipe from a queue to a function, with a function as enrichment, and a pipe from a stream to a queue with a dead-letter queue
+    const stack = newStack();
+    const queue = new sqs.Queue(stack, 'Queue', { deadLetterQueue: { queue: new sqs.Queue(stack, 'Redrive'), maxReceiveCount: 4 } });
+    newPipe(stack, queue.queueArn, newFunction(stack, 'Target').functionArn, { enrichment: newFunction(stack, 'Enrich').functionArn }, 'FromQueue');
+    newPipe(stack, new kinesis.Stream(stack, 'Stream').streamArn, new sqs.Queue(stack, 'Sink').queueArn, {
+      sourceParameters: {
+        kinesisStreamParameters: { startingPosition: 'LATEST', maximumRetryAttempts: 2, deadLetterConfig: { arn: new sqs.Queue(stack, 'DeadLetters').queueArn } },
+      },
+    }, 'FromStream');
+    // WHEN
+    const model = new CfnModel(stack);
+    const graph = new EventGraph(model);
+    // THEN
+    expect(edgesOf(graph).filter(e => e.includes('pipe'))).toEqual([
+      'Test/Queue → Test/FromQueue (pipe-source)',
+      'Test/FromQueue → Test/Target (pipe-target)',
+      'Test/FromQueue → Test/Enrich (pipe-target)',
+      'Test/Stream → Test/FromStream (pipe-source)',
+      'Test/FromStream → Test/DeadLetters (pipe-dead-letter)',
+      'Test/FromStream → Test/Sink (pipe-target)',
+    ]);
+    const pipeEdges = graph.edges.filter(e => e.kind.startsWith('pipe'));
+    expect(pipeEdges.map(e => [e.attempts, e.per])).toEqual([[4, 'event'], [1, 'invocation'], [1, 'invocation'], [3, 'event'], [1, 'event'], [1, 'invocation']]);
+    // and the pipe consumes the queue, for the queue rules
+    expect(graph.consumersOf(resourceOf(model, queue)).map(r => r.name)).toEqual(['Test/FromQueue']);
+  });
+
+  test('a pipe invokes a function target asynchronously only with FIRE_AND_FORGET, and then with the function\'s retries; never its enrichment', () => {
+    // GIVEN
+    const stack = newStack();
+    const queue = new sqs.Queue(stack, 'Queue');
+    newPipe(stack, queue.queueArn, newFunction(stack, 'Waited').functionArn, {}, 'Sync');
+    newPipe(stack, queue.queueArn, newFunction(stack, 'Fired', { retryAttempts: 1 }).functionArn, {
+      targetParameters: { lambdaFunctionParameters: { invocationType: 'FIRE_AND_FORGET' } },
+      enrichment: newFunction(stack, 'Enrich').functionArn,
+    }, 'Async');
+    // WHEN
+    const graph = new EventGraph(new CfnModel(stack));
+    // THEN
+    expect(asyncFunctions(graph)).toEqual(['Test/Fired']);
+    expect(graph.edges.filter(e => e.to.name === 'Test/Fired').map(e => [e.kind, e.attempts])).toEqual([['pipe-async-target', 2]]);
+    // an enrichment is invoked synchronously, whatever the target's invocation type
+    expect(graph.edges.filter(e => e.to.name === 'Test/Enrich').map(e => [e.kind, e.attempts])).toEqual([['pipe-target', 1]]);
   });
 });

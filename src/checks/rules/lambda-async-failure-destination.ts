@@ -5,8 +5,9 @@ import { ResilienceRule } from '../rule';
 
 /**
  * Resilience-Lambda1: a function that is invoked asynchronously (by SNS, S3,
- * EventBridge, another function's destination, or a service that holds a
- * permission to invoke it) has an on-failure destination or a dead-letter queue.
+ * EventBridge, another function's destination, a pipe's `FIRE_AND_FORGET`
+ * target, or a service that holds a permission to invoke it) has an
+ * on-failure destination or a dead-letter queue.
  */
 export const LambdaAsyncFailureDestination: ResilienceRule = {
   id: 'Lambda1',

@@ -3,10 +3,10 @@ import { CFN_TYPE } from '../../private/cfn-model';
 import { readQueue } from '../../private/cfn-properties';
 import { ResilienceRule } from '../rule';
 
-/** Resilience-SQS1: a queue that a Lambda function consumes has a redrive policy. */
+/** Resilience-SQS1: a queue that a Lambda function or an EventBridge pipe consumes has a redrive policy. */
 export const SqsConsumedQueueRedrive: ResilienceRule = {
   id: 'SQS1',
-  info: 'The SQS queue is consumed by a Lambda function and has no redrive policy: a message that always fails is retried until its retention period ends, then lost.',
+  info: 'The SQS queue is consumed by a Lambda function or an EventBridge pipe and has no redrive policy: a message that always fails is retried until its retention period ends, then lost.',
   explanation: 'Give the queue a redrive policy to a dead-letter queue (deadLetterQueue: { queue, maxReceiveCount: 5 }), or use QueueDecoupledFunction, which does.',
   level: NagMessageLevel.ERROR,
   check(node, { model, graph }) {

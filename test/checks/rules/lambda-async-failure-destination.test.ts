@@ -15,6 +15,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { handlerProps, newStack } from '../../helpers';
 import { consume, findings, reported } from '../nag';
+import { newPipe } from '../streams';
 
 const RULE = 'Resilience-Lambda1';
 
@@ -168,4 +169,18 @@ test('Resilience-Lambda1: a function that another function may invoke is not ass
   newFunction(stack, {}, 'Callee').grantInvoke(newFunction(stack, {}, 'Caller'));
   // WHEN / THEN
   expect(findings(stack, RULE)).toEqual([]);
+});
+
+describe('Resilience-Lambda1 and EventBridge pipes', () => {
+  test('a function that a pipe invokes FIRE_AND_FORGET is invoked asynchronously; one the pipe waits for is not', () => {
+    // GIVEN
+    const stack = newStack();
+    const source = new sqs.Queue(stack, 'Source');
+    newPipe(stack, source.queueArn, newFunction(stack, {}, 'Fired').functionArn, {
+      targetParameters: { lambdaFunctionParameters: { invocationType: 'FIRE_AND_FORGET' } },
+    }, 'Async');
+    newPipe(stack, source.queueArn, newFunction(stack, {}, 'Waited').functionArn, {}, 'Sync');
+    // WHEN / THEN
+    expect(reported(stack, RULE)).toEqual([{ path: 'Test/Fired/Resource', severity: 'error' }]);
+  });
 });

@@ -1,9 +1,11 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { handlerProps, newApp, newStack } from '../../helpers';
 import { consume, findings, reported } from '../nag';
+import { newPipe } from '../streams';
 
 const RULE = 'Resilience-SQS1';
 
@@ -113,5 +115,28 @@ describe('Resilience-SQS1 across aliases and stacks', () => {
     expect([...findings(workers, RULE), ...findings(queues, RULE)]).toEqual([]);
     app.synth();
     expect([...findings(workers, RULE), ...findings(queues, RULE)]).toEqual([]);
+  });
+});
+
+describe('Resilience-SQS1 on queues that an EventBridge pipe reads', () => {
+  test('a queue read by a pipe is consumed: without a redrive policy it is an error; a dead-letter queue fixes it', () => {
+    // GIVEN a pipe from a queue without a redrive policy to a function, and the same with one
+    const stack = newStack();
+    newPipe(stack, new sqs.Queue(stack, 'Queue').queueArn, new lambda.Function(stack, 'Fn', handlerProps).functionArn);
+    const fixed = newStack();
+    const deadLetters = new sqs.Queue(fixed, 'DeadLetters', { retentionPeriod: Duration.days(14) });
+    const queue = new sqs.Queue(fixed, 'Queue', { deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 } });
+    newPipe(fixed, queue.queueArn, new lambda.Function(fixed, 'Fn', handlerProps).functionArn);
+    // WHEN / THEN
+    expect(reported(stack, RULE)).toEqual([{ path: 'Test/Queue/Resource', severity: 'error' }]);
+    expect(findings(fixed, RULE)).toEqual([]);
+  });
+
+  test('a queue that a pipe only sends to is not consumed', () => {
+    // GIVEN a pipe from a Kinesis stream to a queue without a redrive policy
+    const stack = newStack();
+    newPipe(stack, new kinesis.Stream(stack, 'Stream').streamArn, new sqs.Queue(stack, 'Target').queueArn);
+    // WHEN / THEN
+    expect(findings(stack, RULE)).toEqual([]);
   });
 });

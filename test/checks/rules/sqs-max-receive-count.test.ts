@@ -1,7 +1,9 @@
 import { Duration, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { newStack } from '../../helpers';
+import { handlerProps, newStack } from '../../helpers';
 import { consume, findings, reported } from '../nag';
+import { newPipe } from '../streams';
 
 const RULE = 'Resilience-SQS6';
 
@@ -54,5 +56,15 @@ describe('Resilience-SQS6: a consumed queue is received at least 5 times before 
     // WHEN / THEN
     expect(findings(stack, RULE)).toEqual([]);
     expect(findings(stack, 'Resilience-SQS1')).toEqual(['Test/Queue/Resource']);
+  });
+});
+
+describe('Resilience-SQS6 on queues that an EventBridge pipe reads', () => {
+  test('a pipe retries up to the queue\'s maxReceiveCount as a mapping does: 4 is a warning on the queue', () => {
+    // GIVEN a pipe from a queue that dead-letters after 4 receives to a function
+    const stack = newStack();
+    newPipe(stack, queueWithDeadLetters(stack, 4).queueArn, new lambda.Function(stack, 'Fn', handlerProps).functionArn);
+    // WHEN / THEN
+    expect(reported(stack, RULE)).toEqual([{ path: 'Test/Queue/Resource', severity: 'warning' }]);
   });
 });

@@ -4,6 +4,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { handlerProps, newApp, newStack } from '../../helpers';
 import { consume, findings, readStream, reported } from '../nag';
+import { newPipe } from '../streams';
 
 const RULE = 'Resilience-SQS3';
 /** The event source mapping of a function `Fn` that consumes the queue `Test/Queue`. */
@@ -70,5 +71,17 @@ describe('Resilience-SQS3 across stacks', () => {
     new lambda.Function(workers, 'Fn', handlerProps).addEventSource(new sources.SqsEventSource(orders));
     // WHEN / THEN
     expect(findings(workers, RULE)).toEqual([expect.stringMatching(/^Workers\/Fn\/SqsEventSource:.*\/Resource$/)]);
+  });
+});
+
+describe('Resilience-SQS3 and EventBridge pipes', () => {
+  test('a pipe is not checked: a pipe has no setting for partial batch responses (its Lambda target returns batchItemFailures in code)', () => {
+    // GIVEN a pipe from a queue to a function, in batches of 10
+    const stack = newStack();
+    newPipe(stack, new sqs.Queue(stack, 'Queue').queueArn, new lambda.Function(stack, 'Fn', handlerProps).functionArn, {
+      sourceParameters: { sqsQueueParameters: { batchSize: 10 } },
+    });
+    // WHEN / THEN
+    expect(findings(stack, RULE)).toEqual([]);
   });
 });

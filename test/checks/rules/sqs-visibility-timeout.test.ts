@@ -4,6 +4,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { handlerProps, newApp, newStack } from '../../helpers';
 import { consume, findings, readStream, reported } from '../nag';
+import { newPipe } from '../streams';
 
 const RULE = 'Resilience-SQS2';
 /** The event source mapping of a function `Fn` that consumes the queue `Test/Queue`. */
@@ -82,5 +83,15 @@ describe('Resilience-SQS2: the batching window and other stacks', () => {
     new lambda.Function(workers, 'Fn', handlerProps).addEventSource(new sources.SqsEventSource(shared, { reportBatchItemFailures: true }));
     // WHEN / THEN
     expect(findings(workers, RULE)).toEqual([]);
+  });
+});
+
+describe('Resilience-SQS2 and EventBridge pipes', () => {
+  test('a pipe is not checked: the 6 × function timeout guidance is Lambda\'s for its event source mappings, Pipes documents none', () => {
+    // GIVEN a pipe from a queue with a 30 s visibility timeout to a function with a 30 s timeout
+    const stack = newStack();
+    newPipe(stack, new sqs.Queue(stack, 'Queue').queueArn, new lambda.Function(stack, 'Fn', handlerProps).functionArn);
+    // WHEN / THEN
+    expect(findings(stack, RULE)).toEqual([]);
   });
 });
