@@ -11,7 +11,7 @@ import { Duration } from 'aws-cdk-lib';
 import { RETRY_BUDGET_FILE } from './app';
 import { CircuitBreakerTable, ResilienceChecks } from '../src';
 // The library's own knowledge of AWS's defaults and its duration format, so the summary reads templates as the checks do.
-import { AWS_DEFAULTS, STREAM_DEFAULTS, STREAM_FACTS } from '../src/private/defaults';
+import { AWS_DEFAULTS, STREAM_DEFAULTS } from '../src/private/defaults';
 import { formatDuration } from '../src/private/validation';
 
 type Resource = { Type: string; Properties?: any; Metadata?: Record<string, any>; DeletionPolicy?: string };
@@ -110,8 +110,8 @@ function summarizeStreamConsumers(resources: Record<string, Resource>): string[]
     // What AWS does when the mapping leaves it out: -1, retry (and keep) until the record expires.
     const unbounded = (value: number | undefined) => value === undefined || value === -1;
     const retention = source.Type === 'AWS::Kinesis::Stream'
-      ? (source.Properties?.RetentionPeriodHours ?? STREAM_FACTS.kinesisDefaultRetention.toHours()) * 3600
-      : STREAM_FACTS.dynamoDbStreamRetention.toSeconds();
+      ? (source.Properties?.RetentionPeriodHours ?? AWS_DEFAULTS.kinesisRetentionHours) * 3600
+      : AWS_DEFAULTS.dynamoDbStreamRetentionSeconds;
     lines.push(`  • ${functionId ? pathOf(resources[functionId]) : parentPath(mapping)} ← ${STREAM_SOURCES[source.Type]} ${pathOf(source)}, retention ${seconds(retention)}`);
     lines.push(`      batch size ${p.BatchSize ?? STREAM_DEFAULTS.batchSize} from ${p.StartingPosition}`
       + `${p.ParallelizationFactor ? `, ${p.ParallelizationFactor} batches per shard` : ''}`

@@ -7,7 +7,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct, IConstruct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { functionErrorsAlarm, functionErrorsMetric, thresholdAlarm } from './private/alarms';
-import { LIMITS, STREAM_DEFAULTS, STREAM_FACTS, STREAM_LIMITS } from './private/defaults';
+import { AWS_DEFAULTS, LIMITS, STREAM_DEFAULTS, STREAM_LIMITS } from './private/defaults';
 import { functionOf, requireRole } from './private/function-source';
 import { acknowledgeGrantedWildcard } from './private/nag';
 import { formatDuration, validateDurationRange, validateNumberRange } from './private/validation';
@@ -246,7 +246,7 @@ export class StreamConsumerFunction extends Construct {
     this.maxRecordAge = props.maxRecordAge ?? STREAM_DEFAULTS.maxRecordAge;
     this.batchSize = props.batchSize ?? STREAM_DEFAULTS.batchSize;
     const retention = source.retention();
-    this.streamRetention = retention ?? STREAM_FACTS.kinesisDefaultRetention;
+    this.streamRetention = retention ?? Duration.hours(AWS_DEFAULTS.kinesisRetentionHours);
 
     this.deadLetterQueue = props.onFailure ?? new DeadLetterQueue(this, 'DeadLetterQueue', { alarmAction: props.alarmAction });
     if (this.deadLetterQueue.fifo) {
@@ -379,7 +379,7 @@ function sourceOf(owner: Construct, props: StreamConsumerFunctionProps): StreamS
     kind: 'DynamoDB stream',
     readPermissions: 'read on the table\'s stream',
     listStreamsOnAnyResource: table instanceof dynamodb.TableBase,
-    retention: () => STREAM_FACTS.dynamoDbStreamRetention,
+    retention: () => Duration.seconds(AWS_DEFAULTS.dynamoDbStreamRetentionSeconds),
     eventSource: options => new sources.DynamoEventSource(table, options),
   };
 }
@@ -389,7 +389,7 @@ function kinesisRetention(stream: kinesis.IStream): Duration | undefined {
   const cfn = stream.node.defaultChild;
   if (!(cfn instanceof kinesis.CfnStream)) return undefined;
   const hours = cfn.retentionPeriodHours;
-  if (hours === undefined) return STREAM_FACTS.kinesisDefaultRetention;
+  if (hours === undefined) return Duration.hours(AWS_DEFAULTS.kinesisRetentionHours);
   return Token.isUnresolved(hours) ? undefined : Duration.hours(hours);
 }
 

@@ -103,14 +103,6 @@ export const LIMITS = {
 // when a template leaves a setting out, such as the -1 of unbounded retries).
 // ---------------------------------------------------------------------------
 
-/** What AWS keeps and allows for stream event sources, as `StreamConsumerFunction` reads it. */
-export const STREAM_FACTS = {
-  /** DynamoDB Streams keep a record 24 hours; it cannot be changed. */
-  dynamoDbStreamRetention: Duration.hours(24),
-  /** Kinesis keeps a record 24 hours unless the stream says otherwise (`RetentionPeriodHours`). */
-  kinesisDefaultRetention: Duration.hours(24),
-} as const;
-
 /** `StreamConsumerFunction`'s defaults, each with the reason it is what it is (the README's table repeats them). */
 export const STREAM_DEFAULTS = {
   /**
@@ -118,7 +110,7 @@ export const STREAM_DEFAULTS = {
    * template so that it says what it does. With bisecting, a poison record
    * is alone in its batch after ceil(log2(100)) = 7 splits.
    */
-  batchSize: 100,
+  batchSize: AWS_DEFAULTS.streamBatchSize,
   /**
    * Retries of a batch that failed (bisecting does not use them up): a poison
    * record costs at most 1 + 3 + ceil(log2(batchSize)) invocations, 11 with
