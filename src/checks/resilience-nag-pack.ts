@@ -17,6 +17,7 @@ import { SqsDeadLetterType } from './rules/sqs-dead-letter-type';
 import { SqsMaxReceiveCount } from './rules/sqs-max-receive-count';
 import { SqsPartialBatchResponses } from './rules/sqs-partial-batch-responses';
 import { SqsVisibilityTimeout } from './rules/sqs-visibility-timeout';
+import { StepFunctionsTaskTransientErrors } from './rules/stepfunctions-task-transient-errors';
 import { CfnModel, ModelResource } from '../private/cfn-model';
 import { EventGraph } from '../private/event-graph';
 import { isAcknowledged, RULE_NAMESPACE } from '../private/nag';
@@ -34,6 +35,7 @@ const RULES: ResilienceRule[] = [
   EventBridgeBusArchive,
   LambdaAsyncFailureDestination,
   SnsSubscriptionRedrive,
+  StepFunctionsTaskTransientErrors,
   AppConfigEnvironmentMonitors,
   AppConfigAllAtOnce,
   RetryBudgetThreshold,

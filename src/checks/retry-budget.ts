@@ -40,8 +40,10 @@ export interface RetryPath {
    * function may put events on the bus that triggers it, but the template
    * does not show that they match. Always `false` for a path that is not
    * cyclic.
+   *
+   * @default false
    */
-  readonly certainLoop: boolean;
+  readonly certainLoop?: boolean;
 }
 
 /** The paths of a `RetryBudget` analysis. */

@@ -36,6 +36,7 @@ describe('RetryBudget', () => {
       attempts: [3, 1, 5],
       worstCaseInvocations: 15,
       cyclic: false,
+      certainLoop: false,
     }]);
   });
 
@@ -95,9 +96,10 @@ describe('RetryBudget', () => {
       attempts: [1, 5, 1],
       worstCaseInvocations: 5,
       cyclic: true,
+      certainLoop: true,
     }]);
     expect(report.pathsOver(1000)).toHaveLength(1);
-    expect(report.toMarkdown()).toContain('| `Test/Loop/Queue` → `Test/Loop/Function` ×5 → `Test/Loop/Queue` | 5 per loop (cycle) |');
+    expect(report.toMarkdown()).toContain('| `Test/Loop/Queue` → `Test/Loop/Function` ×5 → `Test/Loop/Queue` | 5 per trip (certain loop) |');
   });
 
   test('a loop entered from outside is reported once from its entry', () => {
