@@ -311,6 +311,23 @@ export function readApiMethod(method: ModelResource): ApiMethodProperties {
   };
 }
 
+/** An `AWS::IoTEvents::DetectorModel`: the functions its Lambda actions invoke. */
+export function readDetectorModel(detector: ModelResource): { readonly lambdaActions: readonly ResolvedValue[] } {
+  const lambdaActions: unknown[] = [];
+  // Actions sit in the events and transitions of each state: every `Lambda: { FunctionArn }` of the definition.
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      value.forEach(visit);
+    } else if (value !== null && typeof value === 'object') {
+      const arn = field(field(value, 'Lambda'), 'FunctionArn');
+      if (arn !== undefined) lambdaActions.push(arn);
+      Object.values(value).forEach(visit);
+    }
+  };
+  visit(propertiesOf(detector, CFN_TYPE.IOT_EVENTS_DETECTOR_MODEL).DetectorModelDefinition);
+  return { lambdaActions };
+}
+
 /** The properties of a resource of one of `types`. */
 function propertiesOf(resource: ModelResource, ...types: string[]): Readonly<Record<string, unknown>> {
   if (!types.includes(resource.type)) {

@@ -36,8 +36,8 @@
  *    dead-letter queue) is no edge.
  * 3. The functions invoked asynchronously (`asynchronouslyInvoked`): those
  *    that a link of an asynchronous kind reaches (`ASYNC_KINDS`: a rule
- *    target, a subscription, an S3 notification, a Lambda destination, an
- *    API Gateway integration with `X-Amz-Invocation-Type: 'Event'`), and
+ *    target, a subscription, an S3 notification, a Lambda destination, a
+ *    resource that invokes asynchronously by a setting of its own), and
  *    those that a service which invokes asynchronously (SNS, S3, EventBridge,
  *    ...) holds a permission to invoke. An IAM grant to invoke does not count:
  *    it does not tell whether the invocation is asynchronous. The set depends
@@ -52,11 +52,12 @@ import { Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { CFN_TYPE, CfnModel, ModelResource } from './cfn-model';
 import {
-  readApiMethod, readBucketNotifications, readEventInvokeConfig, readEventSourceMapping, readFunction, readPermission, readPolicies, readQueue,
+  readApiMethod, readBucketNotifications, readDetectorModel, readEventInvokeConfig, readEventSourceMapping, readFunction, readPermission, readPolicies, readQueue,
   readRule, readSubscription,
 } from './cfn-properties';
 import { AWS_DEFAULTS } from './defaults';
 import { EventShape, eventsAllowedBy, LAMBDA_DESTINATION_EVENTS, mergeShapes } from './event-patterns';
+import { taskStates } from './state-machine-definition';
 
 const { QUEUE, FUNCTION, TOPIC, BUS, RULE, API_DESTINATION, STATE_MACHINE } = CFN_TYPE;
 
@@ -84,15 +85,19 @@ export type EdgeKind =
   | 'function-dead-letter'
   /** A queue to its dead-letter queue (redrive policy). */
   | 'redrive'
-  /** An API Gateway method to the function its integration invokes asynchronously (`X-Amz-Invocation-Type: 'Event'`). */
-  | 'api-integration'
+  /**
+   * A resource to a function that it invokes asynchronously by a setting of its own: an API Gateway method whose
+   * integration sets `X-Amz-Invocation-Type` to `'Event'`, an IoT Events detector model's Lambda action, a Step
+   * Functions Lambda task with `InvocationType: Event`.
+   */
+  | 'async-invoke'
   /** A function to what its role may send to, invoke or start. */
   | 'grant';
 
 /** Which edge wins when links of several kinds join the same pair: the earlier kind (see the file's comment). */
 export const EDGE_PRECEDENCE: readonly EdgeKind[] = [
   'event-source-mapping', 'rule', 'rule-target', 'rule-dead-letter', 'subscription', 'subscription-dead-letter', 'notification',
-  'on-failure', 'on-success', 'function-dead-letter', 'redrive', 'api-integration', 'grant',
+  'on-failure', 'on-success', 'function-dead-letter', 'redrive', 'async-invoke', 'grant',
 ];
 
 /** The kinds of link of which each one delivers every event again: parallel links of these kinds all count. */
@@ -102,15 +107,15 @@ export const PARALLEL_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-ta
 const FAILURE_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-dead-letter', 'subscription-dead-letter', 'on-failure', 'function-dead-letter', 'redrive']);
 
 /** The kinds of link by which a service invokes a function asynchronously. */
-export const ASYNC_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-target', 'subscription', 'notification', 'on-failure', 'on-success', 'api-integration']);
+export const ASYNC_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-target', 'subscription', 'notification', 'on-failure', 'on-success', 'async-invoke']);
 
 /**
  * Services that invoke Lambda functions asynchronously when they hold a permission to invoke them: SNS, S3,
- * EventBridge, SES, IoT, IoT Events, CodeCommit, AWS Config, CloudWatch alarms, CloudWatch Logs (also regional).
+ * EventBridge, SES, IoT, CodeCommit, AWS Config, CloudWatch alarms, CloudWatch Logs (also regional).
  * @see https://docs.aws.amazon.com/lambda/latest/dg/lambda-services.html
  */
 
-const ASYNC_PRINCIPAL = /^(sns|s3|events|ses|iot|iotevents|codecommit|config|lambda\.alarms\.cloudwatch|logs(\.[^.]+)?)\.amazonaws\.com$/;
+const ASYNC_PRINCIPAL = /^(sns|s3|events|ses|iot|codecommit|config|lambda\.alarms\.cloudwatch|logs(\.[^.]+)?)\.amazonaws\.com$/;
 
 /** The request parameter of an API Gateway integration that makes Lambda invoke asynchronously, with its static value. */
 const API_INVOCATION_TYPE = { parameter: 'integration.request.header.x-amz-invocation-type', asynchronous: "'Event'" };
@@ -266,7 +271,7 @@ export class EventGraph {
     this.linkBucketNotifications();
     this.linkFunctionFailureTargets();
     this.linkQueueRedrives();
-    this.linkApiIntegrations();
+    this.linkAsyncInvokers();
     this.linkGrants();
     this.edges = chooseEdges(this.links);
     this.invokedAsynchronously = asynchronouslyInvoked(model, this.links, this.machinery);
@@ -422,14 +427,25 @@ export class EventGraph {
     }
   }
 
-  /** An API Gateway method whose Lambda integration sets `X-Amz-Invocation-Type` to `'Event'`: Lambda queues the request. */
-  private linkApiIntegrations(): void {
+  /** The resources that invoke a function asynchronously by a setting of their own (see `EdgeKind` `async-invoke`). */
+  private linkAsyncInvokers(): void {
+    // An API Gateway method whose Lambda integration sets X-Amz-Invocation-Type to 'Event': Lambda queues the request.
     for (const method of this.model.ofType(CFN_TYPE.API_METHOD)) {
       const { integrationType, integrationUri, requestParameters } = readApiMethod(method);
       if (integrationType !== 'AWS') continue;
       const invocationType = Object.entries(requestParameters).find(([name]) => name.toLowerCase() === API_INVOCATION_TYPE.parameter)?.[1];
       if (invocationType !== API_INVOCATION_TYPE.asynchronous) continue;
-      for (const fn of this.model.referencedBy(integrationUri, FUNCTION)) this.link(method, fn, 'api-integration');
+      for (const fn of this.model.referencedBy(integrationUri, FUNCTION)) this.link(method, fn, 'async-invoke');
+    }
+    // An IoT Events detector model's Lambda action.
+    for (const detector of this.model.ofType(CFN_TYPE.IOT_EVENTS_DETECTOR_MODEL)) {
+      for (const fn of this.model.referencedBy(readDetectorModel(detector).lambdaActions, FUNCTION)) this.link(detector, fn, 'async-invoke');
+    }
+    // A Step Functions Lambda task that invokes with InvocationType Event.
+    for (const stateMachine of this.model.ofType(STATE_MACHINE)) {
+      for (const task of taskStates(this.model, stateMachine) ?? []) {
+        for (const fn of task.invokedAsynchronously) this.link(stateMachine, fn, 'async-invoke');
+      }
     }
   }
 

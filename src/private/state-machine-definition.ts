@@ -53,6 +53,8 @@ export interface TaskState {
   readonly lambda: boolean;
   /** Whether a `Retry` or a `Catch` of the task, or of a state around it, handles its transient errors. */
   readonly covered: boolean;
+  /** The functions the task invokes asynchronously (`lambda:invoke` with `"InvocationType": "Event"`). */
+  readonly invokedAsynchronously: readonly ModelResource[];
 }
 
 /** The Task states of `stateMachine`, or `undefined` if the template does not show its definition. */
@@ -65,11 +67,11 @@ export function taskStates(model: CfnModel, stateMachine: ModelResource): TaskSt
 }
 
 /** The definition as JSON, with the placeholders that stand for a reference to a function. */
-function definitionOf(model: CfnModel, stateMachine: ModelResource): { json: unknown; functions: Set<string> } | undefined {
+function definitionOf(model: CfnModel, stateMachine: ModelResource): { json: unknown; functions: Functions } | undefined {
   const { definition, definitionString, definitionInS3 } = readStateMachine(stateMachine);
   if (definitionInS3) return undefined;
-  if (definition !== undefined) return isObject(definition) ? { json: definition, functions: new Set() } : undefined;
-  const functions = new Set<string>();
+  if (definition !== undefined) return isObject(definition) ? { json: definition, functions: new Map() } : undefined;
+  const functions: Functions = new Map();
   let index = 0;
   const text = (value: unknown): string | undefined => {
     if (typeof value === 'string') return value;
@@ -81,7 +83,8 @@ function definitionOf(model: CfnModel, stateMachine: ModelResource): { json: unk
     if (isObject(value) && (value.Ref !== undefined || value['Fn::GetAtt'] !== undefined)) {
       // A placeholder that no definition contains; JSON-safe inside a string.
       const placeholder = `__cfn_token_${index++}__`;
-      if (model.referencedBy(value, CFN_TYPE.FUNCTION).length > 0) functions.add(placeholder);
+      const referenced = model.referencedBy(value, CFN_TYPE.FUNCTION);
+      if (referenced.length > 0) functions.set(placeholder, referenced);
       return placeholder;
     }
     return undefined;
@@ -95,8 +98,11 @@ function definitionOf(model: CfnModel, stateMachine: ModelResource): { json: unk
   }
 }
 
+/** The placeholders of a definition string that stand for a reference to a function, with the function. */
+type Functions = Map<string, ModelResource[]>;
+
 /** Collects the Task states of `container` (a definition, a branch, an item processor); `false` if its shape is not one. */
-function visitStates(container: unknown, path: string[], around: readonly string[], functions: Set<string>, tasks: TaskState[]): boolean {
+function visitStates(container: unknown, path: string[], around: readonly string[], functions: Functions, tasks: TaskState[]): boolean {
   const states = isObject(container) ? container.States : undefined;
   if (!isObject(states)) return false;
   for (const [name, state] of Object.entries(states)) {
@@ -104,7 +110,10 @@ function visitStates(container: unknown, path: string[], around: readonly string
     const errors = [...around, ...handledErrors(state)];
     if (state.Type === 'Task') {
       const lambda = isLambdaResource(state.Resource, functions);
-      tasks.push({ path: [...path, name].join('/'), lambda, covered: covers(errors, lambda) });
+      const parameters = isObject(state.Parameters) ? state.Parameters : {};
+      const invokedAsynchronously = lambda && parameters.InvocationType === 'Event' && typeof parameters.FunctionName === 'string'
+        ? functions.get(parameters.FunctionName) ?? [] : [];
+      tasks.push({ path: [...path, name].join('/'), lambda, covered: covers(errors, lambda), invokedAsynchronously });
     } else if (state.Type === 'Parallel') {
       if (!Array.isArray(state.Branches)) return false;
       for (const branch of state.Branches) {
@@ -117,7 +126,7 @@ function visitStates(container: unknown, path: string[], around: readonly string
   return true;
 }
 
-function isLambdaResource(resource: unknown, functions: Set<string>): boolean {
+function isLambdaResource(resource: unknown, functions: Functions): boolean {
   if (typeof resource !== 'string') return false;
   return LAMBDA_INVOKE.test(resource) || functions.has(resource) || /^arn:[^:]*:lambda:[^:]*:[^:]*:function:/.test(resource);
 }

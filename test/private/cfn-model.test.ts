@@ -3,6 +3,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as iotevents from 'aws-cdk-lib/aws-iotevents';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
@@ -40,6 +41,7 @@ describe('CfnModel', () => {
       BUCKET: s3.CfnBucket,
       STATE_MACHINE: sfn.CfnStateMachine,
       API_METHOD: apigateway.CfnMethod,
+      IOT_EVENTS_DETECTOR_MODEL: iotevents.CfnDetectorModel,
       CUSTOM_RESOURCE: CfnCustomResource,
       ROLE: iam.CfnRole,
       POLICY: iam.CfnPolicy,
