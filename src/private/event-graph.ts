@@ -31,7 +31,8 @@
  *    the edge counts each (`copies`, and `attempts` summed over them).
  *    Otherwise (two statements that grant the same send) the first in
  *    template order stands for all. What the links show of the events they
- *    put on a bus (`events`) is merged over every link of the pair.
+ *    put on a bus (`events`) is merged over the links of the pair, grants
+ *    left out when wiring joins it too.
  *    A failure link from a resource to itself (a queue that is its own
  *    dead-letter queue) is no edge.
  * 3. The functions invoked asynchronously (`asynchronouslyInvoked`): those
@@ -166,7 +167,9 @@ export function chooseEdges(links: readonly GraphEdge[]): GraphEdge[] {
   return order.map(pair => {
     const rank = (kind: EdgeKind) => EDGE_PRECEDENCE.indexOf(kind);
     const best = pair.reduce((a, b) => rank(b.kind) < rank(a.kind) ? b : a);
-    const events = pair.map(l => l.events).reduce(mergeShapes);
+    // What the wiring sends, unless only grants join the pair: the grant that comes with a destination is the destination's.
+    const wired = pair.filter(l => l.kind !== 'grant');
+    const events = (wired.length > 0 ? wired : pair).map(l => l.events).reduce(mergeShapes);
     const { events: _ignored, ...edge } = best;
     const withEvents = events ? { ...edge, events } : edge;
     const parallel = PARALLEL_KINDS.has(best.kind) ? pair.filter(l => l.kind === best.kind) : [best];

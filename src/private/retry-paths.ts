@@ -68,7 +68,9 @@ export function retryPaths(graph: EventGraph): ResourcePath[] {
         // Round the loop, the edge that closes it is the one that brings the event back to its first resource.
         const first = start < taken.length ? matchOf(edge, taken[start]) : match;
         if (first === 'never') continue;
-        const certain = [first, ...matches.slice(start + 1), match].every(m => m === 'always');
+        // Buses and rules that forward to each other pass the event on unchanged: it matches each rule again.
+        const forwarding = [...taken.slice(start), edge].every(e => e.kind === 'rule' || e.kind === 'rule-target');
+        const certain = forwarding || [first, ...matches.slice(start + 1), match].every(m => m === 'always');
         paths.push({ nodes: [...nodes, edge.to], attempts: [...attempts, edge.attempts], worstCaseInvocations: invoked, cyclic: true, certain });
       } else {
         const copies = edge.copies ?? 1;
@@ -77,9 +79,10 @@ export function retryPaths(graph: EventGraph): ResourcePath[] {
     }
   };
 
-  // Queues, topics and buses first, so that a loop that nothing enters starts where events wait.
-  const order = (a: ModelResource, b: ModelResource) =>
-    Number(a.type === CFN_TYPE.FUNCTION) - Number(b.type === CFN_TYPE.FUNCTION) || a.name.localeCompare(b.name);
+  // Queues, topics and buses first, then rules and the like, functions last: a loop that nothing enters starts where events wait.
+  const waits = [CFN_TYPE.QUEUE, CFN_TYPE.TOPIC, CFN_TYPE.BUS] as string[];
+  const rank = (node: ModelResource) => waits.includes(node.type) ? 0 : node.type === CFN_TYPE.FUNCTION ? 2 : 1;
+  const order = (a: ModelResource, b: ModelResource) => rank(a) - rank(b) || a.name.localeCompare(b.name);
   const starts = [...outgoing.keys()].sort(order);
   for (const start of starts.filter(node => !incoming.has(node))) {
     const attempts = entryAttempts(graph, start);
