@@ -27,7 +27,7 @@
  *      destination counts as a store of what failed.
  *    Links of the winning kind between the same pair are parallel deliveries
  *    when the kind is one of `PARALLEL_KINDS` (two targets of one rule on the
- *    same API destination, two subscriptions of one topic to the same queue):
+ *    same API destination):
  *    the edge counts each (`copies`, and `attempts` summed over them).
  *    Otherwise (two statements that grant the same send) the first in
  *    template order stands for all. What the links show of the events they
@@ -53,8 +53,8 @@ import { Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { CFN_TYPE, CfnModel, ModelResource } from './cfn-model';
 import {
-  readApiMethod, readBucketNotifications, readDetectorModel, readEventInvokeConfig, readEventSourceMapping, readFunction, readPermission, readPolicies, readQueue,
-  readRule, readSubscription,
+  readApiMethod, readBucketNotifications, readDetectorModel, readEventInvokeConfig, readEventSourceMapping, readFunction, readPermission,
+  readPolicies, readQueue, readRule, readSubscription,
 } from './cfn-properties';
 import { AWS_DEFAULTS } from './defaults';
 import { EventShape, eventsAllowedBy, LAMBDA_DESTINATION_EVENTS, mergeShapes } from './event-patterns';
@@ -102,7 +102,8 @@ export const EDGE_PRECEDENCE: readonly EdgeKind[] = [
 ];
 
 /** The kinds of link of which each one delivers every event again: parallel links of these kinds all count. */
-export const PARALLEL_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-target', 'subscription']);
+// Not subscriptions: SNS keeps one subscription per topic, protocol and endpoint.
+export const PARALLEL_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-target']);
 
 /** The kinds of link that carry only what failed. */
 const FAILURE_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-dead-letter', 'subscription-dead-letter', 'on-failure', 'function-dead-letter', 'redrive']);
@@ -218,8 +219,12 @@ function markedAsCustomResourceHandler(fn: ModelResource): boolean {
   return false;
 }
 
-/** The functions that a link of an asynchronous kind reaches, or that a service holds a permission to invoke asynchronously. */
-export function asynchronouslyInvoked(model: CfnModel, links: readonly GraphEdge[], machinery: ReadonlySet<ModelResource> = new Set()): Set<ModelResource> {
+/**
+ * The functions that a link of an asynchronous kind reaches, or that a service holds a permission to invoke
+ * asynchronously; not those of aws-cdk-lib's `machinery`.
+ */
+export function asynchronouslyInvoked(model: CfnModel, links: readonly GraphEdge[],
+  machinery: ReadonlySet<ModelResource> = new Set()): Set<ModelResource> {
   const functions = new Set<ModelResource>();
   for (const link of links) {
     if (link.to.type === FUNCTION && ASYNC_KINDS.has(link.kind)) functions.add(link.to);
