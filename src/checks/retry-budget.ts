@@ -87,11 +87,16 @@ export class RetryBudgetReport {
  * take, with the worst-case number of invocations of its last hop.
  *
  * Paths follow SQS event source mappings, EventBridge rules and their targets,
- * SNS subscriptions, S3 notifications, Lambda destinations, and the IAM
- * grants that let a function send to a queue, publish to a topic, put events
- * on a bus or invoke a function. A dead-letter queue or on-failure
- * destination that nothing consumes ends no path: it keeps what failed.
- * Paths stay within a stack.
+ * SNS subscriptions, S3 notifications, Lambda destinations, the resources
+ * that invoke a function asynchronously by a setting of their own (an API
+ * Gateway integration with `X-Amz-Invocation-Type: 'Event'`, ...), and the
+ * IAM grants that let a function send to a queue, publish to a topic, put
+ * events on a bus, invoke a function or start a state machine. Two targets of
+ * one rule on the same resource count twice. A dead-letter queue or
+ * on-failure destination that nothing consumes ends no path: it keeps what
+ * failed. A loop is certain or possible (`RetryPath.certainLoop`). The
+ * functions that aws-cdk-lib creates for its own machinery (custom resource
+ * handlers) are left out. Paths stay within a stack.
  */
 export class RetryBudget {
   /** The retry budget of every stack under `scope`. */

@@ -1,4 +1,5 @@
 import { CustomResource, Duration, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -335,6 +336,22 @@ describe('RetryBudget: counting', () => {
     const paths = RetryBudget.analyze(stack).paths.map(p => [p.hops.join(' > '), p.attempts, p.worstCaseInvocations]);
     // THEN
     expect(paths).toEqual([['Test/Rule > Test/Api/ApiDestination', [1, 7], 7]]);
+  });
+
+  test('an API Gateway method that invokes a function asynchronously: the function\'s retries count', () => {
+    // GIVEN a method whose integration invokes with 'Event' a function (1 + 2 attempts) that sends to a queue (5 receives)
+    const stack = newStack();
+    const fn = new lambda.Function(stack, 'Accept', handlerProps);
+    consumedQueue(stack, 'Q', 5).queue.grantSendMessages(fn);
+    new apigateway.RestApi(stack, 'Api').root.addMethod('POST', new apigateway.LambdaIntegration(fn, {
+      proxy: false,
+      requestParameters: { 'integration.request.header.X-Amz-Invocation-Type': "'Event'" },
+      integrationResponses: [{ statusCode: '202' }],
+    }), { methodResponses: [{ statusCode: '202' }] });
+    // WHEN
+    const paths = RetryBudget.analyze(stack).paths.map(p => [p.hops.join(' > '), p.attempts, p.worstCaseInvocations]);
+    // THEN
+    expect(paths).toEqual([['Test/Api/Default/POST > Test/Accept > Test/QQueue > Test/QFunction', [1, 3, 1, 5], 15]]);
   });
 
   test('two targets of one rule on the same queue deliver each event twice: the consumer counts both', () => {

@@ -88,7 +88,7 @@ describe('demo app', () => {
     expect(summary).toContain('• CdkResilienceDemo/Reservations\n      visibility timeout 180 s (6.0 × function timeout 30 s)');
     expect(summary).not.toMatch(/OFF|NO dead-letter queue|NONE|NOTHING|no function/);
     // ... and its retry budget: Orders (5 receives) puts events on the bus, whose rule invokes the Shipper (1 + 2 retries)
-    expect(summary).toContain('reports a path above 25 or a loop');
+    expect(summary).toContain('reports a path above 25 or a certain loop');
     expect(summary).toContain('| `CdkResilienceDemo/Orders/Queue` → `CdkResilienceDemo/Orders/Function` ×5 → `CdkResilienceDemo/OrderEvents` → '
       + '`CdkResilienceDemo/OrderEvents/Rules/OrderPlaced` → `CdkResilienceDemo/Shipper/Function` ×3 | 15 |');
     expect(summary).toContain('| `CdkResilienceDemo/Reservations/Queue` → `CdkResilienceDemo/Reserve` ×5 | 5 |');
