@@ -241,17 +241,21 @@ export function asynchronouslyInvoked(model: CfnModel, links: readonly GraphEdge
 }
 
 /**
- * The state machines started asynchronously: the target of a rule (its
- * `StartExecution` returns at once), or what a function invoked
- * asynchronously may start (`states:StartExecution`).
- * A Pipe's target would count too; the model does not read Pipes yet
- * (add them here, as a link of an asynchronous kind, when it does).
+ * The kinds of link that start a state machine asynchronously: nothing waits for the execution's result.
+ * Hook: a Pipe's target starts it so too; add the Pipe's link kind here when the graph reads Pipes.
+ */
+export const ASYNC_START_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-target']);
+
+/**
+ * The state machines started asynchronously: reached by a link of `ASYNC_START_KINDS` (a rule target:
+ * `StartExecution` returns at once), or what a function invoked asynchronously may start
+ * (`states:StartExecution`: an S3 or SNS trigger through a function).
  */
 export function asynchronouslyStarted(links: readonly GraphEdge[], invoked: ReadonlySet<ModelResource>): Set<ModelResource> {
   const started = new Set<ModelResource>();
   for (const link of links) {
     if (link.to.type !== STATE_MACHINE) continue;
-    if (link.kind === 'rule-target' || (link.kind === 'grant' && invoked.has(link.from))) started.add(link.to);
+    if (ASYNC_START_KINDS.has(link.kind) || (link.kind === 'grant' && invoked.has(link.from))) started.add(link.to);
   }
   return started;
 }
