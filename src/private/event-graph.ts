@@ -7,8 +7,10 @@
  * 1. Links: every way the template wires one resource to another, each with
  *    its kind (`EdgeKind`): an event source mapping, a rule and its targets,
  *    a subscription, an S3 notification, a Lambda destination or dead-letter
- *    queue, an SQS redrive policy, or an IAM grant that lets a function send
- *    to a queue, publish to a topic, put events on a bus or invoke a function.
+ *    queue, an SQS redrive policy, a resource that invokes a function
+ *    asynchronously by a setting of its own, or an IAM grant that lets a
+ *    function send to a queue, publish to a topic, put events on a bus,
+ *    invoke a function or start a state machine.
  *    A link says nothing more than that; finding one has no other effect.
  * 2. Edges (`chooseEdges`): one per (from, to) pair. When several links join
  *    the same pair, the kind that comes first in `EDGE_PRECEDENCE` wins,
@@ -101,8 +103,10 @@ export const EDGE_PRECEDENCE: readonly EdgeKind[] = [
   'on-failure', 'on-success', 'function-dead-letter', 'redrive', 'async-invoke', 'grant',
 ];
 
-/** The kinds of link of which each one delivers every event again: parallel links of these kinds all count. */
-// Not subscriptions: SNS keeps one subscription per topic, protocol and endpoint.
+/**
+ * The kinds of link of which each one delivers every event again: parallel links of these kinds all count.
+ * Not subscriptions: SNS keeps one subscription per topic, protocol and endpoint.
+ */
 export const PARALLEL_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-target']);
 
 /** The kinds of link that carry only what failed. */
@@ -116,7 +120,6 @@ export const ASYNC_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-targe
  * EventBridge, SES, IoT, CodeCommit, AWS Config, CloudWatch alarms, CloudWatch Logs (also regional).
  * @see https://docs.aws.amazon.com/lambda/latest/dg/lambda-services.html
  */
-
 const ASYNC_PRINCIPAL = /^(sns|s3|events|ses|iot|codecommit|config|lambda\.alarms\.cloudwatch|logs(\.[^.]+)?)\.amazonaws\.com$/;
 
 /** The request parameter of an API Gateway integration that makes Lambda invoke asynchronously, with its static value. */
