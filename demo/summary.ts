@@ -28,7 +28,7 @@ export function summarize(outdir: string): string {
   }
   const retryBudget = path.join(outdir, RETRY_BUDGET_FILE);
   if (fs.existsSync(retryBudget)) {
-    lines.push(`  Retry budget (worst-case invocations per event; Resilience-RetryBudget1 reports a path above ${ResilienceChecks.DEFAULT_RETRY_BUDGET_THRESHOLD} or a loop)`,
+    lines.push(`  Retry budget (worst-case invocations per event; Resilience-RetryBudget1 reports a path above ${ResilienceChecks.DEFAULT_RETRY_BUDGET_THRESHOLD} or a certain loop)`,
       '', fs.readFileSync(retryBudget, 'utf8'));
   }
   return lines.join('\n');

@@ -20,6 +20,7 @@ import { SqsVisibilityTimeout } from './rules/sqs-visibility-timeout';
 import { StreamBoundedRetries } from './rules/stream-bounded-retries';
 import { StreamOnFailureDestination } from './rules/stream-on-failure-destination';
 import { StreamPoisonRecordIsolation } from './rules/stream-poison-record-isolation';
+import { StepFunctionsTaskTransientErrors } from './rules/stepfunctions-task-transient-errors';
 import { CfnModel, ModelResource } from '../private/cfn-model';
 import { EventGraph } from '../private/event-graph';
 import { isAcknowledged, RULE_NAMESPACE } from '../private/nag';
@@ -40,6 +41,7 @@ const RULES: ResilienceRule[] = [
   StreamOnFailureDestination,
   StreamBoundedRetries,
   StreamPoisonRecordIsolation,
+  StepFunctionsTaskTransientErrors,
   AppConfigEnvironmentMonitors,
   AppConfigAllAtOnce,
   RetryBudgetThreshold,

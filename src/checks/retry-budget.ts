@@ -32,6 +32,21 @@ export interface RetryPath {
    * can go round it until something stops it.
    */
   readonly cyclic: boolean;
+
+  /**
+   * Whether the path is a loop that the template shows an event can go
+   * round: at each EventBridge rule of the loop, the event that comes back
+   * matches the rule again (a Lambda destination's events, a grant whose
+   * conditions name the events' source or detail-type, a rule that forwards
+   * to a bus whose rule matches what it forwards, a pattern that matches
+   * every event). A cyclic path that is not certain is a possible loop: a
+   * function may put events on the bus that triggers it, but the template
+   * does not show that they match. Always `false` for a path that is not
+   * cyclic.
+   *
+   * @default false
+   */
+  readonly certainLoop?: boolean;
 }
 
 /** The paths of a `RetryBudget` analysis. */
@@ -43,12 +58,15 @@ export class RetryBudgetReport {
     this.paths = [...paths].sort(comparePaths);
   }
 
-  /** The paths whose worst case exceeds `threshold`, and every cyclic path. */
+  /** The paths whose worst case exceeds `threshold`, and every certain loop (not the possible ones: see `certainLoop`). */
   public pathsOver(threshold: number): RetryPath[] {
-    return this.paths.filter(p => p.cyclic || p.worstCaseInvocations > threshold);
+    return this.paths.filter(p => p.certainLoop || p.worstCaseInvocations > threshold);
   }
 
-  /** The paths as a Markdown table: each hop with its attempts, and the worst case. */
+  /**
+   * The paths as a Markdown table: each hop with its attempts, and the worst
+   * case; a loop says whether it is certain or possible.
+   */
   public toMarkdown(): string {
     const lines = [
       '| Path (hop ×attempts per event) | Worst-case invocations of the last hop |',
@@ -56,7 +74,9 @@ export class RetryBudgetReport {
     ];
     for (const path of this.paths) {
       const hops = path.hops.map((hop, i) => `\`${hop.replace(/\|/g, '\\|')}\`${path.attempts[i] > 1 ? ` ×${path.attempts[i]}` : ''}`);
-      const worst = path.cyclic ? `${path.worstCaseInvocations} per loop (cycle)` : `${path.worstCaseInvocations}`;
+      const worst = path.cyclic
+        ? `${path.worstCaseInvocations} per trip (${path.certainLoop ? 'certain loop' : 'possible loop: the template does not show that the event comes back'})`
+        : `${path.worstCaseInvocations}`;
       lines.push(`| ${hops.join(' → ')} | ${worst} |`);
     }
     if (this.paths.length === 0) lines.push('| (no path) | |');
@@ -71,11 +91,16 @@ export class RetryBudgetReport {
  *
  * Paths follow SQS, Kinesis and DynamoDB Streams event source mappings,
  * EventBridge pipes (source, pipe, target), EventBridge rules and their
- * targets, SNS subscriptions, S3 notifications, Lambda destinations, and the
- * IAM grants that let a function send to a queue, publish to a topic, put
- * events on a bus or invoke a function. A dead-letter queue or on-failure
- * destination that nothing consumes ends no path: it keeps what failed.
- * Paths stay within a stack.
+ * targets, SNS subscriptions, S3 notifications, Lambda destinations, the
+ * resources that invoke a function asynchronously by a setting of their own
+ * (an API Gateway integration with `X-Amz-Invocation-Type: 'Event'`, ...),
+ * and the IAM grants that let a function send to a queue, publish to a topic,
+ * put events on a bus, invoke a function or start a state machine. Two
+ * targets of one rule on the same resource count twice. A dead-letter queue
+ * or on-failure destination that nothing consumes ends no path: it keeps
+ * what failed. A loop is certain or possible (`RetryPath.certainLoop`). The
+ * functions that aws-cdk-lib creates for its own machinery (custom resource
+ * handlers) are left out. Paths stay within a stack.
  */
 export class RetryBudget {
   /** The retry budget of every stack under `scope`. */
@@ -92,6 +117,7 @@ export class RetryBudget {
       attempts: p.attempts,
       worstCaseInvocations: p.worstCaseInvocations,
       cyclic: p.cyclic,
+      certainLoop: p.cyclic && p.certain,
     })));
   }
 

@@ -76,6 +76,11 @@ export const CFN_TYPE = {
   ARCHIVE: 'AWS::Events::Archive',
   API_DESTINATION: 'AWS::Events::ApiDestination',
   BUCKET: 'AWS::S3::Bucket',
+  STATE_MACHINE: 'AWS::StepFunctions::StateMachine',
+  API_METHOD: 'AWS::ApiGateway::Method',
+  IOT_EVENTS_DETECTOR_MODEL: 'AWS::IoTEvents::DetectorModel',
+  /** A custom resource; those of other types are `Custom::<name>`. */
+  CUSTOM_RESOURCE: 'AWS::CloudFormation::CustomResource',
   /** The custom resource of aws-cdk-lib's S3 notifications (no `Cfn` class). */
   BUCKET_NOTIFICATIONS: 'Custom::S3BucketNotifications',
   ROLE: 'AWS::IAM::Role',

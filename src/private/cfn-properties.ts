@@ -59,6 +59,8 @@ export interface FunctionProperties {
   readonly deadLetterTargetArn: ResolvedValue;
   /** `Role`: the execution role. */
   readonly role: ResolvedValue;
+  /** `Environment.Variables`: the values of its environment variables. */
+  readonly environment: readonly ResolvedValue[];
 }
 
 export function readFunction(fn: ModelResource): FunctionProperties {
@@ -67,6 +69,7 @@ export function readFunction(fn: ModelResource): FunctionProperties {
     timeoutSeconds: numberOr(p.Timeout, AWS_DEFAULTS.functionTimeoutSeconds),
     deadLetterTargetArn: field(p.DeadLetterConfig, 'TargetArn'),
     role: p.Role,
+    environment: Object.values(asObject(field(p.Environment, 'Variables'))),
   };
 }
 
@@ -211,6 +214,10 @@ export interface RuleProperties {
   readonly eventBusName: ResolvedValue;
   /** `Targets`, or `undefined` if the template gives no list of targets. */
   readonly targets: readonly RuleTarget[] | undefined;
+  /** `EventPattern` (parsed if the template gives it as a JSON string), or `undefined`. */
+  readonly eventPattern: unknown;
+  /** Whether the rule has a `ScheduleExpression`. */
+  readonly scheduled: boolean;
 }
 
 /** A target of an EventBridge rule. */
@@ -230,6 +237,8 @@ export function readRule(rule: ModelResource): RuleProperties {
   const targets = Array.isArray(p.Targets) ? p.Targets : undefined;
   return {
     eventBusName: p.EventBusName,
+    eventPattern: typeof p.EventPattern === 'string' ? parseJson(p.EventPattern) : p.EventPattern,
+    scheduled: p.ScheduleExpression !== undefined,
     targets: targets?.map(target => ({
       arn: field(target, 'Arn'),
       deadLetterArn: field(field(target, 'DeadLetterConfig'), 'Arn'),
@@ -294,6 +303,8 @@ export interface PolicyStatement {
   /** `Action`, as a list (with wildcards). */
   readonly actions: readonly unknown[];
   readonly resources: ResolvedValue;
+  /** `Condition`, as the template holds it. */
+  readonly conditions: unknown;
 }
 
 /** The policies of an `AWS::IAM::Policy` or `ManagedPolicy` (one), or the inline policies of an `AWS::IAM::Role`. */
@@ -310,6 +321,7 @@ function statementsOf(document: unknown): PolicyStatement[] {
     effect: field(statement, 'Effect'),
     actions: asArray(field(statement, 'Action')),
     resources: field(statement, 'Resource'),
+    conditions: field(statement, 'Condition'),
   }));
 }
 
@@ -334,6 +346,64 @@ export function readDeployment(deployment: ModelResource): { readonly deployment
   return { deploymentStrategyId: propertiesOf(deployment, CFN_TYPE.APPCONFIG_DEPLOYMENT).DeploymentStrategyId };
 }
 
+/** An `AWS::StepFunctions::StateMachine`. */
+export interface StateMachineProperties {
+  /** `StateMachineType`, or Step Functions' default (`STANDARD`). */
+  readonly type: string;
+  /** `DefinitionString`: a JSON string, or an `Fn::Join` of strings and tokens. */
+  readonly definitionString: ResolvedValue;
+  /** `Definition`: the definition as an object. */
+  readonly definition: unknown;
+  /** Whether the definition is in S3 (`DefinitionS3Location`): the template does not hold it. */
+  readonly definitionInS3: boolean;
+}
+
+export function readStateMachine(stateMachine: ModelResource): StateMachineProperties {
+  const p = propertiesOf(stateMachine, CFN_TYPE.STATE_MACHINE);
+  return {
+    type: typeof p.StateMachineType === 'string' ? p.StateMachineType : 'STANDARD',
+    definitionString: p.DefinitionString,
+    definition: p.Definition,
+    definitionInS3: p.DefinitionS3Location !== undefined,
+  };
+}
+
+/** An `AWS::ApiGateway::Method`: its integration. */
+export interface ApiMethodProperties {
+  /** `Integration.Type` (`AWS`, `AWS_PROXY`, `HTTP`, ...). */
+  readonly integrationType: unknown;
+  /** `Integration.Uri`: for a Lambda integration, the invoke URI with the function's ARN. */
+  readonly integrationUri: ResolvedValue;
+  /** `Integration.RequestParameters`: integration request parameter to the method's value or a static `'value'`. */
+  readonly requestParameters: Readonly<Record<string, unknown>>;
+}
+
+export function readApiMethod(method: ModelResource): ApiMethodProperties {
+  const integration = propertiesOf(method, CFN_TYPE.API_METHOD).Integration;
+  return {
+    integrationType: field(integration, 'Type'),
+    integrationUri: field(integration, 'Uri'),
+    requestParameters: asObject(field(integration, 'RequestParameters')),
+  };
+}
+
+/** An `AWS::IoTEvents::DetectorModel`: the functions its Lambda actions invoke. */
+export function readDetectorModel(detector: ModelResource): { readonly lambdaActions: readonly ResolvedValue[] } {
+  const lambdaActions: unknown[] = [];
+  // Actions sit in the events and transitions of each state: every `Lambda: { FunctionArn }` of the definition.
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      value.forEach(visit);
+    } else if (value !== null && typeof value === 'object') {
+      const arn = field(field(value, 'Lambda'), 'FunctionArn');
+      if (arn !== undefined) lambdaActions.push(arn);
+      Object.values(value).forEach(visit);
+    }
+  };
+  visit(propertiesOf(detector, CFN_TYPE.IOT_EVENTS_DETECTOR_MODEL).DetectorModelDefinition);
+  return { lambdaActions };
+}
+
 /** The properties of a resource of one of `types`. */
 function propertiesOf(resource: ModelResource, ...types: string[]): Readonly<Record<string, unknown>> {
   if (!types.includes(resource.type)) {
@@ -345,6 +415,20 @@ function propertiesOf(resource: ModelResource, ...types: string[]): Readonly<Rec
 /** `value[key]` if `value` is an object; otherwise `undefined`. */
 function field(value: unknown, key: string): unknown {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+/** An object as is; anything else as an empty object. */
+function asObject(value: unknown): Readonly<Record<string, unknown>> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value as Record<string, unknown> : {};
+}
+
+/** A JSON string parsed, or `undefined` if it is not JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A list as is; one value as a list of one; nothing as an empty list. */

@@ -7,13 +7,15 @@
  * 1. Links: every way the template wires one resource to another, each with
  *    its kind (`EdgeKind`): an event source mapping, a rule and its targets,
  *    a subscription, an S3 notification, a Lambda destination or dead-letter
- *    queue, an SQS redrive policy, or an IAM grant that lets a function send
- *    to a queue, publish to a topic, put events on a bus or invoke a function;
- *    a stream's event source mapping and its on-failure destination; a pipe's
- *    source, target, enrichment and dead-letter queue.
+ *    queue, an SQS redrive policy, a resource that invokes a function
+ *    asynchronously by a setting of its own, or an IAM grant that lets a
+ *    function send to a queue, publish to a topic, put events on a bus,
+ *    invoke a function or start a state machine; a stream's event source
+ *    mapping and its on-failure destination; a pipe's source, target,
+ *    enrichment and dead-letter queue.
  *    A link says nothing more than that; finding one has no other effect.
  * 2. Edges (`chooseEdges`): one per (from, to) pair. When several links join
- *    the same pair, the one whose kind comes first in `EDGE_PRECEDENCE` wins,
+ *    the same pair, the kind that comes first in `EDGE_PRECEDENCE` wins,
  *    whatever order they were found in:
  *    - Wiring beats an IAM grant. A destination or a target comes with a grant
  *      to send to it; the wiring says how often it sends (once per event, after
@@ -27,27 +29,43 @@
  *      on-success edge differ only when nothing consumes the destination: the
  *      on-failure edge then ends no path (see `retry-paths.ts`), so the
  *      destination counts as a store of what failed.
- *    Links of the same kind between the same pair (two targets of one rule on
- *    the same API destination): the first in template order.
+ *    Links of the winning kind between the same pair are parallel deliveries
+ *    when the kind is one of `PARALLEL_KINDS` (two targets of one rule on the
+ *    same API destination):
+ *    the edge counts each (`copies`, and `attempts` summed over them).
+ *    Otherwise (two statements that grant the same send) the first in
+ *    template order stands for all. What the links show of the events they
+ *    put on a bus (`events`) is merged over the links of the pair, grants
+ *    left out when wiring joins it too.
  *    A failure link from a resource to itself (a queue that is its own
  *    dead-letter queue) is no edge.
  * 3. The functions invoked asynchronously (`asynchronouslyInvoked`): those
  *    that a link of an asynchronous kind reaches (`ASYNC_KINDS`: a rule
- *    target, a subscription, an S3 notification, a Lambda destination), and
+ *    target, a subscription, an S3 notification, a Lambda destination, a
+ *    resource that invokes asynchronously by a setting of its own), and
  *    those that a service which invokes asynchronously (SNS, S3, EventBridge,
  *    ...) holds a permission to invoke. An IAM grant to invoke does not count:
  *    it does not tell whether the invocation is asynchronous. The set depends
- *    on the links, never on which edge won.
+ *    on the links, never on which edge won. The state machines started
+ *    asynchronously (`isStartedAsynchronously`) are found the same way.
+ *
+ * Left out before any link is made: the functions that aws-cdk-lib creates for
+ * its own machinery (`machineryFunctions`). They are no part of a user's
+ * event paths, and no rule about asynchronous invocation applies to them.
  */
+import { Stack } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import { CFN_TYPE, CfnModel, ModelResource } from './cfn-model';
 import {
-  readBucketNotifications, readEventInvokeConfig, readEventSourceMapping, readFunction, readPermission, readPipe, readPolicies, readQueue, readRule,
-  readSubscription,
+  readApiMethod, readBucketNotifications, readDetectorModel, readEventInvokeConfig, readEventSourceMapping, readFunction, readPermission,
+  readPipe, readPolicies, readQueue, readRule, readSubscription,
 } from './cfn-properties';
 import { AWS_DEFAULTS } from './defaults';
+import { EventShape, eventsAllowedBy, LAMBDA_DESTINATION_EVENTS, mergeShapes } from './event-patterns';
+import { taskStates } from './state-machine-definition';
 import { retentionSecondsOf, streamAttempts, streamOf } from './stream-consumers';
 
-const { QUEUE, FUNCTION, TOPIC, BUS, RULE, API_DESTINATION } = CFN_TYPE;
+const { QUEUE, FUNCTION, TOPIC, BUS, RULE, API_DESTINATION, STATE_MACHINE } = CFN_TYPE;
 
 /** What wires one resource to the next. */
 export type EdgeKind =
@@ -73,7 +91,13 @@ export type EdgeKind =
   | 'function-dead-letter'
   /** A queue to its dead-letter queue (redrive policy). */
   | 'redrive'
-  /** A function to what its role may send to or invoke. */
+  /**
+   * A resource to a function that it invokes asynchronously by a setting of its own: an API Gateway method whose
+   * integration sets `X-Amz-Invocation-Type` to `'Event'`, an IoT Events detector model's Lambda action, a Step
+   * Functions Lambda task with `InvocationType: Event`.
+   */
+  | 'async-invoke'
+  /** A function to what its role may send to, invoke or start. */
   | 'grant'
   /** A Kinesis stream or DynamoDB table to the function that an event source mapping invokes with its stream's records. */
   | 'stream-mapping'
@@ -92,8 +116,14 @@ export type EdgeKind =
 export const EDGE_PRECEDENCE: readonly EdgeKind[] = [
   'event-source-mapping', 'stream-mapping', 'rule', 'rule-target', 'rule-dead-letter', 'subscription', 'subscription-dead-letter', 'notification',
   'pipe-source', 'pipe-target', 'pipe-async-target', 'pipe-dead-letter',
-  'on-failure', 'stream-on-failure', 'on-success', 'function-dead-letter', 'redrive', 'grant',
+  'on-failure', 'stream-on-failure', 'on-success', 'function-dead-letter', 'redrive', 'async-invoke', 'grant',
 ];
+
+/**
+ * The kinds of link of which each one delivers every event again: parallel links of these kinds all count.
+ * Not subscriptions: SNS keeps one subscription per topic, protocol and endpoint.
+ */
+export const PARALLEL_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-target']);
 
 /** The kinds of link that carry only what failed. */
 const FAILURE_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>([
@@ -101,10 +131,19 @@ const FAILURE_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>([
 ]);
 
 /** The kinds of link by which a service invokes a function asynchronously. */
-export const ASYNC_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-target', 'subscription', 'notification', 'on-failure', 'on-success', 'pipe-async-target']);
+export const ASYNC_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>([
+  'rule-target', 'subscription', 'notification', 'on-failure', 'on-success', 'async-invoke', 'pipe-async-target',
+]);
 
-/** Services that invoke Lambda functions asynchronously when they hold a permission to invoke them. */
+/**
+ * Services that invoke Lambda functions asynchronously when they hold a permission to invoke them: SNS, S3,
+ * EventBridge, SES, IoT, CodeCommit, AWS Config, CloudWatch alarms, CloudWatch Logs (also regional).
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/lambda-services.html
+ */
 const ASYNC_PRINCIPAL = /^(sns|s3|events|ses|iot|codecommit|config|lambda\.alarms\.cloudwatch|logs(\.[^.]+)?)\.amazonaws\.com$/;
+
+/** The request parameter of an API Gateway integration that makes Lambda invoke asynchronously, with its static value. */
+const API_INVOCATION_TYPE = { parameter: 'integration.request.header.x-amz-invocation-type', asynchronous: "'Event'" };
 
 /**
  * How an event moves from one resource to the next.
@@ -116,6 +155,11 @@ const ASYNC_PRINCIPAL = /^(sns|s3|events|ses|iot|codecommit|config|lambda\.alarm
  * - `attempts`: how often `to` is invoked for each event it receives.
  * - `failure`: the edge carries only what failed (a dead-letter queue, an
  *   on-failure destination).
+ * - `copies`: how many copies of each event `to` receives over the edge
+ *   (parallel targets of one rule; absent: 1). `attempts` is then the sum
+ *   over the copies.
+ * - `events`: what the template shows of the events the edge puts on a bus
+ *   (see `event-patterns.ts`); absent when it shows nothing.
  */
 export interface GraphEdge {
   readonly from: ModelResource;
@@ -124,29 +168,86 @@ export interface GraphEdge {
   readonly per: 'event' | 'invocation';
   readonly attempts: number;
   readonly failure: boolean;
+  readonly copies?: number;
+  readonly events?: EventShape;
 }
 
-/** One edge per (from, to) pair, by `EDGE_PRECEDENCE`, in the order the pairs were first linked. */
+/** One edge per (from, to) pair, by `EDGE_PRECEDENCE` and `PARALLEL_KINDS`, in the order the pairs were first linked. */
 export function chooseEdges(links: readonly GraphEdge[]): GraphEdge[] {
-  const edges: GraphEdge[] = [];
-  const indexOfPair = new Map<ModelResource, Map<ModelResource, number>>();
+  const pairs = new Map<ModelResource, Map<ModelResource, GraphEdge[]>>();
+  const order: GraphEdge[][] = [];
   for (const link of links) {
     if (link.from === link.to && link.failure) continue;
-    const byTarget = indexOfPair.get(link.from) ?? new Map<ModelResource, number>();
-    indexOfPair.set(link.from, byTarget);
-    const index = byTarget.get(link.to);
-    if (index === undefined) {
-      byTarget.set(link.to, edges.length);
-      edges.push(link);
-    } else if (EDGE_PRECEDENCE.indexOf(link.kind) < EDGE_PRECEDENCE.indexOf(edges[index].kind)) {
-      edges[index] = link;
+    const byTarget = pairs.get(link.from) ?? new Map<ModelResource, GraphEdge[]>();
+    pairs.set(link.from, byTarget);
+    const pair = byTarget.get(link.to);
+    if (pair) {
+      pair.push(link);
+    } else {
+      byTarget.set(link.to, [link]);
+      order.push(byTarget.get(link.to)!);
     }
   }
-  return edges;
+  return order.map(pair => {
+    const rank = (kind: EdgeKind) => EDGE_PRECEDENCE.indexOf(kind);
+    const best = pair.reduce((a, b) => rank(b.kind) < rank(a.kind) ? b : a);
+    // What the wiring sends, unless only grants join the pair: the grant that comes with a destination is the destination's.
+    const wired = pair.filter(l => l.kind !== 'grant');
+    const events = (wired.length > 0 ? wired : pair).map(l => l.events).reduce(mergeShapes);
+    const { events: _ignored, ...edge } = best;
+    const withEvents = events ? { ...edge, events } : edge;
+    const parallel = PARALLEL_KINDS.has(best.kind) ? pair.filter(l => l.kind === best.kind) : [best];
+    if (parallel.length === 1) return withEvents;
+    const copies = parallel.reduce((sum, l) => sum + (l.copies ?? 1), 0);
+    return { ...withEvents, copies, attempts: parallel.reduce((sum, l) => sum + l.attempts, 0) };
+  });
 }
 
-/** The functions that a link of an asynchronous kind reaches, or that a service holds a permission to invoke asynchronously. */
-export function asynchronouslyInvoked(model: CfnModel, links: readonly GraphEdge[]): Set<ModelResource> {
+/**
+ * The functions that aws-cdk-lib creates for its own machinery, by how the
+ * template and the construct tree mark them (never by name):
+ * - a function whose ARN is the `ServiceToken` of a custom resource
+ *   (`AWS::CloudFormation::CustomResource` or `Custom::*`: custom resource
+ *   providers, log retention, bucket notifications, auto-delete objects,
+ *   `AwsCustomResource`);
+ * - a function that such a function's environment names (the handlers that
+ *   the provider framework of `custom-resources` invokes), transitively;
+ * - a function under a construct that aws-cdk-lib marks with the metadata
+ *   `aws:cdk:is-custom-resource-handler-*` (not in the template itself).
+ */
+export function machineryFunctions(model: CfnModel): Set<ModelResource> {
+  const found = new Set<ModelResource>();
+  for (const resource of model.resources) {
+    if (resource.type === CFN_TYPE.CUSTOM_RESOURCE || resource.type.startsWith('Custom::')) {
+      model.referencedBy(resource.properties.ServiceToken, FUNCTION).forEach(fn => found.add(fn));
+    }
+  }
+  for (const fn of model.ofType(FUNCTION)) {
+    if (markedAsCustomResourceHandler(fn)) found.add(fn);
+  }
+  for (const fn of found) {
+    // A Set visits what is added while it is walked: the handlers the environment names, and theirs.
+    model.referencedBy(readFunction(fn).environment, FUNCTION).forEach(handler => found.add(handler));
+  }
+  return found;
+}
+
+const CUSTOM_RESOURCE_HANDLER_METADATA = 'aws:cdk:is-custom-resource-handler-';
+
+/** Whether aws-cdk-lib marked the function, or a construct above it short of the stack, as a custom resource handler. */
+function markedAsCustomResourceHandler(fn: ModelResource): boolean {
+  for (let scope: IConstruct | undefined = fn.construct; scope && !Stack.isStack(scope); scope = scope.node.scope) {
+    if (scope.node.metadata.some(entry => entry.type.startsWith(CUSTOM_RESOURCE_HANDLER_METADATA))) return true;
+  }
+  return false;
+}
+
+/**
+ * The functions that a link of an asynchronous kind reaches, or that a service holds a permission to invoke
+ * asynchronously; not those of aws-cdk-lib's `machinery`.
+ */
+export function asynchronouslyInvoked(model: CfnModel, links: readonly GraphEdge[],
+  machinery: ReadonlySet<ModelResource> = new Set()): Set<ModelResource> {
   const functions = new Set<ModelResource>();
   for (const link of links) {
     if (link.to.type === FUNCTION && ASYNC_KINDS.has(link.kind)) functions.add(link.to);
@@ -155,9 +256,31 @@ export function asynchronouslyInvoked(model: CfnModel, links: readonly GraphEdge
     const { principal, functionName } = readPermission(permission);
     const service = flattenPrincipal(principal);
     if (!service || !ASYNC_PRINCIPAL.test(service)) continue;
-    for (const fn of model.referencedBy(functionName, FUNCTION)) functions.add(fn);
+    for (const fn of model.referencedBy(functionName, FUNCTION)) {
+      if (!machinery.has(fn)) functions.add(fn);
+    }
   }
   return functions;
+}
+
+/**
+ * The kinds of link that start a state machine asynchronously: nothing waits for the execution's result.
+ * Hook: a Pipe's target starts it so too; add the Pipe's link kind here when the graph reads Pipes.
+ */
+export const ASYNC_START_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-target', 'pipe-target', 'pipe-async-target']);
+
+/**
+ * The state machines started asynchronously: reached by a link of `ASYNC_START_KINDS` (a rule target:
+ * `StartExecution` returns at once), or what a function invoked asynchronously may start
+ * (`states:StartExecution`: an S3 or SNS trigger through a function).
+ */
+export function asynchronouslyStarted(links: readonly GraphEdge[], invoked: ReadonlySet<ModelResource>): Set<ModelResource> {
+  const started = new Set<ModelResource>();
+  for (const link of links) {
+    if (link.to.type !== STATE_MACHINE) continue;
+    if (ASYNC_START_KINDS.has(link.kind) || (link.kind === 'grant' && invoked.has(link.from))) started.add(link.to);
+  }
+  return started;
 }
 
 /** How events flow between the resources of one stack (see the file's comment). */
@@ -168,21 +291,28 @@ export class EventGraph {
   private readonly links: GraphEdge[] = [];
   /** The functions that something in the stack invokes asynchronously. */
   private readonly invokedAsynchronously: ReadonlySet<ModelResource>;
+  /** The state machines that something in the stack starts asynchronously. */
+  private readonly startedAsynchronously: ReadonlySet<ModelResource>;
+  /** The functions of aws-cdk-lib's own machinery: no link starts or ends at them. */
+  private readonly machinery: ReadonlySet<ModelResource>;
   /** The functions that consume a queue through an event source mapping, and the pipes that read it, per queue (from the links). */
   private readonly consumers = new Map<ModelResource, ModelResource[]>();
 
   constructor(public readonly model: CfnModel) {
+    this.machinery = machineryFunctions(model);
     this.linkEventSourceMappings();
     this.linkRules();
     this.linkSubscriptions();
     this.linkBucketNotifications();
     this.linkFunctionFailureTargets();
     this.linkQueueRedrives();
+    this.linkAsyncInvokers();
     this.linkGrants();
     this.linkStreamMappings();
     this.linkPipes();
     this.edges = chooseEdges(this.links);
-    this.invokedAsynchronously = asynchronouslyInvoked(model, this.links);
+    this.invokedAsynchronously = asynchronouslyInvoked(model, this.links, this.machinery);
+    this.startedAsynchronously = asynchronouslyStarted(this.links, this.invokedAsynchronously);
     for (const { from: queue, to: fn } of this.links.filter(l => l.kind === 'event-source-mapping' || (l.kind === 'pipe-source' && l.from.type === QUEUE))) {
       this.consumers.set(queue, [...this.consumers.get(queue) ?? [], fn]);
     }
@@ -196,6 +326,16 @@ export class EventGraph {
   /** Whether something in the stack invokes `fn` asynchronously. */
   public isInvokedAsynchronously(fn: ModelResource): boolean {
     return this.invokedAsynchronously.has(fn);
+  }
+
+  /** Whether something in the stack starts the state machine `stateMachine` asynchronously. */
+  public isStartedAsynchronously(stateMachine: ModelResource): boolean {
+    return this.startedAsynchronously.has(stateMachine);
+  }
+
+  /** Whether `fn` is a function of aws-cdk-lib's own machinery (see `machineryFunctions`). */
+  public isMachinery(fn: ModelResource): boolean {
+    return this.machinery.has(fn);
   }
 
   /** How often Lambda attempts an asynchronous event for `fn`: 1 + its retry attempts. */
@@ -226,8 +366,12 @@ export class EventGraph {
    * receives events asynchronously or as a message sees: a function, at
    * worst, an asynchronous invocation with its retries; anything else, one.
    */
-  private link(from: ModelResource, to: ModelResource, kind: EdgeKind, attempts = to.type === FUNCTION ? this.asyncAttempts(to) : 1): void {
-    this.links.push({ from, to, kind, per: kind === 'grant' ? 'invocation' : 'event', attempts, failure: FAILURE_KINDS.has(kind) });
+  private link(from: ModelResource, to: ModelResource, kind: EdgeKind, attempts = to.type === FUNCTION ? this.asyncAttempts(to) : 1,
+    events?: EventShape): void {
+    if (this.machinery.has(from) || this.machinery.has(to)) return;
+    this.links.push({
+      from, to, kind, per: kind === 'grant' ? 'invocation' : 'event', attempts, failure: FAILURE_KINDS.has(kind), ...events && { events },
+    });
   }
 
   private linkEventSourceMappings(): void {
@@ -298,10 +442,10 @@ export class EventGraph {
       const { functionName, onFailureDestination, onSuccessDestination } = readEventInvokeConfig(config);
       for (const fn of this.model.referencedBy(functionName, FUNCTION)) {
         for (const to of this.model.referencedBy(onFailureDestination, FUNCTION, QUEUE, TOPIC, BUS)) {
-          this.link(fn, to, 'on-failure');
+          this.link(fn, to, 'on-failure', undefined, to.type === BUS ? LAMBDA_DESTINATION_EVENTS['on-failure'] : undefined);
         }
         for (const to of this.model.referencedBy(onSuccessDestination, FUNCTION, QUEUE, TOPIC, BUS)) {
-          this.link(fn, to, 'on-success');
+          this.link(fn, to, 'on-success', undefined, to.type === BUS ? LAMBDA_DESTINATION_EVENTS['on-success'] : undefined);
         }
       }
     }
@@ -320,10 +464,36 @@ export class EventGraph {
     }
   }
 
-  /** A function whose role may send to a queue, publish to a topic, put events on a bus or invoke a function. */
+  /** The resources that invoke a function asynchronously by a setting of their own (see `EdgeKind` `async-invoke`). */
+  private linkAsyncInvokers(): void {
+    // An API Gateway method whose Lambda integration sets X-Amz-Invocation-Type to 'Event': Lambda queues the request.
+    for (const method of this.model.ofType(CFN_TYPE.API_METHOD)) {
+      const { integrationType, integrationUri, requestParameters } = readApiMethod(method);
+      if (integrationType !== 'AWS') continue;
+      const invocationType = Object.entries(requestParameters).find(([name]) => name.toLowerCase() === API_INVOCATION_TYPE.parameter)?.[1];
+      if (invocationType !== API_INVOCATION_TYPE.asynchronous) continue;
+      for (const fn of this.model.referencedBy(integrationUri, FUNCTION)) this.link(method, fn, 'async-invoke');
+    }
+    // An IoT Events detector model's Lambda action.
+    for (const detector of this.model.ofType(CFN_TYPE.IOT_EVENTS_DETECTOR_MODEL)) {
+      for (const fn of this.model.referencedBy(readDetectorModel(detector).lambdaActions, FUNCTION)) this.link(detector, fn, 'async-invoke');
+    }
+    // A Step Functions Lambda task that invokes with InvocationType Event.
+    for (const stateMachine of this.model.ofType(STATE_MACHINE)) {
+      for (const task of taskStates(this.model, stateMachine) ?? []) {
+        for (const fn of task.invokedAsynchronously) this.link(stateMachine, fn, 'async-invoke');
+      }
+    }
+  }
+
+  /**
+   * A function whose role may send to a queue, publish to a topic, put events on a bus, invoke a function or start
+   * a state machine. What a grant on a bus lets the function put, its conditions say (`eventsAllowedBy`).
+   */
   private linkGrants(): void {
     const grants: Array<[string, string]> = [
       [QUEUE, 'sqs:SendMessage'], [TOPIC, 'sns:Publish'], [BUS, 'events:PutEvents'], [FUNCTION, 'lambda:InvokeFunction'],
+      [STATE_MACHINE, 'states:StartExecution'],
     ];
     for (const { roles, statements } of this.policies()) {
       const functions = this.model.ofType(FUNCTION)
@@ -334,7 +504,8 @@ export class EventGraph {
         for (const [type, action] of grants) {
           if (!allows(statement.actions, action)) continue;
           for (const to of this.model.referencedBy(statement.resources, type)) {
-            for (const fn of functions) this.link(fn, to, 'grant');
+            const events = type === BUS ? eventsAllowedBy(statement) : undefined;
+            for (const fn of functions) this.link(fn, to, 'grant', undefined, events);
           }
         }
       }
@@ -406,6 +577,7 @@ export class EventGraph {
 
   /** A link whose count follows `per` (see `GraphEdge`). */
   private linkCounted(from: ModelResource, to: ModelResource, kind: EdgeKind, attempts: number, per: GraphEdge['per']): void {
+    if (this.machinery.has(from) || this.machinery.has(to)) return;
     this.links.push({ from, to, kind, per, attempts, failure: FAILURE_KINDS.has(kind) });
   }
 

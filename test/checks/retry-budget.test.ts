@@ -1,15 +1,22 @@
-import { Duration, SecretValue, Stack } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { ArchivedEventBus, AsyncFunction, FanOutTopic, QueueDecoupledFunction, RetryBudget, RetryBudgetReport } from '../../src';
 import { handlerProps, newApp, newStack } from '../helpers';
+import { findings } from './nag';
 import { newPipe, readKinesis, readTable, safeSource, streamedTable } from './streams';
 
 /** A queue with a dead-letter queue after `maxReceiveCount` receives, consumed by a new function. */
@@ -38,6 +45,7 @@ describe('RetryBudget', () => {
       attempts: [3, 1, 5],
       worstCaseInvocations: 15,
       cyclic: false,
+      certainLoop: false,
     }]);
   });
 
@@ -97,9 +105,10 @@ describe('RetryBudget', () => {
       attempts: [1, 5, 1],
       worstCaseInvocations: 5,
       cyclic: true,
+      certainLoop: true,
     }]);
     expect(report.pathsOver(1000)).toHaveLength(1);
-    expect(report.toMarkdown()).toContain('| `Test/Loop/Queue` → `Test/Loop/Function` ×5 → `Test/Loop/Queue` | 5 per loop (cycle) |');
+    expect(report.toMarkdown()).toContain('| `Test/Loop/Queue` → `Test/Loop/Function` ×5 → `Test/Loop/Queue` | 5 per trip (certain loop) |');
   });
 
   test('a loop entered from outside is reported once from its entry', () => {
@@ -302,7 +311,7 @@ describe('RetryBudget: streams', () => {
     const stack = newStack();
     readKinesis(new kinesis.Stream(stack, 'Stream'), safeSource(stack));
     // WHEN / THEN
-    expect(RetryBudget.analyze(stack).paths).toEqual([{ hops: ['Test/Stream', 'Test/Fn'], attempts: [1, 11], worstCaseInvocations: 11, cyclic: false }]);
+    expect(RetryBudget.analyze(stack).paths).toEqual([{ hops: ['Test/Stream', 'Test/Fn'], attempts: [1, 11], worstCaseInvocations: 11, cyclic: false, certainLoop: false }]);
   });
 
   test('without bisecting, 1 + retries; a DynamoDB stream in batches of 1,000 that bisects: 1 + 5 + 10', () => {
@@ -338,7 +347,7 @@ describe('RetryBudget: streams', () => {
     new lambda.Function(stack, 'Redriver', handlerProps).addEventSource(new sources.SqsEventSource(failures, { reportBatchItemFailures: true }));
     // WHEN / THEN
     expect(RetryBudget.analyze(stack).paths).toEqual([
-      { hops: ['Test/Stream', 'Test/Fn', 'Test/Failures', 'Test/Redriver'], attempts: [1, 3, 1, 3], worstCaseInvocations: 3, cyclic: false },
+      { hops: ['Test/Stream', 'Test/Fn', 'Test/Failures', 'Test/Redriver'], attempts: [1, 3, 1, 3], worstCaseInvocations: 3, cyclic: false, certainLoop: false },
     ]);
   });
 });
@@ -351,7 +360,7 @@ describe('RetryBudget: EventBridge pipes', () => {
     newPipe(stack, queue.queueArn, new lambda.Function(stack, 'Target', handlerProps).functionArn);
     // WHEN / THEN
     expect(RetryBudget.analyze(stack).paths).toEqual([
-      { hops: ['Test/Queue', 'Test/Pipe', 'Test/Target'], attempts: [1, 5, 1], worstCaseInvocations: 5, cyclic: false },
+      { hops: ['Test/Queue', 'Test/Pipe', 'Test/Target'], attempts: [1, 5, 1], worstCaseInvocations: 5, cyclic: false, certainLoop: false },
     ]);
   });
 
@@ -385,7 +394,180 @@ describe('RetryBudget: EventBridge pipes', () => {
     });
     // WHEN / THEN the pipe's dead-letter queue, consumed by nothing, ends no path
     expect(RetryBudget.analyze(stack).paths).toEqual([
-      { hops: ['Test/Stream', 'Test/Pipe', 'Test/NextQueue', 'Test/NextFunction'], attempts: [1, 9, 1, 5], worstCaseInvocations: 45, cyclic: false },
+      { hops: ['Test/Stream', 'Test/Pipe', 'Test/NextQueue', 'Test/NextFunction'], attempts: [1, 9, 1, 5], worstCaseInvocations: 45, cyclic: false, certainLoop: false },
     ]);
+  });
+});
+
+/** A function `id` that a rule of `bus` matching `pattern` invokes (1 retry), and that may put any event on `bus`. */
+function putsOnItsOwnBus(stack: Stack, bus: events.EventBus, id: string, pattern: events.EventPattern,
+  grant: (fn: lambda.Function) => void = fn => bus.grantPutEventsTo(fn)): lambda.Function {
+  const fn = new lambda.Function(stack, id, { ...handlerProps, retryAttempts: 1 });
+  grant(fn);
+  new events.Rule(stack, `${id}Rule`, { eventBus: bus, eventPattern: pattern, targets: [new targets.LambdaFunction(fn)] });
+  return fn;
+}
+
+/** The loops of a report, as `hops (certain|possible)`. */
+function loopsOf(report: RetryBudgetReport): string[] {
+  return report.paths.filter(p => p.cyclic).map(p => `${p.hops.map(h => h.replace('Test/', '')).join(' > ')} (${p.certainLoop ? 'certain' : 'possible'})`);
+}
+
+describe('RetryBudget: loops through EventBridge rules are certain only when the template shows the event matches again', () => {
+  test('functions that put events on the bus that triggers them, with detail-types their rules do not name: possible loops, no finding', () => {
+    // GIVEN two functions on one bus, each triggered by a detail-type, each allowed to put any event on the bus
+    const stack = newStack();
+    const bus = new events.EventBus(stack, 'Bus');
+    putsOnItsOwnBus(stack, bus, 'Orders', { detailType: ['OrderPlaced'] });
+    putsOnItsOwnBus(stack, bus, 'Shipping', { detailType: ['OrderPaid'] });
+    // WHEN
+    const report = RetryBudget.analyze(stack);
+    // THEN every loop is possible, none certain
+    expect(loopsOf(report)).toEqual(['Bus > OrdersRule > Orders > Bus (possible)', 'Bus > ShippingRule > Shipping > Bus (possible)']);
+    expect(report.pathsOver(25)).toEqual([]);
+    expect(report.toMarkdown()).toContain('| `Test/Bus` → `Test/OrdersRule` → `Test/Orders` ×2 → `Test/Bus` | 2 per trip (possible loop: the template does not show that the event comes back) |');
+    expect(findings(stack, 'Resilience-RetryBudget1')).toEqual([]);
+  });
+
+  test('a grant whose conditions name a detail-type that the rule matches is a certain loop, and a finding; one it does not match is no loop', () => {
+    // GIVEN a function allowed to put only OrderPlaced events, on the bus whose OrderPlaced rule triggers it
+    const grantOnly = (detailType: string) => (fn: lambda.Function) => fn.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['events:PutEvents'], resources: [bus.eventBusArn], conditions: { StringEquals: { 'events:detail-type': detailType } },
+    }));
+    const stack = newStack();
+    const bus = new events.EventBus(stack, 'Bus');
+    putsOnItsOwnBus(stack, bus, 'Orders', { detailType: ['OrderPlaced'] }, grantOnly('OrderPlaced'));
+    // WHEN / THEN
+    expect(loopsOf(RetryBudget.analyze(stack))).toEqual(['Bus > OrdersRule > Orders > Bus (certain)']);
+    expect(findings(stack, 'Resilience-RetryBudget1')).toEqual(['Test/Bus/Resource']);
+
+    // GIVEN it may put only OrderShipped events
+    const other = newStack();
+    const otherBus = new events.EventBus(other, 'Bus');
+    putsOnItsOwnBus(other, otherBus, 'Orders', { detailType: ['OrderPlaced'] }, fn => fn.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['events:PutEvents'], resources: [otherBus.eventBusArn], conditions: { StringEquals: { 'events:detail-type': 'OrderShipped' } },
+    })));
+    // THEN the event cannot come back
+    expect(loopsOf(RetryBudget.analyze(other))).toEqual([]);
+  });
+
+  test('a rule that matches every event of the account closes a certain loop', () => {
+    // GIVEN a function triggered by every event of the account, allowed to put events on the bus
+    const stack = newStack();
+    putsOnItsOwnBus(stack, new events.EventBus(stack, 'Bus'), 'Audit', { account: [stack.account] });
+    // WHEN / THEN
+    expect(loopsOf(RetryBudget.analyze(stack))).toEqual(['Bus > AuditRule > Audit > Bus (certain)']);
+  });
+
+  test('a Lambda destination\'s events close a certain loop through a rule that matches them, a possible one otherwise', () => {
+    // GIVEN a function whose on-success destination is the bus, triggered by a rule on `pattern`
+    const build = (pattern: events.EventPattern) => {
+      const stack = newStack();
+      const bus = new events.EventBus(stack, 'Bus');
+      const fn = new lambda.Function(stack, 'Next', { ...handlerProps, retryAttempts: 0, onSuccess: new destinations.EventBridgeDestination(bus) });
+      new events.Rule(stack, 'NextRule', { eventBus: bus, eventPattern: pattern, targets: [new targets.LambdaFunction(fn)] });
+      return stack;
+    };
+    // WHEN / THEN
+    expect(loopsOf(RetryBudget.analyze(build({ source: ['lambda'] })))).toEqual(['Bus > NextRule > Next > Bus (certain)']);
+    expect(loopsOf(RetryBudget.analyze(build({ source: ['lambda'], detail: { status: ['done'] } })))).toEqual(['Bus > NextRule > Next > Bus (possible)']);
+    expect(loopsOf(RetryBudget.analyze(build({ source: ['orders'] })))).toEqual([]);
+  });
+
+  test('two buses that forward to each other: the event comes back unchanged, a certain loop', () => {
+    // GIVEN
+    const stack = newStack();
+    const a = new events.EventBus(stack, 'A');
+    const b = new events.EventBus(stack, 'B');
+    new events.Rule(stack, 'AtoB', { eventBus: a, eventPattern: { source: ['orders'] }, targets: [new targets.EventBus(b)] });
+    new events.Rule(stack, 'BtoA', { eventBus: b, eventPattern: { detailType: ['OrderPlaced'] }, targets: [new targets.EventBus(a)] });
+    // WHEN / THEN
+    expect(loopsOf(RetryBudget.analyze(stack))).toEqual(['A > AtoB > B > BtoA > A (certain)']);
+  });
+});
+
+describe('RetryBudget: counting', () => {
+  test('two targets of one rule on the same API destination count twice, each with its retries', () => {
+    // GIVEN one rule with two targets on one API destination: 1 + 2 and 1 + 3 attempts
+    const stack = newStack();
+    const connection = new events.Connection(stack, 'Connection', {
+      authorization: events.Authorization.apiKey('x-api-key', SecretValue.unsafePlainText('test only')),
+    });
+    const api = new events.ApiDestination(stack, 'Api', { connection, endpoint: 'https://example.com/hook' });
+    new events.Rule(stack, 'Rule', {
+      eventPattern: { source: ['orders'] },
+      targets: [new targets.ApiDestination(api, { retryAttempts: 2 }), new targets.ApiDestination(api, { retryAttempts: 3 })],
+    });
+    // WHEN
+    const paths = RetryBudget.analyze(stack).paths.map(p => [p.hops.join(' > '), p.attempts, p.worstCaseInvocations]);
+    // THEN
+    expect(paths).toEqual([['Test/Rule > Test/Api/ApiDestination', [1, 7], 7]]);
+  });
+
+  test('an API Gateway method that invokes a function asynchronously: the function\'s retries count', () => {
+    // GIVEN a method whose integration invokes with 'Event' a function (1 + 2 attempts) that sends to a queue (5 receives)
+    const stack = newStack();
+    const fn = new lambda.Function(stack, 'Accept', handlerProps);
+    consumedQueue(stack, 'Q', 5).queue.grantSendMessages(fn);
+    new apigateway.RestApi(stack, 'Api').root.addMethod('POST', new apigateway.LambdaIntegration(fn, {
+      proxy: false,
+      requestParameters: { 'integration.request.header.X-Amz-Invocation-Type': "'Event'" },
+      integrationResponses: [{ statusCode: '202' }],
+    }), { methodResponses: [{ statusCode: '202' }] });
+    // WHEN
+    const paths = RetryBudget.analyze(stack).paths.map(p => [p.hops.join(' > '), p.attempts, p.worstCaseInvocations]);
+    // THEN
+    expect(paths).toEqual([['Test/Api/Default/POST > Test/Accept > Test/QQueue > Test/QFunction', [1, 3, 1, 5], 15]]);
+  });
+
+  test('two targets of one rule on the same queue deliver each event twice: the consumer counts both', () => {
+    // GIVEN
+    const stack = newStack();
+    const q = consumedQueue(stack, 'Q', 5);
+    new events.Rule(stack, 'Rule', { eventPattern: { source: ['orders'] }, targets: [new targets.SqsQueue(q.queue), new targets.SqsQueue(q.queue)] });
+    // WHEN
+    const paths = RetryBudget.analyze(stack).paths.map(p => [p.hops.join(' > '), p.worstCaseInvocations]);
+    // THEN 2 messages × 5 receives
+    expect(paths).toEqual([['Test/Rule > Test/QQueue > Test/QFunction', 10]]);
+  });
+
+  test('a destination and a grant on the same queue are one edge: the destination wins', () => {
+    // GIVEN a function (2 retries) whose on-success destination is a queue it may also send to
+    const stack = newStack();
+    const q = consumedQueue(stack, 'Q', 5);
+    const fn = new lambda.Function(stack, 'Fn', { ...handlerProps, retryAttempts: 2, onSuccess: new destinations.SqsDestination(q.queue) });
+    q.queue.grantSendMessages(fn);
+    // WHEN
+    const paths = RetryBudget.analyze(stack).paths.map(p => [p.hops.join(' > '), p.worstCaseInvocations]);
+    // THEN once per event, 5 receives
+    expect(paths).toEqual([['Test/Fn > Test/QQueue > Test/QFunction', 5]]);
+  });
+
+  test('aws-cdk-lib\'s own functions are in no path and no finding', () => {
+    // GIVEN a bucket that deletes its objects and notifies a queue, a function with log retention,
+    // an AwsCustomResource that publishes to a topic, and a provider framework whose handler sends to a queue
+    const stack = newStack();
+    const notified = consumedQueue(stack, 'Notified', 5);
+    new s3.Bucket(stack, 'Bucket', { autoDeleteObjects: true, removalPolicy: RemovalPolicy.DESTROY })
+      .addObjectCreatedNotification(new s3n.SqsDestination(notified.queue));
+    new lambda.Function(stack, 'Logged', { ...handlerProps, logRetention: logs.RetentionDays.ONE_WEEK });
+    const topic = new sns.Topic(stack, 'Topic');
+    topic.addSubscription(new subscriptions.SqsSubscription(consumedQueue(stack, 'Subscribed', 5).queue));
+    new cr.AwsCustomResource(stack, 'Publish', {
+      onCreate: { service: 'SNS', action: 'publish', parameters: { TopicArn: topic.topicArn, Message: 'hello' }, physicalResourceId: cr.PhysicalResourceId.of('x') },
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [topic.topicArn] }),
+    });
+    const onEvent = new lambda.Function(stack, 'OnEvent', handlerProps);
+    consumedQueue(stack, 'Provisioned', 5).queue.grantSendMessages(onEvent);
+    new CustomResource(stack, 'Custom', { serviceToken: new cr.Provider(stack, 'Provider', { onEventHandler: onEvent }).serviceToken });
+    // WHEN
+    const paths = RetryBudget.analyze(stack).paths.map(p => [p.hops.join(' > '), p.worstCaseInvocations]);
+    // THEN only the user's event paths
+    expect(paths).toEqual([
+      ['Test/Bucket > Test/NotifiedQueue > Test/NotifiedFunction', 5],
+      ['Test/Topic > Test/SubscribedQueue > Test/SubscribedFunction', 5],
+      ['Test/ProvisionedQueue > Test/ProvisionedFunction', 5],
+    ]);
+    expect(findings(stack, 'Resilience-Lambda1')).toEqual([]);
   });
 });

@@ -106,7 +106,7 @@ describe('demo app', () => {
       + '      alarms: ApproximateNumberOfMessagesVisible ≥ 1 (notifies); IteratorAge ≥ 30 min (notifies); Errors ≥ 1 (notifies)');
     expect(summary).not.toMatch(/OFF|NO dead-letter queue|NONE|NOTHING|no function|UNBOUNDED|UNTIL THEY EXPIRE/);
     // ... and its retry budget: Orders (5 receives) puts events on the bus, whose rule invokes the Shipper (1 + 2 retries)
-    expect(summary).toContain('reports a path above 25 or a loop');
+    expect(summary).toContain('reports a path above 25 or a certain loop');
     expect(summary).toContain('| `CdkResilienceDemo/Orders/Queue` → `CdkResilienceDemo/Orders/Function` ×5 → `CdkResilienceDemo/OrderEvents` → '
       + '`CdkResilienceDemo/OrderEvents/Rules/OrderPlaced` → `CdkResilienceDemo/Shipper/Function` ×3 | 15 |');
     expect(summary).toContain('| `CdkResilienceDemo/Reservations/Queue` → `CdkResilienceDemo/Reserve` ×5 | 5 |');

@@ -1,15 +1,18 @@
-import { CfnResource, Lazy, Stack } from 'aws-cdk-lib';
+import { CfnCustomResource, CfnResource, Lazy, Stack } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as iotevents from 'aws-cdk-lib/aws-iotevents';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as pipes from 'aws-cdk-lib/aws-pipes';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { CFN_TYPE, CfnModel } from '../../src/private/cfn-model';
 import { handlerProps, newApp, newStack } from '../helpers';
 
@@ -39,6 +42,10 @@ describe('CfnModel', () => {
       ARCHIVE: events.CfnArchive,
       API_DESTINATION: events.CfnApiDestination,
       BUCKET: s3.CfnBucket,
+      STATE_MACHINE: sfn.CfnStateMachine,
+      API_METHOD: apigateway.CfnMethod,
+      IOT_EVENTS_DETECTOR_MODEL: iotevents.CfnDetectorModel,
+      CUSTOM_RESOURCE: CfnCustomResource,
       ROLE: iam.CfnRole,
       POLICY: iam.CfnPolicy,
       MANAGED_POLICY: iam.CfnManagedPolicy,

@@ -102,11 +102,11 @@ describe('cfn-properties', () => {
   });
 
   describe('readFunction', () => {
-    test('the timeout, or Lambda\'s default; the dead-letter queue; the role', () => {
+    test('the timeout, or Lambda\'s default; the dead-letter queue; the role; the environment\'s values', () => {
       // GIVEN
       const stack = newStack();
       const dlq = new sqs.Queue(stack, 'DeadLetters');
-      const fn = new lambda.Function(stack, 'Fn', { ...handlerProps, timeout: undefined, deadLetterQueue: dlq });
+      const fn = new lambda.Function(stack, 'Fn', { ...handlerProps, timeout: undefined, deadLetterQueue: dlq, environment: { QUEUE: dlq.queueUrl } });
       // WHEN
       const read = readFunction(modelOf(fn));
       // THEN
@@ -114,6 +114,7 @@ describe('cfn-properties', () => {
         timeoutSeconds: AWS_DEFAULTS.functionTimeoutSeconds,
         deadLetterTargetArn: { 'Fn::GetAtt': [logicalIdOf(dlq), 'Arn'] },
         role: { 'Fn::GetAtt': [logicalIdOf(fn.role!), 'Arn'] },
+        environment: [{ Ref: logicalIdOf(dlq) }],
       });
       expect(readFunction(modelOf(new lambda.Function(stack, 'Other', handlerProps))).timeoutSeconds).toEqual(30);
     });
@@ -310,7 +311,7 @@ describe('cfn-properties', () => {
       const conditional = new events.CfnRule(stack, 'Conditional', { eventPattern: { source: ['orders'] } });
       conditional.addPropertyOverride('Targets', Fn.conditionIf('HasTargets', [{ Id: 'a', Arn: 'arn' }], []));
       // WHEN / THEN
-      expect(readRule(modelOf(bare))).toEqual({ eventBusName: undefined, targets: undefined });
+      expect(readRule(modelOf(bare))).toEqual({ eventBusName: undefined, targets: undefined, eventPattern: { source: ['orders'] }, scheduled: false });
       expect(readRule(modelOf(conditional)).targets).toBeUndefined();
     });
   });

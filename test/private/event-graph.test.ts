@@ -1,4 +1,4 @@
-import { CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import { CfnResource, CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,7 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { IConstruct } from 'constructs';
 import { CFN_TYPE, CfnModel, ModelResource } from '../../src/private/cfn-model';
 import {
-  ASYNC_KINDS, asynchronouslyInvoked, chooseEdges, EDGE_PRECEDENCE, EdgeKind, EventGraph, GraphEdge,
+  ASYNC_KINDS, asynchronouslyInvoked, chooseEdges, EDGE_PRECEDENCE, EdgeKind, EventGraph, GraphEdge, machineryFunctions,
 } from '../../src/private/event-graph';
 import { newPipe, readKinesis, readTable, streamedTable } from '../checks/streams';
 import { handlerProps, newStack } from '../helpers';
@@ -138,6 +138,61 @@ describe('EventGraph', () => {
       // WHEN / THEN
       expect(chooseEdges([link(self, self, 'redrive')])).toEqual([]);
       expect(chooseEdges([link(self, self, 'grant')])).toHaveLength(1);
+    });
+  });
+
+  describe('parallel links', () => {
+    test('rule targets on the same resource add up; grants on it do not', () => {
+      // GIVEN
+      const stack = newStack();
+      const fn = newFunction(stack, 'Fn');
+      const queue = new sqs.Queue(stack, 'Queue');
+      const model = new CfnModel(stack);
+      const [from, to] = [resourceOf(model, fn), resourceOf(model, queue)];
+      const target = (attempts: number): GraphEdge => ({ ...link(from, to, 'rule-target'), attempts });
+      // WHEN / THEN
+      expect(chooseEdges([target(3), link(from, to, 'grant'), target(4)])).toEqual([expect.objectContaining({ kind: 'rule-target', copies: 2, attempts: 7 })]);
+      expect(chooseEdges([link(from, to, 'grant'), link(from, to, 'grant')])).toEqual([link(from, to, 'grant')]);
+    });
+  });
+
+  describe('aws-cdk-lib\'s machinery', () => {
+    test('a function that is the ServiceToken of a custom resource, and the handlers its environment names, by the template alone', () => {
+      // GIVEN a custom resource whose service token is a function that names another in its environment
+      const stack = newStack();
+      const handler = newFunction(stack, 'Handler');
+      const token = newFunction(stack, 'Token', { environment: { HANDLER: handler.functionArn } });
+      new CustomResource(stack, 'Custom', { serviceToken: token.functionArn, resourceType: 'Custom::Thing' });
+      newFunction(stack, 'User');
+      // WHEN
+      const machinery = [...machineryFunctions(new CfnModel(stack))].map(r => r.name).sort();
+      // THEN
+      expect(machinery).toEqual(['Test/Handler', 'Test/Token']);
+    });
+
+    test('a function under a construct that aws-cdk-lib marks as a custom resource handler', () => {
+      // GIVEN a function whose owner carries the metadata, and one without
+      const stack = newStack();
+      newFunction(stack, 'Marked').node.addMetadata('aws:cdk:is-custom-resource-handler-singleton', true);
+      newFunction(stack, 'Plain');
+      // WHEN
+      const machinery = [...machineryFunctions(new CfnModel(stack))].map(r => r.name);
+      // THEN
+      expect(machinery).toEqual(['Test/Marked']);
+    });
+
+    test('no link starts or ends at one, and a permission to an asynchronous service does not make it invoked asynchronously', () => {
+      // GIVEN a machinery function that SNS may invoke and that may send to a queue
+      const stack = newStack();
+      const token = newFunction(stack, 'Token');
+      token.addPermission('Sns', { principal: new iam.ServicePrincipal('sns.amazonaws.com') });
+      new sqs.Queue(stack, 'Queue').grantSendMessages(token);
+      new CustomResource(stack, 'Custom', { serviceToken: token.functionArn });
+      // WHEN
+      const graph = new EventGraph(new CfnModel(stack));
+      // THEN
+      expect(edgesOf(graph)).toEqual([]);
+      expect(asyncFunctions(graph)).toEqual([]);
     });
   });
 });

@@ -6,8 +6,12 @@ import { ResilienceRule } from '../rule';
 /**
  * Resilience-Lambda1: a function that is invoked asynchronously (by SNS, S3,
  * EventBridge, another function's destination, a pipe's `FIRE_AND_FORGET`
- * target, or a service that holds a permission to invoke it) has an
- * on-failure destination or a dead-letter queue.
+ * target, an API Gateway integration with `X-Amz-Invocation-Type: 'Event'`,
+ * an IoT Events Lambda action, a Step Functions task with
+ * `InvocationType: Event`, or a service that holds a permission to invoke it)
+ * has an on-failure destination or a dead-letter queue. aws-cdk-lib's own
+ * functions (custom resource handlers) are not checked: see
+ * `machineryFunctions`.
  */
 export const LambdaAsyncFailureDestination: ResilienceRule = {
   id: 'Lambda1',

@@ -3,10 +3,14 @@ import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
 import { ResourcePath } from '../../private/retry-paths';
 import { ResilienceRule, RuleContext } from '../rule';
 
-/** Resilience-RetryBudget1: no path from this resource exceeds the retry budget or loops. */
+/**
+ * Resilience-RetryBudget1: no path from this resource exceeds the retry budget
+ * or is a certain loop. A possible loop (the template does not show that the
+ * event comes back) is reported only when it is over the budget.
+ */
 export const RetryBudgetThreshold: ResilienceRule = {
   id: 'RetryBudget1',
-  info: 'An event that enters this resource can invoke a later hop more often than the retry budget allows (retries at several layers multiply), or can loop back: see RetryBudget.analyze(app).toMarkdown().',
+  info: 'An event that enters this resource can invoke a later hop more often than the retry budget allows (retries at several layers multiply), or certainly loops back: see RetryBudget.analyze(app).toMarkdown().',
   explanation: 'Lower the retries of one layer (maxReceiveCount, retryAttempts of asynchronous invocations or targets), make a hop idempotent and stop retrying it, or break the loop. Raise retryBudgetThreshold only for a path that can bear it.',
   level: NagMessageLevel.WARN,
   check(node, context) {
@@ -16,11 +20,14 @@ export const RetryBudgetThreshold: ResilienceRule = {
   },
   describe(node, context) {
     const found = over(pathsOf(node, context), context.retryBudgetThreshold);
-    const worst = [...found].sort((a, b) => Number(b.cyclic) - Number(a.cyclic) || b.worstCaseInvocations - a.worstCaseInvocations)[0];
+    const loop = (p: ResourcePath) => Number(p.cyclic && p.certain);
+    const worst = [...found].sort((a, b) => loop(b) - loop(a) || b.worstCaseInvocations - a.worstCaseInvocations)[0];
     const hops = worst.nodes.map((hop, i) => `${hop.name}${worst.attempts[i] > 1 ? ` ×${worst.attempts[i]}` : ''}`).join(' → ');
-    const count = worst.cyclic
-      ? `a loop, ${worst.worstCaseInvocations} invocations per trip`
-      : `${worst.worstCaseInvocations} worst-case invocations, budget ${context.retryBudgetThreshold}`;
+    const count = !worst.cyclic
+      ? `${worst.worstCaseInvocations} worst-case invocations, budget ${context.retryBudgetThreshold}`
+      : worst.certain
+        ? `a certain loop, ${worst.worstCaseInvocations} invocations per trip`
+        : `a possible loop (the template does not show that the event comes back), ${worst.worstCaseInvocations} invocations per trip, budget ${context.retryBudgetThreshold}`;
     return `${hops}: ${count}${found.length > 1 ? `; ${found.length - 1} more path(s) over the budget` : ''}`;
   },
 };
@@ -31,5 +38,5 @@ function pathsOf(node: CfnResource, { model, pathsFrom }: RuleContext): Resource
 }
 
 function over(paths: ResourcePath[], threshold: number): ResourcePath[] {
-  return paths.filter(p => p.cyclic || p.worstCaseInvocations > threshold);
+  return paths.filter(p => (p.cyclic && p.certain) || p.worstCaseInvocations > threshold);
 }

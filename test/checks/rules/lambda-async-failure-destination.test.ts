@@ -1,9 +1,11 @@
 import { Duration, Stack } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as iotevents from 'aws-cdk-lib/aws-iotevents';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -13,6 +15,8 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { handlerProps, newStack } from '../../helpers';
 import { consume, findings, reported } from '../nag';
 import { newPipe } from '../streams';
@@ -182,5 +186,64 @@ describe('Resilience-Lambda1 and EventBridge pipes', () => {
     newPipe(stack, source.queueArn, newFunction(stack, {}, 'Waited').functionArn, {}, 'Sync');
     // WHEN / THEN
     expect(reported(stack, RULE)).toEqual([{ path: 'Test/Fired/Resource', severity: 'error' }]);
+  });
+});
+
+describe('Resilience-Lambda1: invokers that the template shows invoke asynchronously', () => {
+  /** A REST API whose POST method invokes `fn` with a non-proxy integration that sets `requestParameters`. */
+  function restApi(stack: Stack, fn: lambda.IFunction, requestParameters: Record<string, string>, proxy = false): apigateway.RestApi {
+    const api = new apigateway.RestApi(stack, 'Api');
+    api.root.addMethod('POST', new apigateway.LambdaIntegration(fn, {
+      proxy, requestParameters, integrationResponses: proxy ? undefined : [{ statusCode: '202' }],
+    }), { methodResponses: [{ statusCode: '202' }] });
+    return api;
+  }
+
+  test('an API Gateway integration that sets X-Amz-Invocation-Type to \'Event\' invokes asynchronously', () => {
+    // GIVEN
+    const stack = newStack();
+    restApi(stack, newFunction(stack), { 'integration.request.header.X-Amz-Invocation-Type': "'Event'" });
+    // WHEN / THEN
+    expect(findings(stack, RULE)).toEqual(['Test/Fn/Resource']);
+  });
+
+  test('one that sets it to \'RequestResponse\', one that maps it from the request, and a proxy integration do not', () => {
+    // GIVEN
+    const stack = newStack();
+    restApi(stack, newFunction(stack, {}, 'Sync'), { 'integration.request.header.X-Amz-Invocation-Type': "'RequestResponse'" });
+    const mapped = newStack();
+    restApi(mapped, newFunction(mapped), { 'integration.request.header.X-Amz-Invocation-Type': 'method.request.header.InvocationType' });
+    const proxy = newStack();
+    restApi(proxy, newFunction(proxy), {}, true);
+    // WHEN / THEN
+    expect(findings(stack, RULE)).toEqual([]);
+    expect(findings(mapped, RULE)).toEqual([]);
+    expect(findings(proxy, RULE)).toEqual([]);
+  });
+
+  test('an IoT Events detector model\'s Lambda action invokes asynchronously', () => {
+    // GIVEN
+    const stack = newStack();
+    const fn = newFunction(stack);
+    new iotevents.CfnDetectorModel(stack, 'Detector', {
+      roleArn: 'arn:aws:iam::111122223333:role/iotevents',
+      detectorModelDefinition: {
+        initialStateName: 'Watching',
+        states: [{ stateName: 'Watching', onEnter: { events: [{ eventName: 'Enter', actions: [{ lambda: { functionArn: fn.functionArn } }] }] } }],
+      },
+    });
+    // WHEN / THEN
+    expect(findings(stack, RULE)).toEqual(['Test/Fn/Resource']);
+  });
+
+  test('a Step Functions task that invokes with InvocationType Event invokes asynchronously; one that waits does not', () => {
+    // GIVEN
+    const stack = newStack();
+    const definition = new tasks.LambdaInvoke(stack, 'Notify', {
+      lambdaFunction: newFunction(stack, {}, 'Notified'), invocationType: tasks.LambdaInvocationType.EVENT,
+    }).next(new tasks.LambdaInvoke(stack, 'Compute', { lambdaFunction: newFunction(stack, {}, 'Computed') }));
+    new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(definition) });
+    // WHEN / THEN
+    expect(findings(stack, RULE)).toEqual(['Test/Notified/Resource']);
   });
 });

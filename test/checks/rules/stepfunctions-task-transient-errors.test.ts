@@ -1,0 +1,158 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { ResilienceChecks } from '../../../src';
+import { handlerProps, newStack } from '../../helpers';
+import { findings, reported } from '../nag';
+
+const RULE = 'Resilience-StepFunctions1';
+
+/** A new function `id` in `stack`. */
+function newFunction(stack: Stack, id: string): lambda.Function {
+  return new lambda.Function(stack, id, handlerProps);
+}
+
+/** A state machine `Machine` whose definition is `body`, started every hour by a rule. */
+function scheduledMachine(stack: Stack, body: sfn.IChainable, props: Partial<sfn.StateMachineProps> = {}): sfn.StateMachine {
+  const machine = new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(body), ...props });
+  new events.Rule(stack, 'Rule', { schedule: events.Schedule.rate(Duration.hours(1)), targets: [new targets.SfnStateMachine(machine)] });
+  return machine;
+}
+
+/** A `LambdaInvoke` task `id` of a new function. */
+function invoke(stack: Stack, id: string, props: Partial<tasks.LambdaInvokeProps> = {}): tasks.LambdaInvoke {
+  return new tasks.LambdaInvoke(stack, id, { lambdaFunction: newFunction(stack, `${id}Fn`), ...props });
+}
+
+/** The message of the finding on the state machine `Machine`. */
+function messageOf(stack: Stack): string {
+  const [violation] = new ResilienceChecks(stack.node.root).validateScope(stack).violations.filter(v => v.ruleName === RULE);
+  return violation.description;
+}
+
+describe('Resilience-StepFunctions1: a state machine started asynchronously handles the transient errors of its tasks', () => {
+  test('defaults: LambdaInvoke\'s default retry covers the Lambda service exceptions', () => {
+    // GIVEN a rule that starts a state machine with one LambdaInvoke task
+    const stack = newStack();
+    scheduledMachine(stack, invoke(stack, 'Charge'));
+
+    // WHEN / THEN
+    expect(findings(stack, RULE)).toEqual([]);
+  });
+
+  test('a LambdaInvoke task without its retry on service exceptions is a warning on the state machine, naming the task', () => {
+    // GIVEN
+    const stack = newStack();
+    scheduledMachine(stack, invoke(stack, 'Charge', { retryOnServiceExceptions: false }));
+
+    // WHEN / THEN
+    expect(reported(stack, RULE)).toEqual([{ path: 'Test/Machine/Resource', severity: 'warning' }]);
+    expect(messageOf(stack)).toContain('unhandled: Charge (Lambda)');
+  });
+
+  test('a Catch on the task, or States.ALL in a Retry, covers it; a Retry for other errors or with no attempts does not', () => {
+    const build = (configure: (task: tasks.LambdaInvoke) => void) => {
+      const stack = newStack();
+      const task = invoke(stack, 'Charge', { retryOnServiceExceptions: false });
+      configure(task);
+      scheduledMachine(stack, task);
+      return stack;
+    };
+    // WHEN / THEN
+    expect(findings(build(task => task.addCatch(new sfn.Fail(task, 'Failed'))), RULE)).toEqual([]);
+    expect(findings(build(task => task.addRetry({ errors: [sfn.Errors.ALL] })), RULE)).toEqual([]);
+    expect(findings(build(task => task.addRetry({ errors: ['Lambda.ServiceException'] })), RULE)).toEqual(['Test/Machine/Resource']);
+    expect(findings(build(task => task.addRetry({ errors: [sfn.Errors.ALL], maxAttempts: 0 })), RULE)).toEqual(['Test/Machine/Resource']);
+  });
+
+  test('a task inside a Parallel branch or a Map counts; a Catch on the Parallel state covers its branches', () => {
+    // GIVEN a Parallel state with an unprotected task in a branch, and a Map with one in its item processor
+    const uncovered = newStack();
+    const parallel = new sfn.Parallel(uncovered, 'Fan out').branch(invoke(uncovered, 'Charge', { retryOnServiceExceptions: false }));
+    const map = new sfn.Map(uncovered, 'Each').itemProcessor(invoke(uncovered, 'Ship', { retryOnServiceExceptions: false }));
+    scheduledMachine(uncovered, parallel.next(map));
+
+    // WHEN / THEN
+    expect(findings(uncovered, RULE)).toEqual(['Test/Machine/Resource']);
+    expect(messageOf(uncovered)).toContain('unhandled: Fan out/Charge (Lambda), Each/Ship (Lambda)');
+
+    // GIVEN the same Parallel state with a Catch
+    const covered = newStack();
+    const caught = new sfn.Parallel(covered, 'Fan out').branch(invoke(covered, 'Charge', { retryOnServiceExceptions: false }));
+    caught.addCatch(new sfn.Fail(covered, 'Failed'));
+    scheduledMachine(covered, caught);
+
+    // THEN
+    expect(findings(covered, RULE)).toEqual([]);
+  });
+
+  test('any other task needs a Retry or a Catch of its own', () => {
+    // GIVEN an SQS SendMessage task without either, then with a Retry
+    const build = (retry: boolean) => {
+      const stack = newStack();
+      const send = new tasks.SqsSendMessage(stack, 'Send', {
+        queue: new sqs.Queue(stack, 'Queue'), messageBody: sfn.TaskInput.fromText('hello'),
+      });
+      if (retry) send.addRetry({ errors: ['SQS.SdkClientException'] });
+      scheduledMachine(stack, send);
+      return stack;
+    };
+    // WHEN / THEN
+    expect(findings(build(false), RULE)).toEqual(['Test/Machine/Resource']);
+    expect(findings(build(true), RULE)).toEqual([]);
+  });
+
+  test('an Express workflow that a function subscribed to a topic starts; one that a function nothing invokes starts is not checked', () => {
+    // GIVEN an Express workflow started by a function that SNS invokes
+    const stack = newStack();
+    const machine = new sfn.StateMachine(stack, 'Machine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(invoke(stack, 'Charge', { retryOnServiceExceptions: false })),
+      stateMachineType: sfn.StateMachineType.EXPRESS,
+    });
+    const starter = newFunction(stack, 'Starter');
+    machine.grantStartExecution(starter);
+    new sns.Topic(stack, 'Topic').addSubscription(new subscriptions.LambdaSubscription(starter));
+
+    // WHEN / THEN
+    expect(findings(stack, RULE)).toEqual(['Test/Machine/Resource']);
+
+    // GIVEN the same workflow, started by a function that nothing invokes asynchronously
+    const direct = newStack();
+    const other = new sfn.StateMachine(direct, 'Machine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(invoke(direct, 'Charge', { retryOnServiceExceptions: false })),
+      stateMachineType: sfn.StateMachineType.EXPRESS,
+    });
+    other.grantStartExecution(newFunction(direct, 'Starter'));
+
+    // THEN
+    expect(findings(direct, RULE)).toEqual([]);
+  });
+
+  test('a definition as an object or as a string with tokens is read; one in S3, or with a token outside a string, is not', () => {
+    // GIVEN state machines that a rule starts, each with one Lambda task that handles nothing
+    const stack = newStack();
+    const fn = newFunction(stack, 'Fn');
+    const roleArn = 'arn:aws:iam::111122223333:role/sfn';
+    const task = (resource: string, more = '') => `{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"${resource}"${more},"End":true}}}`;
+    const machines = [
+      new sfn.CfnStateMachine(stack, 'AsObject', { roleArn, definition: JSON.parse(task('arn:aws:states:::lambda:invoke')) }),
+      // The function's ARN as the Resource: an Fn::Join of the literal parts and the token
+      new sfn.CfnStateMachine(stack, 'WithToken', { roleArn, definitionString: task(fn.functionArn) }),
+      new sfn.CfnStateMachine(stack, 'InS3', { roleArn, definitionS3Location: { bucket: 'bucket', key: 'definition.json' } }),
+      new sfn.CfnStateMachine(stack, 'TokenOutsideString', { roleArn, definitionString: task(fn.functionArn, `,"TimeoutSeconds":${fn.functionName}`) }),
+    ];
+    new events.Rule(stack, 'Rule', {
+      schedule: events.Schedule.rate(Duration.hours(1)),
+      targets: machines.map(m => new targets.SfnStateMachine(sfn.StateMachine.fromStateMachineArn(stack, `${m.node.id}Ref`, m.attrArn))),
+    });
+
+    // WHEN / THEN
+    expect(findings(stack, RULE)).toEqual(['Test/AsObject', 'Test/WithToken']);
+  });
+});
