@@ -5,5 +5,6 @@ export * from './archived-event-bus';
 export * from './circuit-breaker-table';
 export * from './app-config-profile';
 export * from './failure-injection';
+export * from './fis-lambda-experiment';
 export * from './default-alarm-action';
 export * from './checks';
