@@ -84,6 +84,7 @@ export const CFN_TYPE = {
   APPCONFIG_ENVIRONMENT: 'AWS::AppConfig::Environment',
   APPCONFIG_DEPLOYMENT: 'AWS::AppConfig::Deployment',
   APPCONFIG_DEPLOYMENT_STRATEGY: 'AWS::AppConfig::DeploymentStrategy',
+  FIS_EXPERIMENT_TEMPLATE: 'AWS::FIS::ExperimentTemplate',
 } as const;
 
 /** A resource's `Properties` as the template holds them (see the file's comment). */
