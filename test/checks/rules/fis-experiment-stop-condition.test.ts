@@ -1,8 +1,8 @@
+import { Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as fis from 'aws-cdk-lib/aws-fis';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Stack } from 'aws-cdk-lib';
 import { FisLambdaExperiment, LambdaFault } from '../../../src';
 import { handlerProps, newStack } from '../../helpers';
 import { findings, reported } from '../nag';
