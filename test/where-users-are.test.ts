@@ -10,7 +10,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import {
   AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, FailureInjection,
-  QueueDecoupledFunction, ResilienceChecks,
+  FisLambdaExperiment, LambdaFault, QueueDecoupledFunction, ResilienceChecks,
 } from '../src';
 import { acknowledgementsOn, FLAG_SETS, FlagSet, handlerProps, newApp } from './helpers';
 
@@ -64,6 +64,22 @@ const scenarios: Record<string, (stack: Stack) => void> = {
     const consumer = new QueueDecoupledFunction(stack, 'Orders', { function: userFunction(stack, 'Handler') });
     new FailureInjection(stack, 'Chaos', { layerArn: LAYER_ARN, monitors: [consumer.deadLetterQueue.alarm] }).attachTo(consumer.function);
   },
+  'FisLambdaExperiment on a queue consumer, stopped by its backlog': stack => {
+    const consumer = new QueueDecoupledFunction(stack, 'Orders', { function: userFunction(stack, 'Handler') });
+    new FisLambdaExperiment(stack, 'SlowOrders', {
+      functions: [consumer.function],
+      fault: LambdaFault.addDelay(Duration.seconds(2)),
+      invocationPercentage: 25,
+      stopConditions: [consumer.oldestMessageAgeAlarm],
+    });
+  },
+  'two FisLambdaExperiments on one arm64 function': stack => {
+    const fn = new lambda.Function(stack, 'Handler', { ...userFunctionProps, architecture: lambda.Architecture.ARM_64 });
+    acknowledgeUserChoices(fn);
+    const consumer = new QueueDecoupledFunction(stack, 'Orders', { function: fn });
+    new FisLambdaExperiment(stack, 'Slow', { functions: [fn], fault: LambdaFault.addDelay(Duration.seconds(1)), stopConditions: [consumer.oldestMessageAgeAlarm] });
+    new FisLambdaExperiment(stack, 'Failing', { functions: [fn], fault: LambdaFault.error(), stopConditions: [consumer.oldestMessageAgeAlarm] });
+  },
 };
 
 const environments: Record<string, StackProps> = {
@@ -115,6 +131,11 @@ describe('functions the user brings', () => {
     new CircuitBreakerTable(stack, 'Circuits').attachTo(orders.function);
     new AppConfigProfile(stack, 'Limits', { content }).attachTo(orders.function);
     new FailureInjection(stack, 'Chaos', { monitors: [orders.oldestMessageAgeAlarm] }).attachTo(orders.function);
+    new FisLambdaExperiment(stack, 'SlowShipping', {
+      functions: [shipper.function],
+      fault: LambdaFault.error(),
+      stopConditions: [shipper.droppedEventsAlarm],
+    });
     // WHEN / THEN
     expect(findingsOf(app, stack)).toEqual([]);
     expect(() => app.synth()).not.toThrow();
