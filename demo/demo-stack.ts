@@ -10,7 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
   AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, DefaultAlarmAction, FailureInjection,
-  QueueDecoupledFunction,
+  FisLambdaExperiment, LambdaFault, QueueDecoupledFunction,
 } from '../src';
 
 /** A handler that processes an SQS batch and reports the messages it could not process. */
@@ -182,6 +182,19 @@ export class DemoStack extends Stack {
     Validations.of(operator).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(bus.replayFunction.node.defaultChild as CfnElement)}.Arn>:*]`,
       reason: 'grantInvoke covers the replay function\'s versions and aliases.',
+    });
+
+    // An AWS FIS experiment, started by hand or from a pipeline: 2 s of delay
+    // on a quarter of the shipping consumer's invocations for 10 minutes. It
+    // stops when the shipping backlog grows too old (what customers feel),
+    // not on the consumer's own duration, which is what it slows down.
+    const shipping = consumers[2];
+    new FisLambdaExperiment(this, 'SlowShipping', {
+      functions: [shipping.function],
+      fault: LambdaFault.addDelay(Duration.seconds(2)),
+      invocationPercentage: 25,
+      duration: Duration.minutes(10),
+      stopConditions: [shipping.oldestMessageAgeAlarm],
     });
   }
 }

@@ -1,6 +1,7 @@
 import { CfnResource, Lazy, Stack } from 'aws-cdk-lib';
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as fis from 'aws-cdk-lib/aws-fis';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -42,6 +43,7 @@ describe('CfnModel', () => {
       APPCONFIG_ENVIRONMENT: appconfig.CfnEnvironment,
       APPCONFIG_DEPLOYMENT: appconfig.CfnDeployment,
       APPCONFIG_DEPLOYMENT_STRATEGY: appconfig.CfnDeploymentStrategy,
+      FIS_EXPERIMENT_TEMPLATE: fis.CfnExperimentTemplate,
     };
 
     test.each(Object.entries(classes))('%s is aws-cdk-lib\'s type name', (key, cfnClass) => {
