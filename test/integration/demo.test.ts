@@ -86,7 +86,11 @@ describe('demo app', () => {
       + '      no validator, rollout AppConfig.Linear50PercentEvery30Seconds, rolled back by 1 alarm(s)\n'
       + '      read by: CdkResilienceDemo/Reserve');
     expect(summary).toContain('• CdkResilienceDemo/Reservations\n      visibility timeout 180 s (6.0 × function timeout 30 s)');
-    expect(summary).not.toMatch(/OFF|NO dead-letter queue|NONE|NOTHING|no function/);
+    expect(summary).toContain('• CdkResilienceDemo/SlowShipping: aws:lambda:invocation-add-delay (startupDelayMilliseconds 2000), 25% of invocations for 10 min\n'
+      + '      targets (aws:lambda:function): CdkResilienceDemo/Shipping/Function (extension layer, configuration CdkResilienceDemo/FisConfigurationBucket/FisConfigs/)\n'
+      + '      stop conditions: ApproximateAgeOfOldestMessage ≥ 2 days (notifies) on CdkResilienceDemo/Shipping/Queue');
+    expect(summary).toMatch(/1 × AWS::FIS::ExperimentTemplate/);
+    expect(summary).not.toMatch(/OFF|NO dead-letter queue|NONE|NOTHING|no function|NOT WIRED/);
     // ... and its retry budget: Orders (5 receives) puts events on the bus, whose rule invokes the Shipper (1 + 2 retries)
     expect(summary).toContain('reports a path above 25 or a loop');
     expect(summary).toContain('| `CdkResilienceDemo/Orders/Queue` → `CdkResilienceDemo/Orders/Function` ×5 → `CdkResilienceDemo/OrderEvents` → '
