@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as fis from 'aws-cdk-lib/aws-fis';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -90,10 +90,10 @@ export class LambdaFault {
       throw new Error('fault.httpResponse(options.contentType) must not be empty, got \'\'');
     }
     return new LambdaFault('aws:lambda:invocation-http-integration-response', {
-      statusCode: String(statusCode),
+      statusCode: Tokenization.stringifyNumber(statusCode),
       contentTypeHeader: contentType,
       preventExecution: String(prevent),
-    }, `return HTTP ${statusCode}${prevent ? ' without running' : ' instead of the response of'}`);
+    }, `return HTTP ${Tokenization.stringifyNumber(statusCode)}${prevent ? ' without running' : ' instead of the response of'}`);
   }
 
   /**
@@ -111,7 +111,7 @@ export class LambdaFault {
 
   /** What the fault does, in words. @internal */
   public _describe(percentage: number, duration: Duration): string {
-    return `${this.summary} ${percentage}% of invocations for ${formatDuration(duration)}`;
+    return `${this.summary} ${Tokenization.stringifyNumber(percentage)}% of invocations for ${formatDuration(duration)}`;
   }
 }
 
@@ -278,7 +278,7 @@ export class FisLambdaExperiment extends Construct {
           actionId: props.fault.actionId,
           parameters: {
             duration: duration.toIsoString(),
-            invocationPercentage: String(percentage),
+            invocationPercentage: Tokenization.stringifyNumber(percentage),
             ...props.fault.parameters,
           },
           targets: { Functions: 'Functions' },

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { FisLambdaExperiment, FisLambdaExperimentProps, LambdaFault } from '../src';
 import { findings } from './checks/nag';
 import {
@@ -244,6 +245,37 @@ describe('FisLambdaExperiment', () => {
     }));
     expect(statementsOf(template, chaos.role)).toContainEqual(
       { Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: bucketPath(logicalIdOf(bucket), '/chaos/checkout/*') });
+  });
+
+  test('a percentage from a parameter is rendered as its reference, and not checked', () => {
+    // GIVEN
+    const stack = newStack();
+    const percentage = new CfnParameter(stack, 'Percentage', { type: 'Number', default: 10 });
+    // WHEN
+    experiment(stack, { invocationPercentage: percentage.valueAsNumber });
+    // THEN
+    expect(actionOf(stack).Parameters.invocationPercentage).toEqual({ Ref: 'Percentage' });
+  });
+
+  test('a bucket imported by name: the grants are scoped to its prefix and acknowledged as such', () => {
+    // GIVEN a cdk init app, and a bucket of another stack or team
+    const app = newApp('recommended');
+    const stack = new Stack(app, 'Test');
+    const fn = handler(stack);
+    const bucket = s3.Bucket.fromBucketName(stack, 'Shared', 'shared-chaos');
+    // WHEN
+    const chaos = experiment(stack, { functions: [fn], configurationBucket: bucket });
+    // THEN the library's resources have no finding; the user's function keeps only the user's own choices
+    const found = new AwsSolutionsChecks(app).validateScope(stack).violations
+      .flatMap(v => v.violatingResources.map(r => `${v.ruleName} ${r.constructPath}`));
+    expect(found.filter(f => !f.includes('Test/Payments'))).toEqual([]);
+    expect(found.filter(f => f.includes('IAM5'))).toEqual([]);
+    expect(statementsOf(Template.fromStack(stack), chaos.role)[0]).toEqual({
+      Effect: 'Allow',
+      Action: ['s3:DeleteObject', 's3:PutObject'],
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::shared-chaos/FisConfigs/*']] },
+    });
+    expect(() => app.synth()).not.toThrow();
   });
 
   test('an arm64 function gets the arm64 layer, an x86_64 one the x86_64 layer', () => {
