@@ -13,7 +13,7 @@ import * as sns_subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import {
   AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, DefaultAlarmAction, FailureInjection,
-  FanOutTopic, QueueDecoupledFunction, StreamConsumerFunction,
+  FanOutTopic, FisLambdaExperiment, LambdaFault, QueueDecoupledFunction, StreamConsumerFunction,
 } from '../src';
 
 /** A handler that processes an SQS batch and reports the messages it could not process. */
@@ -259,5 +259,18 @@ export class DemoStack extends Stack {
       batchSize: 10,
     });
     [clickStream, orderChanges].forEach(acknowledgeFunctionChoices);
+
+    // An AWS FIS experiment, started by hand or from a pipeline: 2 s of delay
+    // on a quarter of the shipping consumer's invocations for 10 minutes. It
+    // stops when the shipping backlog grows too old (what customers feel),
+    // not on the consumer's own duration, which is what it slows down.
+    const shipping = consumers[2];
+    new FisLambdaExperiment(this, 'SlowShipping', {
+      functions: [shipping.function],
+      fault: LambdaFault.addDelay(Duration.seconds(2)),
+      invocationPercentage: 25,
+      duration: Duration.minutes(10),
+      stopConditions: [shipping.oldestMessageAgeAlarm],
+    });
   }
 }

@@ -85,6 +85,7 @@ function summarizeStack(name: string, template: Template): string[] {
   lines.push(...summarizeTopics(resources));
   lines.push(...summarizeCircuitTables(resources));
   lines.push(...summarizeAppConfig(resources));
+  lines.push(...summarizeExperiments(resources));
   lines.push('');
   return lines;
 }
@@ -244,6 +245,51 @@ function summarizeAppConfig(resources: Record<string, Resource>): string[] {
   return lines;
 }
 
+function summarizeExperiments(resources: Record<string, Resource>): string[] {
+  const templates = Object.values(resources).filter(r => r.Type === 'AWS::FIS::ExperimentTemplate');
+  if (templates.length === 0) return [];
+  const lines = ['', '  FIS experiments (fault, targets, stop conditions)'];
+  for (const template of templates) {
+    const p = template.Properties;
+    for (const action of Object.values<any>(p.Actions ?? {})) {
+      const { duration, invocationPercentage, ...parameters } = action.Parameters ?? {};
+      const others = Object.entries(parameters).map(([k, v]) => `${k} ${v}`).join(', ');
+      lines.push(`  • ${pathOf(template)}: ${action.ActionId}${others ? ` (${others})` : ''}, `
+        + `${invocationPercentage ?? 100}% of invocations for ${duration ? formatDuration(Duration.parse(duration)) : '?'}`);
+      for (const targetName of Object.values<string>(action.Targets ?? {})) {
+        const target = p.Targets?.[targetName];
+        const functions = (target?.ResourceArns ?? []).map((arn: unknown) => {
+          const fn = resources[refOf(arn) ?? ''];
+          const location = fn?.Properties?.Environment?.Variables?.AWS_FIS_CONFIGURATION_LOCATION;
+          const wired = location !== undefined && (fn?.Properties?.Layers ?? []).length > 0;
+          return `${pathOf(fn)} (${wired ? `extension layer, configuration ${rendered(resources, location)}` : 'NOT WIRED for FIS'})`;
+        });
+        lines.push(`      targets (${target?.ResourceType}): ${functions.join(', ') || 'NONE'}`);
+      }
+    }
+    const stops = (p.StopConditions ?? []).filter((c: any) => c.Source !== 'none')
+      .map((c: any) => resources[refOf(c.Value) ?? ''])
+      .map((alarm: Resource | undefined) => alarm ? `${describeAlarm(alarm)} on ${alarmSubject(resources, alarm)}` : 'an alarm of another stack');
+    lines.push(`      stop conditions: ${stops.join('; ') || 'NONE: nothing stops it'}`);
+  }
+  return lines;
+}
+
+/** What an alarm watches: the path of the resource its first dimension refers to. */
+function alarmSubject(resources: Record<string, Resource>, alarm: Resource): string {
+  const id = (alarm.Properties?.Dimensions ?? []).map((d: any) => refOf(d.Value)).find((x: string | undefined) => x !== undefined);
+  return id ? pathOf(resources[id]) : '?';
+}
+
+/** A value of the template as text: a join of literals and references, with each reference as the path of its resource. */
+function rendered(resources: Record<string, Resource>, value: any): string {
+  if (typeof value === 'string') return value;
+  const id = refOf(value);
+  if (id) return pathOf(resources[id]);
+  if (value?.['Fn::Join']) return value['Fn::Join'][1].map((part: any) => rendered(resources, part)).join(value['Fn::Join'][0]);
+  return JSON.stringify(value);
+}
+
 /** Alarms on the rules of the bus named `busName`. */
 function ruleAlarms(resources: Record<string, Resource>, busName: string): string[] {
   return Object.values(resources)
@@ -256,13 +302,16 @@ function alarmsOn(resources: Record<string, Resource>, ids: string[]): string[] 
   return Object.values(resources)
     .filter(r => r.Type === 'AWS::CloudWatch::Alarm')
     .filter(r => (r.Properties?.Dimensions ?? []).some((d: any) => ids.includes(refOf(d.Value) ?? '')))
-    .map(r => {
-      const p = r.Properties;
-      const op = p.ComparisonOperator === 'GreaterThanOrEqualToThreshold' ? '≥' : p.ComparisonOperator;
-      const threshold = p.MetricName === 'ApproximateAgeOfOldestMessage' ? seconds(p.Threshold)
-        : p.MetricName === 'IteratorAge' ? seconds(p.Threshold / 1000) : p.Threshold;
-      return `${p.MetricName} ${op} ${threshold}${p.AlarmActions?.length ? ' (notifies)' : ''}`;
-    });
+    .map(describeAlarm);
+}
+
+/** An alarm as "metric ≥ threshold". */
+function describeAlarm(r: Resource): string {
+  const p = r.Properties;
+  const op = p.ComparisonOperator === 'GreaterThanOrEqualToThreshold' ? '≥' : p.ComparisonOperator;
+  const threshold = p.MetricName === 'ApproximateAgeOfOldestMessage' ? seconds(p.Threshold)
+    : p.MetricName === 'IteratorAge' ? seconds(p.Threshold / 1000) : p.Threshold;
+  return `${p.MetricName} ${op} ${threshold}${p.AlarmActions?.length ? ' (notifies)' : ''}`;
 }
 
 function redriveAllowed(dlq: any): string {

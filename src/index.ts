@@ -7,5 +7,6 @@ export * from './fan-out-topic';
 export * from './circuit-breaker-table';
 export * from './app-config-profile';
 export * from './failure-injection';
+export * from './fis-lambda-experiment';
 export * from './default-alarm-action';
 export * from './checks';

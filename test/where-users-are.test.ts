@@ -12,7 +12,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import {
   AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, FailureInjection, FanOutTopic,
-  QueueDecoupledFunction, ResilienceChecks, StreamConsumerFunction,
+  FisLambdaExperiment, LambdaFault, QueueDecoupledFunction, ResilienceChecks, StreamConsumerFunction,
 } from '../src';
 import { acknowledgementsOn, FLAG_SETS, FlagSet, handlerProps, newApp } from './helpers';
 
@@ -113,6 +113,22 @@ const scenarios: Record<string, (stack: Stack) => void> = {
     const consumer = new QueueDecoupledFunction(stack, 'Orders', { function: userFunction(stack, 'Handler') });
     new FailureInjection(stack, 'Chaos', { layerArn: LAYER_ARN, monitors: [consumer.deadLetterQueue.alarm] }).attachTo(consumer.function);
   },
+  'FisLambdaExperiment on a queue consumer, stopped by its backlog': stack => {
+    const consumer = new QueueDecoupledFunction(stack, 'Orders', { function: userFunction(stack, 'Handler') });
+    new FisLambdaExperiment(stack, 'SlowOrders', {
+      functions: [consumer.function],
+      fault: LambdaFault.addDelay(Duration.seconds(2)),
+      invocationPercentage: 25,
+      stopConditions: [consumer.oldestMessageAgeAlarm],
+    });
+  },
+  'two FisLambdaExperiments on one arm64 function': stack => {
+    const fn = new lambda.Function(stack, 'Handler', { ...userFunctionProps, architecture: lambda.Architecture.ARM_64 });
+    acknowledgeUserChoices(fn);
+    const consumer = new QueueDecoupledFunction(stack, 'Orders', { function: fn });
+    new FisLambdaExperiment(stack, 'Slow', { functions: [fn], fault: LambdaFault.addDelay(Duration.seconds(1)), stopConditions: [consumer.oldestMessageAgeAlarm] });
+    new FisLambdaExperiment(stack, 'Failing', { functions: [fn], fault: LambdaFault.error(), stopConditions: [consumer.oldestMessageAgeAlarm] });
+  },
 };
 
 const environments: Record<string, StackProps> = {
@@ -169,6 +185,11 @@ describe('functions the user brings', () => {
     placed.addSubscription(new subscriptions.LambdaSubscription(shipper.function));
     new StreamConsumerFunction(stack, 'ClickStream', { stream: userStream(stack), function: handler('ClicksHandler') });
     new StreamConsumerFunction(stack, 'OrderChanges', { table: userTable(stack), function: handler('OrderChangesHandler') });
+    new FisLambdaExperiment(stack, 'SlowShipping', {
+      functions: [shipper.function],
+      fault: LambdaFault.error(),
+      stopConditions: [shipper.droppedEventsAlarm],
+    });
     // WHEN / THEN
     expect(findingsOf(app, stack)).toEqual([]);
     expect(() => app.synth()).not.toThrow();

@@ -8,6 +8,7 @@ import { ChecksUnreadableResource } from './rules/checks-unreadable-resource';
 import { EventBridgeBusArchive } from './rules/eventbridge-bus-archive';
 import { EventBridgeTargetDeadLetterQueue } from './rules/eventbridge-target-dead-letter-queue';
 import { EventBridgeTargetRetryPolicy } from './rules/eventbridge-target-retry-policy';
+import { FisExperimentStopCondition } from './rules/fis-experiment-stop-condition';
 import { LambdaAsyncFailureDestination } from './rules/lambda-async-failure-destination';
 import { RetryBudgetThreshold } from './rules/retry-budget-threshold';
 import { SnsSubscriptionRedrive } from './rules/sns-subscription-redrive';
@@ -44,6 +45,7 @@ const RULES: ResilienceRule[] = [
   StepFunctionsTaskTransientErrors,
   AppConfigEnvironmentMonitors,
   AppConfigAllAtOnce,
+  FisExperimentStopCondition,
   RetryBudgetThreshold,
   ChecksUnreadableResource,
 ];

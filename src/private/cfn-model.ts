@@ -95,6 +95,7 @@ export const CFN_TYPE = {
   TABLE: 'AWS::DynamoDB::Table',
   GLOBAL_TABLE: 'AWS::DynamoDB::GlobalTable',
   PIPE: 'AWS::Pipes::Pipe',
+  FIS_EXPERIMENT_TEMPLATE: 'AWS::FIS::ExperimentTemplate',
 } as const;
 
 /** The kind of stream an event source reads: a Kinesis data stream or a DynamoDB stream. */

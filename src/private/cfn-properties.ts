@@ -404,6 +404,15 @@ export function readDetectorModel(detector: ModelResource): { readonly lambdaAct
   return { lambdaActions };
 }
 
+/**
+ * An `AWS::FIS::ExperimentTemplate`: the sources of its stop conditions
+ * (`aws:cloudwatch:alarm`, or `none` for an experiment that nothing stops).
+ */
+export function readExperimentTemplate(template: ModelResource): { readonly stopConditionSources: readonly unknown[] } {
+  const conditions = propertiesOf(template, CFN_TYPE.FIS_EXPERIMENT_TEMPLATE).StopConditions;
+  return { stopConditionSources: Array.isArray(conditions) ? conditions.map(c => field(c, 'Source')) : [] };
+}
+
 /** The properties of a resource of one of `types`. */
 function propertiesOf(resource: ModelResource, ...types: string[]): Readonly<Record<string, unknown>> {
   if (!types.includes(resource.type)) {

@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 
 /**
  * What AWS does when a template leaves a setting out (in seconds where a
@@ -71,6 +72,18 @@ export const DEFAULTS = {
   targetMaxEventAge: Duration.hours(24),
   /** How long the replay function waits for a replay to end. */
   replayFunctionTimeout: Duration.minutes(5),
+  /** FIS: how long a Lambda fault lasts when the props do not say. */
+  fisExperimentDuration: Duration.minutes(10),
+  /** FIS action reference: a Lambda fault strikes every invocation unless told otherwise. */
+  fisInvocationPercentage: 100,
+  /** The folder of the configuration bucket that FIS writes and the extension reads (the FIS user guide's own example). */
+  fisConfigurationPrefix: 'FisConfigs/',
+  /** FIS writes a configuration when an action starts and deletes it when it ends (at most 12 h later): anything older is left over. */
+  fisConfigurationExpiration: Duration.days(1),
+  /** Experiment logs are an audit trail of what was injected where; kept three months. */
+  fisLogRetention: RetentionDays.THREE_MONTHS,
+  /** The content type of an injected HTTP response. */
+  fisContentType: 'application/json',
 } as const;
 
 /** Limits that AWS enforces and that props are validated against. */
@@ -95,6 +108,23 @@ export const LIMITS = {
   replayNamePrefix: 38,
   /** Lambda: an SQS event source mapping starts with 5 concurrent pollers. */
   sqsMinimumPollers: 5,
+  /** FIS quotas: a target lists at most 5 resource ARNs. */
+  fisTargetArns: 5,
+  /** FIS quotas: a template has at most 5 stop conditions. */
+  fisStopConditions: 5,
+  /**
+   * FIS quotas: an action lasts at most 12 h. The library's minimum is one poll
+   * of the extension (60 s by default): a shorter fault may reach no invocation.
+   */
+  fisDuration: { min: Duration.seconds(60), max: Duration.hours(12) },
+  /** FIS action reference: `invocationPercentage` is 1-100. */
+  fisInvocationPercentage: { min: 1, max: 100 },
+  /** FIS action reference: `startupDelayMilliseconds` is 0-900,000. */
+  fisStartupDelay: { min: Duration.millis(0), max: Duration.millis(900_000) },
+  /** FIS action reference: `statusCode` is 000-999. */
+  fisStatusCode: { min: 0, max: 999 },
+  /** CloudFormation: an experiment template's description has at most 512 characters. */
+  fisDescription: 512,
 } as const;
 
 // ---------------------------------------------------------------------------

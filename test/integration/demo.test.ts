@@ -104,7 +104,11 @@ describe('demo app', () => {
       + '      batch size 10 from TRIM_HORIZON, 3 retries, records kept 1 h, bisect on, partial batch responses on\n'
       + '      on failure → CdkResilienceDemo/OrderChanges/DeadLetterQueue\n'
       + '      alarms: ApproximateNumberOfMessagesVisible ≥ 1 (notifies); IteratorAge ≥ 30 min (notifies); Errors ≥ 1 (notifies)');
-    expect(summary).not.toMatch(/OFF|NO dead-letter queue|NONE|NOTHING|no function|UNBOUNDED|UNTIL THEY EXPIRE/);
+    expect(summary).toContain('• CdkResilienceDemo/SlowShipping: aws:lambda:invocation-add-delay (startupDelayMilliseconds 2000), 25% of invocations for 10 min\n'
+      + '      targets (aws:lambda:function): CdkResilienceDemo/Shipping/Function (extension layer, configuration CdkResilienceDemo/FisConfigurationBucket/FisConfigs/)\n'
+      + '      stop conditions: ApproximateAgeOfOldestMessage ≥ 2 days (notifies) on CdkResilienceDemo/Shipping/Queue');
+    expect(summary).toMatch(/1 × AWS::FIS::ExperimentTemplate/);
+    expect(summary).not.toMatch(/OFF|NO dead-letter queue|NONE|NOTHING|no function|UNBOUNDED|UNTIL THEY EXPIRE|NOT WIRED/);
     // ... and its retry budget: Orders (5 receives) puts events on the bus, whose rule invokes the Shipper (1 + 2 retries)
     expect(summary).toContain('reports a path above 25 or a certain loop');
     expect(summary).toContain('| `CdkResilienceDemo/Orders/Queue` → `CdkResilienceDemo/Orders/Function` ×5 → `CdkResilienceDemo/OrderEvents` → '

@@ -3,6 +3,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as fis from 'aws-cdk-lib/aws-fis';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as iotevents from 'aws-cdk-lib/aws-iotevents';
@@ -57,6 +58,7 @@ describe('CfnModel', () => {
       TABLE: dynamodb.CfnTable,
       GLOBAL_TABLE: dynamodb.CfnGlobalTable,
       PIPE: pipes.CfnPipe,
+      FIS_EXPERIMENT_TEMPLATE: fis.CfnExperimentTemplate,
     };
 
     test.each(Object.entries(classes))('%s is aws-cdk-lib\'s type name', (key, cfnClass) => {
