@@ -3,6 +3,7 @@ export * from './queue-decoupled-function';
 export * from './async-function';
 export * from './archived-event-bus';
 export * from './circuit-breaker-table';
+export * from './idempotency-table';
 export * from './app-config-profile';
 export * from './failure-injection';
 export * from './default-alarm-action';
