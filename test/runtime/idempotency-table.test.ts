@@ -1,4 +1,10 @@
+import { execFile } from 'child_process';
 import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import * as path from 'path';
+import { promisify } from 'util';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -19,6 +25,7 @@ import { LocalDynamoDb, startDynalite } from './dynalite';
  * items by TTL: Powertools checks the expiry of a record itself.
  */
 
+const ROOT = path.join(__dirname, '..', '..');
 const FUNCTION_NAME = 'orders';
 const TABLE = 'idempotency';
 
@@ -38,6 +45,48 @@ function synthesized() {
 /** A Lambda context whose invocation has `remainingMs` left. */
 function contextWith(remainingMs: number) {
   return { functionName: FUNCTION_NAME, awsRequestId: 'r-1', getRemainingTimeInMillis: () => remainingMs } as any;
+}
+
+/** The README's handler: the ```js block that starts with `// idempotent-orders.mjs`. */
+function readmeHandler(): string {
+  const match = /```js\n(\/\/ idempotent-orders\.mjs\n[\s\S]*?)```/.exec(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
+  if (!match) throw new Error('README has no ```js block starting with // idempotent-orders.mjs');
+  return match[1];
+}
+
+function sqsRecord(messageId: string, body: string) {
+  return {
+    messageId,
+    receiptHandle: `handle-${messageId}`,
+    body,
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1700000000000', SenderId: 'AIDAEXAMPLE', ApproximateFirstReceiveTimestamp: '1700000000001' },
+    eventSourceARN: 'arn:aws:sqs:eu-west-1:111122223333:orders',
+    awsRegion: 'eu-west-1',
+  };
+}
+
+/** An HTTP proxy in front of `endpoint` that counts the DynamoDB operations it forwards (by their X-Amz-Target). */
+async function countingProxy(endpoint: string) {
+  const counts: Record<string, number> = {};
+  const target = new URL(endpoint);
+  const server = http.createServer((req, res) => {
+    const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop()!;
+    counts[operation] = (counts[operation] ?? 0) + 1;
+    const upstream = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, answer => {
+      res.writeHead(answer.statusCode!, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    counts,
+    stop: () => new Promise<void>(resolve => server.close(() => resolve())),
+  };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -105,9 +154,9 @@ describe('IdempotencyTable with Powertools idempotency, against dynalite', () =>
     return { handler, executions };
   }
 
-  function recordOf(orderId: string) {
+  function recordOf(orderId: string, functionName = FUNCTION_NAME) {
     // The id Powertools gives a record: the function's name, '#', and the base64 MD5 of the key's JSON (what the README tells operators).
-    const id = `${FUNCTION_NAME}#${createHash('md5').update(JSON.stringify(orderId)).digest('base64')}`;
+    const id = `${functionName}#${createHash('md5').update(JSON.stringify(orderId)).digest('base64')}`;
     const key = { [IdempotencyTable.PARTITION_KEY]: id };
     return { key, read: async () => (await documents.send(new GetCommand({ TableName: TABLE, Key: key, ConsistentRead: true }))).Item };
   }
@@ -254,6 +303,65 @@ describe('IdempotencyTable with Powertools idempotency, against dynalite', () =>
     // THEN the event executes again
     expect(await handler(event, contextWith(30_000))).toEqual({ orderId: 'o-7', execution: 2 });
     expect(executions).toEqual(['o-7', 'o-7']);
+  });
+
+  test('the README\'s handler, told its table by the variable attachTo sets, runs an order once per id', async () => {
+    // GIVEN the handler from the README, where Node.js resolves the project's packages (in a folder of its own)
+    const cache = path.join(ROOT, 'node_modules', '.cache');
+    fs.mkdirSync(cache, { recursive: true });
+    const dir = fs.mkdtempSync(path.join(cache, 'readme-idempotency-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'idempotent-orders.mjs'), readmeHandler());
+      const [variable] = Object.keys(schema.variables);
+      // WHEN Lambda would invoke it: a batch with the same order twice (two sends) and another order, then the
+      // redelivery of what it reported, in one environment whose DynamoDB endpoint is dynalite (through a proxy that counts)
+      const proxy = await countingProxy(db.endpoint);
+      const batches = [
+        { Records: [sqsRecord('m-1', '{"orderId":"r-1"}'), sqsRecord('m-2', '{"orderId":"r-1"}'), sqsRecord('m-3', '{"orderId":"r-2"}')] },
+        { Records: [sqsRecord('m-2', '{"orderId":"r-1"}')] },
+      ];
+      let out: string;
+      try {
+        // (asynchronously: dynalite answers from this process)
+        out = (await promisify(execFile)(process.execPath, ['--input-type=module', '-e', `
+          const { handler } = await import(${JSON.stringify(path.join(dir, 'idempotent-orders.mjs'))});
+          const context = { functionName: ${JSON.stringify(FUNCTION_NAME)}, awsRequestId: 'r-1', getRemainingTimeInMillis: () => 30000 };
+          const results = [];
+          for (const batch of ${JSON.stringify(batches)}) results.push(await handler(batch, context));
+          process.stdout.write(JSON.stringify(results));
+        `], {
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            [variable]: TABLE,
+            AWS_LAMBDA_FUNCTION_NAME: 'readme-orders',
+            POWERTOOLS_DEV: 'false',
+            AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
+            AWS_REGION: 'us-east-1',
+            AWS_ACCESS_KEY_ID: 'local',
+            AWS_SECRET_ACCESS_KEY: 'local',
+          },
+        })).stdout;
+      } finally {
+        await proxy.stop();
+      }
+
+      // THEN each order ran once: Powertools completes a record (UpdateItem) once per execution, and claimed 3 (PutItem)
+      // for the first batch and 1 for the redelivery
+      expect(proxy.counts.UpdateItem).toBe(2);
+      expect(proxy.counts.PutItem).toBe(4);
+      expect(proxy.counts.DeleteItem).toBeUndefined();
+      // AND the duplicate in the batch either came while the first ran (in progress: reported, so it comes back) or
+      // after it (the stored result); redelivered, it gets the stored result
+      const [first, second] = JSON.parse(out);
+      expect([[], [{ itemIdentifier: 'm-2' }]]).toContainEqual(first.batchItemFailures);
+      expect(second).toEqual({ batchItemFailures: [] });
+      await Promise.all(['r-1', 'r-2'].map(async orderId => {
+        expect(await recordOf(orderId, 'readme-orders').read()).toMatchObject({ status: 'COMPLETED', data: { orderId, status: 'PROCESSED' } });
+      }));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('Powertools requested exactly the actions the construct grants', () => {
