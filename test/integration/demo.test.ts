@@ -65,7 +65,7 @@ describe('demo app', () => {
     const summary = summarize(outdir);
     // THEN
     expect(summary).toMatch(/^Stack CdkResilienceDemo: \d+ resources/);
-    expect(summary).toMatch(/5 × AWS::Lambda::EventSourceMapping/);
+    expect(summary).toMatch(/6 × AWS::Lambda::EventSourceMapping/);
     expect(summary).toContain('• CdkResilienceDemo/Orders\n      visibility timeout 180 s (6.0 × function timeout 30 s), retention 4 days');
     expect(summary).toContain('• CdkResilienceDemo/Payments (FIFO)');
     expect(summary).toContain('dead-letter queue CdkResilienceDemo/Orders/DeadLetterQueue after 5 receives, retention 14 days, redrive allowed from 1 named source(s)');
@@ -79,6 +79,9 @@ describe('demo app', () => {
     expect(summary).toContain('InvocationsFailedToBeSentToDlq ≥ 1 on OrderPlaced (notifies)');
     expect(summary).toContain('• CdkResilienceDemo/Circuits: on-demand, abandoned circuits expire (TTL on expiresAt), removal Delete\n'
       + '      used by: CdkResilienceDemo/Charge\n      alarms: CircuitOpened ≥ 1 (notifies)');
+    expect(summary).toContain('• CdkResilienceDemo/Idempotency: on-demand, key id, records expire (TTL on expiration), removal Delete\n'
+      + '      used by: CdkResilienceDemo/Fulfil');
+    expect(summary).toContain('• CdkResilienceDemo/Fulfilment\n      visibility timeout 180 s (6.0 × function timeout 30 s)');
     expect(summary).toContain('• CdkResilienceDemo/ReservationConfig (free-form, environment default)\n'
       + '      validated by a JSON Schema, rollout AppConfig.Linear20PercentEvery6Minutes, rolled back by 1 alarm(s)\n'
       + '      read by: CdkResilienceDemo/Reserve');
@@ -92,6 +95,7 @@ describe('demo app', () => {
     expect(summary).toContain('| `CdkResilienceDemo/Orders/Queue` → `CdkResilienceDemo/Orders/Function` ×5 → `CdkResilienceDemo/OrderEvents` → '
       + '`CdkResilienceDemo/OrderEvents/Rules/OrderPlaced` → `CdkResilienceDemo/Shipper/Function` ×3 | 15 |');
     expect(summary).toContain('| `CdkResilienceDemo/Reservations/Queue` → `CdkResilienceDemo/Reserve` ×5 | 5 |');
+    expect(summary).toContain('| `CdkResilienceDemo/Fulfilment/Queue` → `CdkResilienceDemo/Fulfil` ×5 | 5 |');
   });
 });
 
