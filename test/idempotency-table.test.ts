@@ -10,6 +10,7 @@ import { IdempotencyTable, QueueDecoupledFunction, ResilienceChecks } from '../s
 import {
   acknowledgementsOn, actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, onlyLogicalId, statementsOf,
 } from './helpers';
+import { IDEMPOTENCY_TABLE_ENV } from '../src/runtime';
 
 const IMPORTED_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:legacy';
 /** What Powertools' DynamoDBPersistenceLayer calls on its table, in the order IAM sorts them. */
@@ -235,6 +236,8 @@ describe('IdempotencyTable', () => {
       TTL_ATTRIBUTE: 'expiration',
       RUNTIME_ACTIONS: POWERTOOLS_ACTIONS,
     });
+    // AND: a TypeScript handler reads the variable's name from cdk-resilience/runtime
+    expect(IDEMPOTENCY_TABLE_ENV).toBe(IdempotencyTable.TABLE_ENV);
     // AND: the array cannot be changed behind the grants' back
     expect(() => IdempotencyTable.RUNTIME_ACTIONS.push('dynamodb:*')).toThrow(TypeError);
   });

@@ -6,7 +6,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { IDEMPOTENCY_TABLE_ENV } from '../../src/runtime/contract';
+import { IDEMPOTENCY_TABLE_ENV } from '../../src/runtime';
 
 interface SqsRecord {
   readonly messageId: string;
