@@ -13,7 +13,7 @@ import * as sns_subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import {
   AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, DefaultAlarmAction, FailureInjection,
-  FanOutTopic, FisLambdaExperiment, LambdaFault, QueueDecoupledFunction, StreamConsumerFunction,
+  FanOutTopic, FisLambdaExperiment, IdempotencyTable, LambdaFault, QueueDecoupledFunction, StreamConsumerFunction,
 } from '../src';
 
 /** A handler that processes an SQS batch and reports the messages it could not process. */
@@ -272,5 +272,21 @@ export class DemoStack extends Stack {
       duration: Duration.minutes(10),
       stopConditions: [shipping.oldestMessageAgeAlarm],
     });
+
+    // A queue consumer that ships each order once, however often the queue
+    // delivers it: Powertools idempotency, with its records in an IdempotencyTable.
+    const fulfil = new nodejs.NodejsFunction(this, 'Fulfil', {
+      description: 'Ships each order once, with Powertools idempotency',
+      entry: path.join(__dirname, 'handlers', 'fulfil.ts'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+      tracing: lambda.Tracing.ACTIVE,
+      bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
+    });
+    acknowledgeFunctionChoices({ function: fulfil });
+    new QueueDecoupledFunction(this, 'Fulfilment', { function: fulfil });
+    new IdempotencyTable(this, 'Idempotency').attachTo(fulfil);
   }
 }

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
 import { RETRY_BUDGET_FILE } from './app';
-import { CircuitBreakerTable, ResilienceChecks } from '../src';
+import { CircuitBreakerTable, IdempotencyTable, ResilienceChecks } from '../src';
 // The library's own knowledge of AWS's defaults and its duration format, so the summary reads templates as the checks do.
 import { AWS_DEFAULTS, STREAM_DEFAULTS } from '../src/private/defaults';
 import { formatDuration } from '../src/private/validation';
@@ -84,6 +84,7 @@ function summarizeStack(name: string, template: Template): string[] {
   lines.push(...summarizeEventBuses(resources));
   lines.push(...summarizeTopics(resources));
   lines.push(...summarizeCircuitTables(resources));
+  lines.push(...summarizeIdempotencyTables(resources));
   lines.push(...summarizeAppConfig(resources));
   lines.push(...summarizeExperiments(resources));
   lines.push('');
@@ -218,6 +219,23 @@ function summarizeCircuitTables(resources: Record<string, Resource>): string[] {
       + `abandoned circuits expire (TTL on ${CircuitBreakerTable.TTL_ATTRIBUTE}), removal ${table.DeletionPolicy ?? 'Delete'}`);
     lines.push(`      used by: ${users.join(', ') || 'no function'}`);
     lines.push(`      alarms: ${alarms.join('; ') || 'NONE'}`);
+  }
+  return lines;
+}
+
+function summarizeIdempotencyTables(resources: Record<string, Resource>): string[] {
+  const tables = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::GlobalTable'
+    && r.Properties?.TimeToLiveSpecification?.AttributeName === IdempotencyTable.TTL_ATTRIBUTE);
+  if (tables.length === 0) return [];
+  const lines = ['', '  Idempotency tables (Powertools idempotency records)'];
+  for (const [tableId, table] of tables) {
+    const users = Object.values(resources)
+      .filter(r => r.Type === 'AWS::Lambda::Function' && refOf(r.Properties?.Environment?.Variables?.[IdempotencyTable.TABLE_ENV]) === tableId)
+      .map(pathOf);
+    const key = (table.Properties.KeySchema ?? []).map((k: any) => k.AttributeName).join(', ');
+    lines.push(`  • ${pathOf(table)}: ${table.Properties.BillingMode === 'PAY_PER_REQUEST' ? 'on-demand' : 'provisioned'}, key ${key}, `
+      + `records expire (TTL on ${table.Properties.TimeToLiveSpecification.AttributeName}), removal ${table.DeletionPolicy ?? 'Delete'}`);
+    lines.push(`      used by: ${users.join(', ') || 'no function'}`);
   }
   return lines;
 }

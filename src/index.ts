@@ -5,6 +5,7 @@ export * from './stream-consumer-function';
 export * from './archived-event-bus';
 export * from './fan-out-topic';
 export * from './circuit-breaker-table';
+export * from './idempotency-table';
 export * from './app-config-profile';
 export * from './failure-injection';
 export * from './fis-lambda-experiment';

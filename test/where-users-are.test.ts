@@ -12,7 +12,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import {
   AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, FailureInjection, FanOutTopic,
-  FisLambdaExperiment, LambdaFault, QueueDecoupledFunction, ResilienceChecks, StreamConsumerFunction,
+  FisLambdaExperiment, IdempotencyTable, LambdaFault, QueueDecoupledFunction, ResilienceChecks, StreamConsumerFunction,
 } from '../src';
 import { acknowledgementsOn, FLAG_SETS, FlagSet, handlerProps, newApp } from './helpers';
 
@@ -105,6 +105,14 @@ const scenarios: Record<string, (stack: Stack) => void> = {
     const consumer = new QueueDecoupledFunction(stack, 'Orders', { function: userFunction(stack, 'Handler') });
     new CircuitBreakerTable(stack, 'Circuits').attachTo(consumer.function);
   },
+  'IdempotencyTable': stack => new IdempotencyTable(stack, 'Idempotency'),
+  'IdempotencyTable attached to a queue consumer': stack => {
+    const consumer = new QueueDecoupledFunction(stack, 'Orders', { functionProps: userFunctionProps });
+    acknowledgeUserChoices(consumer.function);
+    new IdempotencyTable(stack, 'Idempotency').attachTo(consumer.function);
+  },
+  'IdempotencyTable attached to a function the user brings': stack =>
+    new IdempotencyTable(stack, 'Idempotency').attachTo(new AsyncFunction(stack, 'Thumbnails', { function: userFunction(stack, 'Handler') }).function),
   'AppConfigProfile attached to a queue consumer': stack => {
     const consumer = new QueueDecoupledFunction(stack, 'Orders', { function: userFunction(stack, 'Handler') });
     new AppConfigProfile(stack, 'Config', { content, layerArn: LAYER_ARN }).attachTo(consumer.function);
@@ -178,6 +186,7 @@ describe('functions the user brings', () => {
     new ArchivedEventBus(stack, 'Events')
       .addRule('Placed', { eventPattern: { source: ['shop.orders'] }, targets: [new targets.LambdaFunction(shipper.function)] });
     new CircuitBreakerTable(stack, 'Circuits').attachTo(orders.function);
+    new IdempotencyTable(stack, 'Idempotency').attachTo(orders.function);
     new AppConfigProfile(stack, 'Limits', { content }).attachTo(orders.function);
     new FailureInjection(stack, 'Chaos', { monitors: [orders.oldestMessageAgeAlarm] }).attachTo(orders.function);
     const placed = new FanOutTopic(stack, 'OrderPlaced');

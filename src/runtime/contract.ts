@@ -49,3 +49,12 @@ export const REPLAY_ENV = {
   replayNamePrefix: 'REPLAY_NAME_PREFIX',
 } as const;
 
+
+/** Set by `IdempotencyTable.attachTo(fn)`: the table of the idempotency records that Powertools for AWS Lambda keeps. */
+export const IDEMPOTENCY_TABLE_ENV = 'IDEMPOTENCY_TABLE';
+/** The partition key of the idempotency table: Powertools' default `keyAttr`, the idempotency key, a string. */
+export const IDEMPOTENCY_PARTITION_KEY = 'id';
+/** The TTL attribute of the idempotency table: Powertools' default `expiryAttr`, epoch seconds after which a record has expired. */
+export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
+/** Exactly the DynamoDB actions of Powertools' `DynamoDBPersistenceLayer`: claim (put), read, complete (update), and release after a failure (delete). */
+export const IDEMPOTENCY_RUNTIME_ACTIONS: readonly string[] = Object.freeze(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);

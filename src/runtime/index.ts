@@ -21,3 +21,5 @@ export type {
   FailureInjectionOptions, FailureInjectionFlags, FailureFlag, FailureMode, LatencyAttributes, TimeoutAttributes,
   DiskSpaceAttributes, DenylistAttributes, StatusCodeAttributes, ExceptionAttributes, CorruptionAttributes,
 } from './failure-injection';
+/** Set by `IdempotencyTable.attachTo(fn)` to the table's name: give `process.env[IDEMPOTENCY_TABLE_ENV]` to Powertools' `DynamoDBPersistenceLayer` as `tableName`. */
+export { IDEMPOTENCY_TABLE_ENV } from './contract';

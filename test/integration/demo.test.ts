@@ -65,7 +65,7 @@ describe('demo app', () => {
     const summary = summarize(outdir);
     // THEN
     expect(summary).toMatch(/^Stack CdkResilienceDemo: \d+ resources/);
-    expect(summary).toMatch(/8 × AWS::Lambda::EventSourceMapping/);
+    expect(summary).toMatch(/9 × AWS::Lambda::EventSourceMapping/);
     expect(summary).toMatch(/3 × AWS::SNS::Subscription/);
     expect(summary).toContain('• CdkResilienceDemo/Orders\n      visibility timeout 180 s (6.0 × function timeout 30 s), retention 4 days');
     expect(summary).toContain('• CdkResilienceDemo/Payments (FIFO)');
@@ -80,6 +80,9 @@ describe('demo app', () => {
     expect(summary).toContain('InvocationsFailedToBeSentToDlq ≥ 1 on OrderPlaced (notifies)');
     expect(summary).toContain('• CdkResilienceDemo/Circuits: on-demand, abandoned circuits expire (TTL on expiresAt), removal Delete\n'
       + '      used by: CdkResilienceDemo/Charge\n      alarms: CircuitOpened ≥ 1 (notifies)');
+    expect(summary).toContain('• CdkResilienceDemo/Idempotency: on-demand, key id, records expire (TTL on expiration), removal Delete\n'
+      + '      used by: CdkResilienceDemo/Fulfil');
+    expect(summary).toContain('• CdkResilienceDemo/Fulfilment\n      visibility timeout 180 s (6.0 × function timeout 30 s)');
     expect(summary).toContain('• CdkResilienceDemo/ReservationConfig (free-form, environment default)\n'
       + '      validated by a JSON Schema, rollout AppConfig.Linear20PercentEvery6Minutes, rolled back by 1 alarm(s)\n'
       + '      read by: CdkResilienceDemo/Reserve');
@@ -121,6 +124,7 @@ describe('demo app', () => {
       + '`CdkResilienceDemo/Notifier/Function` ×3 | 15 |');
     expect(summary).toContain('| `CdkResilienceDemo/Charge` → `CdkResilienceDemo/PaymentEvents/Topic` → `CdkResilienceDemo/Payments/Queue` → '
       + '`CdkResilienceDemo/Payments/Function` ×5 | 5 |');
+    expect(summary).toContain('| `CdkResilienceDemo/Fulfilment/Queue` → `CdkResilienceDemo/Fulfil` ×5 | 5 |');
   });
 });
 
