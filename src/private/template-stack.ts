@@ -46,6 +46,12 @@ export interface TemplateStackOptions {
   readonly stackPath?: string;
   /** Acknowledgements recorded in a cloud assembly: construct path (with or without a leading '/') to `{ id: reason }`. */
   readonly acknowledgements?: ReadonlyArray<{ readonly path: string; readonly rules: Readonly<Record<string, string>> }>;
+  /**
+   * The construct path of each logical ID, as a cloud assembly records it
+   * (`aws:cdk:logicalId` metadata), for templates synthesized without `aws:cdk:path` metadata.
+   * @default - the resources' `aws:cdk:path` metadata only
+   */
+  readonly paths?: ReadonlyMap<string, string>;
 }
 
 /** A template rebuilt as a stack. */
@@ -76,7 +82,8 @@ export function templateStack(template: unknown, options: TemplateStackOptions =
   for (const [logicalId, body] of resources) {
     if (typeof body.Type !== 'string') continue;
     const metadata = isObject(body.Metadata) ? body.Metadata : {};
-    const resource = placeResource(stack, logicalId, body.Type, normalize(body.Properties ?? {}), metadata[PATH_METADATA]);
+    const cdkPath = metadata[PATH_METADATA] ?? options.paths?.get(logicalId);
+    const resource = placeResource(stack, logicalId, body.Type, normalize(body.Properties ?? {}), cdkPath);
     resource.overrideLogicalId(logicalId);
     for (const [key, value] of Object.entries(metadata)) resource.addMetadata(key, value);
     for (const attribute of ATTRIBUTES) {
@@ -84,7 +91,7 @@ export function templateStack(template: unknown, options: TemplateStackOptions =
     }
     acknowledge(resource, nagSuppressions(metadata.cdk_nag));
     logicalIds.set(resource.node.path, logicalId);
-    if (metadata[PATH_METADATA] === undefined || resource.node.path !== metadata[PATH_METADATA]) placedByLogicalId.add(resource.node.path);
+    if (resource.node.path !== cdkPath) placedByLogicalId.add(resource.node.path);
   }
 
   for (const { path, rules } of options.acknowledgements ?? []) {
