@@ -104,7 +104,7 @@ export function main(args: string[], io: CliOutput = { out: t => process.stdout.
     io.err(`cdk-resilience: ${messageOf(error)}\n`);
     return EXIT.USAGE;
   }
-  const threshold = options.retryBudgetThreshold ?? 25;
+  const threshold = options.retryBudgetThreshold ?? loadModules().ResilienceChecks.DEFAULT_RETRY_BUDGET_THRESHOLD;
   const fails = (f: CliFinding) => f.level === 'error' || options.failOnWarnings;
   const failing = results.some(r => r.findings.some(fails));
   io.out(render(results, options.format, threshold, failing));
@@ -317,6 +317,10 @@ function check(unit: Unit, options: Options): CliTemplateResult {
 
 function loadModules() {
   /* eslint-disable @typescript-eslint/no-require-imports */
+  // The peer dependencies first, so that a missing one is named (the checks load cdk-nag only when they run).
+  require('aws-cdk-lib');
+  require('constructs');
+  require('cdk-nag');
   return {
     templateStack: (require('../private/template-stack') as typeof import('../private/template-stack')).templateStack,
     ResilienceChecks: (require('../checks/resilience-checks') as typeof import('../checks/resilience-checks')).ResilienceChecks,
