@@ -77,7 +77,7 @@ interface Options {
 /** A template to check, and how to rebuild it. */
 interface Unit {
   readonly file: string;
-  readonly template: unknown;
+  readonly template: any;
   readonly options: TemplateStackOptions;
 }
 
@@ -100,6 +100,11 @@ export function main(args: string[], io: CliOutput = { out: t => process.stdout.
   try {
     const units = options.inputs.flatMap(readInput);
     results = units.map(unit => check(unit, options));
+    for (const unit of units.filter(u => isObject(u.template) && u.template.Transform !== undefined)) {
+      io.err(`cdk-resilience: note: '${unit.file}' declares a Transform (${JSON.stringify(unit.template.Transform)}): `
+        + 'what the transform creates is not in it and is not checked; check the processed template '
+        + '(aws cloudformation get-template --template-stage Processed)\n');
+    }
   } catch (error) {
     io.err(`cdk-resilience: ${messageOf(error)}\n`);
     return EXIT.USAGE;

@@ -176,6 +176,16 @@ describe('cdk-resilience check', () => {
     expect(templates[0].retryPaths.map(p => p.hops)).toEqual([['orders/Orders', 'orders/Handler']]);
   });
 
+  test('says that a template with a Transform does not hold what the transform creates', () => {
+    // GIVEN an untransformed SAM template
+    const template = file('sam.json', { ...consumerTemplate(), Transform: 'AWS::Serverless-2016-10-31' });
+    // WHEN
+    const { code, err } = run('check', template);
+    // THEN
+    expect(code).toBe(EXIT.OK);
+    expect(err).toContain(`note: '${template}' declares a Transform ("AWS::Serverless-2016-10-31"): what the transform creates is not in it and is not checked`);
+  });
+
   test('checks every template given', () => {
     // GIVEN
     const files = [file('one.json', consumerTemplate()), file('two.json', consumerWithoutRedrive())];
