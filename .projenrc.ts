@@ -80,6 +80,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     bundlingOptions: { externals: ['@aws-sdk/*'], sourcemap: false },
   },
   gitignore: ['cdk.out', 'demo/cdk.out', '.jsii.tabl.json', '*.tabl.json'],
+  // `npx cdk-resilience check <cdk.out | template...>`: the checks on any CloudFormation template (src/cli).
+  bin: { 'cdk-resilience': 'lib/cli/cdk-resilience.js' },
 });
 
 // `cdk-resilience/runtime`: code for users' Lambda handlers, next to jsii's own entry points.

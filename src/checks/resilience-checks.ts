@@ -54,6 +54,38 @@ export class ResilienceChecks implements IPolicyValidationPlugin {
   /** The worst case above which `Resilience-RetryBudget1` reports a path unless told otherwise. */
   public static readonly DEFAULT_RETRY_BUDGET_THRESHOLD = 25;
 
+  /**
+   * Checks a CloudFormation template, without a CDK app: a template that SAM
+   * (after its transform), the Serverless Framework, another CDK version or a
+   * person wrote. The command line `npx cdk-resilience check` runs this.
+   *
+   * The template is rebuilt as a stack of generic resources and every rule
+   * runs on it as on an app's stack. Findings name the construct path where
+   * the template has `aws:cdk:path` metadata, otherwise
+   * `Template/<logical ID>`, and give the logical ID. A rule acknowledged in a
+   * resource's `cdk_nag` metadata (`rules_to_suppress`, as cdk-nag writes it
+   * with `writeSuppressionsToCloudFormation`) is not reported on it.
+   *
+   * @param template the parsed template (JSON), an object with `Resources`
+   * @param props the options of the checks
+   */
+  public static checkTemplate(template: any, props: ResilienceChecksProps = {}): PolicyValidationPluginReport {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { templateStack } = require('../private/template-stack') as typeof import('../private/template-stack');
+    const rebuilt = templateStack(template);
+    const report = new ResilienceChecks(undefined, props).validateScope(rebuilt.stack);
+    return {
+      ...report,
+      violations: report.violations.map(violation => ({
+        ...violation,
+        violatingResources: violation.violatingResources.map(resource => ({
+          ...resource,
+          resourceLogicalId: resource.resourceLogicalId ?? rebuilt.logicalIds.get(resource.constructPath ?? ''),
+        })),
+      })),
+    };
+  }
+
   /** The pack's name, the prefix of its rule ids. */
   public readonly name: string;
 

@@ -121,6 +121,26 @@ export class RetryBudget {
     })));
   }
 
+  /**
+   * The retry budget of a CloudFormation template, without a CDK app: a
+   * template that SAM (after its transform), the Serverless Framework, another
+   * CDK version or a person wrote.
+   *
+   * The template is rebuilt as a stack of generic resources and analyzed as
+   * `analyze()` analyzes a stack. A hop is named by its construct path where
+   * the template has `aws:cdk:path` metadata, otherwise `Template/<logical ID>`.
+   * Values the template leaves to deployment (a `Ref` to a parameter,
+   * `Fn::ImportValue`, `Fn::If`) link nothing, as in `analyze()`; conditions
+   * are not evaluated (every resource counts).
+   *
+   * @param template the parsed template (JSON), an object with `Resources`
+   */
+  public static fromTemplate(template: any): RetryBudgetReport {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { templateStack } = require('../private/template-stack') as typeof import('../private/template-stack');
+    return RetryBudget.analyze(templateStack(template).stack);
+  }
+
   private constructor() {}
 }
 

@@ -1,4 +1,4 @@
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -172,6 +172,25 @@ describe('published package', () => {
     expect(settings).toContain('APPCONFIG_CONFIGURATION_PATH');
     expect(settings).not.toContain('ConditionalCheckFailedException');
     expect(settings).not.toContain('FAILURE_INJECTION');
+
+    // the command line, from the installed package's bin: a plain template with a consumed queue without redrive fails
+    // it (exit code 1), and the app's own cloud assembly, which synthesized with no error finding, passes
+    fs.writeFileSync(path.join(app, 'plain.json'), JSON.stringify({
+      Resources: {
+        Orders: { Type: 'AWS::SQS::Queue' },
+        Handler: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs22.x', Handler: 'index.handler', Role: 'arn:aws:iam::111122223333:role/r', Code: { ZipFile: 'x' } } },
+        Mapping: { Type: 'AWS::Lambda::EventSourceMapping', Properties: { EventSourceArn: { 'Fn::GetAtt': ['Orders', 'Arn'] }, FunctionName: { Ref: 'Handler' } } },
+      },
+    }));
+    const cli = (...args: string[]) => spawnSync('npx', ['--no-install', 'cdk-resilience', 'check', ...args], { cwd: app, encoding: 'utf8' });
+    const unsafe = cli('plain.json');
+    expect(unsafe.status).toBe(1);
+    expect(unsafe.stdout).toContain('ERROR   Resilience-SQS1  Orders');
+    expect(unsafe.stdout).toContain('ERROR   Resilience-SQS3  Mapping');
+    const own = cli('--format', 'json', 'cdk.out');
+    expect(own.stderr).toBe('');
+    expect(own.status).toBe(0);
+    expect(JSON.parse(own.stdout)).toMatchObject({ success: true, errors: 0, templates: [{ stack: 'Consumer' }] });
 
     fs.rmSync(work, { recursive: true, force: true });
   });

@@ -1,9 +1,13 @@
-import { NagMessageLevel, NagRuleCompliance, rules } from 'cdk-nag';
+import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
 import { CFN_TYPE } from '../../private/cfn-model';
 import { readRule } from '../../private/cfn-properties';
 import { ResilienceRule } from '../rule';
 
-/** Resilience-EventBridge1: every target of a rule has a dead-letter queue (cdk-nag's `EventBusDLQ`). */
+/**
+ * Resilience-EventBridge1: every target of a rule has a dead-letter queue (as
+ * cdk-nag's `EventBusDLQ`, read from the template so that it also checks
+ * templates rebuilt from files, whose resources are not typed L1s).
+ */
 export const EventBridgeTargetDeadLetterQueue: ResilienceRule = {
   id: 'EventBridge1',
   info: 'A target of the EventBridge rule has no dead-letter queue: an event that cannot be delivered after the retries is dropped.',
@@ -11,7 +15,8 @@ export const EventBridgeTargetDeadLetterQueue: ResilienceRule = {
   level: NagMessageLevel.ERROR,
   check(node, { model }) {
     const rule = model.resourceOf(node);
-    if (rule?.type !== CFN_TYPE.RULE || readRule(rule).targets === undefined) return NagRuleCompliance.NOT_APPLICABLE;
-    return rules.eventbridge.EventBusDLQ(node);
+    const targets = rule?.type === CFN_TYPE.RULE ? readRule(rule).targets : undefined;
+    if (targets === undefined) return NagRuleCompliance.NOT_APPLICABLE;
+    return targets.every(target => target.deadLetterArn !== undefined) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };

@@ -1,13 +1,21 @@
-import { NagMessageLevel, rules } from 'cdk-nag';
+import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
+import { CFN_TYPE } from '../../private/cfn-model';
+import { readSubscription } from '../../private/cfn-properties';
 import { ResilienceRule } from '../rule';
 
-/** Resilience-SNS1: an SNS subscription has a redrive policy (cdk-nag's `SNSRedrivePolicy`). */
+/**
+ * Resilience-SNS1: an SNS subscription has a redrive policy (as cdk-nag's
+ * `SNSRedrivePolicy`, read from the template so that it also checks templates
+ * rebuilt from files, whose resources are not typed L1s).
+ */
 export const SnsSubscriptionRedrive: ResilienceRule = {
   id: 'SNS1',
   info: 'The SNS subscription has no redrive policy: a message that SNS cannot deliver after its retries is dropped.',
   explanation: 'Give the subscription a deadLetterQueue (an SQS queue SNS may send to).',
   level: NagMessageLevel.ERROR,
-  check(node) {
-    return rules.sns.SNSRedrivePolicy(node);
+  check(node, { model }) {
+    const subscription = model.resourceOf(node);
+    if (subscription?.type !== CFN_TYPE.SUBSCRIPTION) return NagRuleCompliance.NOT_APPLICABLE;
+    return readSubscription(subscription).deadLetterTargetArn !== undefined ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };
