@@ -368,7 +368,7 @@ function render(results: CliTemplateResult[], format: Format, threshold: number,
     lines.push(`  Retry paths (worst-case invocations of the last hop per event; threshold ${threshold}):`);
     for (const p of result.retryPaths) {
       const hops = p.hops.map((hop, i) => `${hop}${p.attempts[i] > 1 ? ` ×${p.attempts[i]}` : ''}`).join(' → ');
-      lines.push(`  ${String(p.worstCaseInvocations).padStart(6)}${p.cyclic ? ' per loop' : ''}  ${hops}`);
+      lines.push(`  ${String(p.worstCaseInvocations).padStart(6)}${p.cyclic ? ` per trip (${p.certainLoop ? 'certain' : 'possible'} loop)` : ''}  ${hops}`);
     }
     if (result.retryPaths.length === 0) lines.push('  (no path)');
     lines.push('');
