@@ -10,11 +10,11 @@ const CDK_FLOOR = '2.269.0';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-resilience',
-  description: 'Safe-by-default AWS CDK constructs for resilient serverless applications: queues with dead-letter queues and partial batch responses, Lambda destinations, archived event buses, gradual configuration and circuit breakers.',
+  description: 'Safe-by-default AWS CDK constructs for resilient serverless applications: queues with dead-letter queues and partial batch responses, Lambda destinations, stream consumers, SNS fan-out, archived event buses, gradual configuration, circuit breakers, idempotency, AWS FIS experiments, and checks for any app or template.',
   author: 'cdk-resilience maintainers',
   authorAddress: 'maintainers@users.noreply.r-seed-7ecef539.example',
   repositoryUrl: 'https://github.com/cdk-resilience/cdk-resilience.git',
-  keywords: ['cdk', 'awscdk', 'aws-cdk', 'resilience', 'serverless', 'lambda', 'sqs', 'dead-letter-queue', 'eventbridge', 'appconfig', 'circuit-breaker', 'chaos-engineering'],
+  keywords: ['cdk', 'awscdk', 'aws-cdk', 'resilience', 'serverless', 'lambda', 'sqs', 'dead-letter-queue', 'eventbridge', 'appconfig', 'circuit-breaker', 'chaos-engineering', 'kinesis', 'dynamodb-streams', 'sns', 'idempotency', 'fis'],
   license: 'Apache-2.0',
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,

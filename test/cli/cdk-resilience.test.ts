@@ -83,7 +83,7 @@ describe('cdk-resilience check', () => {
     // THEN
     expect(code).toBe(EXIT.FINDINGS);
     expect(out).toContain(`orders (${template}): 5 resources\n`);
-    expect(out).toContain('  ERROR   Resilience-SQS1  Orders\n          The SQS queue is consumed by a Lambda function and has no redrive policy');
+    expect(out).toContain('  ERROR   Resilience-SQS1  Orders\n          The SQS queue is consumed by a Lambda function or an EventBridge pipe and has no redrive policy');
     expect(out).toMatch(/ {2}WARNING Resilience-RetryBudget1 {2}Orders\n.*\(orders\/Orders → orders\/Handler ×1920: 1920 worst-case invocations, budget 25\)/);
     expect(out).toContain('  1920  orders/Orders → orders/Handler ×1920\n');
     expect(out).toMatch(/1 error\(s\), 1 warning\(s\) in 1 template\(s\)\n$/);
@@ -147,7 +147,7 @@ describe('cdk-resilience check', () => {
           { rule: 'Resilience-SQS1', level: 'error', logicalId: 'Orders', message: expect.stringMatching(/^The SQS queue is consumed by a Lambda function/) },
           { rule: 'Resilience-RetryBudget1', level: 'warning', logicalId: 'Orders', message: expect.any(String) },
         ],
-        retryPaths: [{ hops: ['orders-json/Orders', 'orders-json/Handler'], attempts: [1, 1920], worstCaseInvocations: 1920, cyclic: false }],
+        retryPaths: [{ hops: ['orders-json/Orders', 'orders-json/Handler'], attempts: [1, 1920], worstCaseInvocations: 1920, cyclic: false, certainLoop: false }],
       }],
     });
   });

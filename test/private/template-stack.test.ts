@@ -92,7 +92,7 @@ describe('RetryBudget.fromTemplate', () => {
     // GIVEN / WHEN
     const report = RetryBudget.fromTemplate(consumerTemplate());
     // THEN
-    expect(report.paths).toEqual([{ hops: ['Template/Orders', 'Template/Handler'], attempts: [1, 5], worstCaseInvocations: 5, cyclic: false }]);
+    expect(report.paths).toEqual([{ hops: ['Template/Orders', 'Template/Handler'], attempts: [1, 5], worstCaseInvocations: 5, cyclic: false, certainLoop: false }]);
   });
 
   test('equals analyze() on the app the template was synthesized from', () => {
