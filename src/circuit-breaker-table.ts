@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { thresholdAlarm } from './private/alarms';
+import { disposableTable } from './private/disposable-table';
 import { attachableFunction } from './private/function-source';
 import {
   CIRCUIT_BREAKER_DIMENSIONS, CIRCUIT_BREAKER_METRICS, CIRCUIT_BREAKER_METRICS_NAMESPACE, CIRCUIT_BREAKER_PARTITION_KEY,
@@ -177,18 +178,12 @@ export class CircuitBreakerTable extends Construct {
   constructor(scope: Construct, id: string, props: CircuitBreakerTableProps = {}) {
     super(scope, id);
 
-    this.table = new dynamodb.TableV2(this, 'Resource', {
+    this.table = disposableTable(this, {
       tableName: props.tableName,
-      partitionKey: { name: CIRCUIT_BREAKER_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
-      billing: dynamodb.Billing.onDemand(),
+      partitionKey: CIRCUIT_BREAKER_PARTITION_KEY,
       timeToLiveAttribute: CIRCUIT_BREAKER_TTL_ATTRIBUTE,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
-    });
-    // cdk-nag 3.0 checks point-in-time recovery on AWS::DynamoDB::Table only, not on the
-    // GlobalTable of TableV2; the acknowledgement states the reason for when it does.
-    Validations.of(this.table).acknowledge({
-      id: 'AwsSolutions-DDB3',
-      reason: 'The table holds only disposable circuit state: a circuit that is lost starts CLOSED again, so there is nothing to recover to a point in time.',
+      removalPolicy: props.removalPolicy,
+      noRecoveryReason: 'The table holds only disposable circuit state: a circuit that is lost starts CLOSED again, so there is nothing to recover to a point in time.',
     });
 
     this.alarm = thresholdAlarm(this, 'CircuitOpenedAlarm', {

@@ -1,8 +1,9 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { disposableTable } from './private/disposable-table';
 import { attachableFunction } from './private/function-source';
 import { IDEMPOTENCY_PARTITION_KEY, IDEMPOTENCY_RUNTIME_ACTIONS, IDEMPOTENCY_TABLE_ENV, IDEMPOTENCY_TTL_ATTRIBUTE } from './runtime/contract';
 
@@ -77,18 +78,12 @@ export class IdempotencyTable extends Construct {
   constructor(scope: Construct, id: string, props: IdempotencyTableProps = {}) {
     super(scope, id);
 
-    this.table = new dynamodb.TableV2(this, 'Resource', {
+    this.table = disposableTable(this, {
       tableName: props.tableName,
-      partitionKey: { name: IDEMPOTENCY_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
-      billing: dynamodb.Billing.onDemand(),
+      partitionKey: IDEMPOTENCY_PARTITION_KEY,
       timeToLiveAttribute: IDEMPOTENCY_TTL_ATTRIBUTE,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
-    });
-    // cdk-nag 3.0 checks point-in-time recovery on AWS::DynamoDB::Table only, not on the
-    // GlobalTable of TableV2; the acknowledgement states the reason for when it does.
-    Validations.of(this.table).acknowledge({
-      id: 'AwsSolutions-DDB3',
-      reason: 'The table holds only disposable idempotency records that expire within hours; a table restored to a point in time is a new table that no handler reads.',
+      removalPolicy: props.removalPolicy,
+      noRecoveryReason: 'The table holds only disposable idempotency records that expire within hours; a table restored to a point in time is a new table that no handler reads.',
     });
   }
 
