@@ -100,6 +100,22 @@ function acknowledgeFunctionChoices(consumer: { function: lambda.IFunction }): v
   );
 }
 
+/** A handler of demo/handlers, bundled by esbuild as users bundle theirs (the Lambda runtime provides the AWS SDK). */
+function bundledHandler(scope: Construct, id: string, description: string, file: string, timeout: Duration): nodejs.NodejsFunction {
+  const fn = new nodejs.NodejsFunction(scope, id, {
+    description,
+    entry: path.join(__dirname, 'handlers', file),
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
+    timeout,
+    memorySize: 256,
+    tracing: lambda.Tracing.ACTIVE,
+    bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
+  });
+  acknowledgeFunctionChoices({ function: fn });
+  return fn;
+}
+
 /**
  * The demo application: every construct of cdk-resilience, composed as a user would.
  */
@@ -165,17 +181,7 @@ export class DemoStack extends Stack {
 
     // A function that calls a payments API through a circuit breaker whose
     // state all its environments share; an alarm fires when the circuit opens.
-    const charge = new nodejs.NodejsFunction(this, 'Charge', {
-      description: 'Charges orders through the payments API, behind a circuit breaker',
-      entry: path.join(__dirname, 'handlers', 'charge.ts'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      timeout: Duration.seconds(10),
-      memorySize: 256,
-      tracing: lambda.Tracing.ACTIVE,
-      bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
-    });
-    acknowledgeFunctionChoices({ function: charge });
+    const charge = bundledHandler(this, 'Charge', 'Charges orders through the payments API, behind a circuit breaker', 'charge.ts', Duration.seconds(10));
     Validations.of(charge).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason: 'The demo invokes Charge synchronously; its caller sees and handles the error.',
@@ -185,17 +191,7 @@ export class DemoStack extends Stack {
     // A queue-decoupled function whose limits live in AppConfig (validated,
     // rolled out gradually, rolled back when the function fails) and whose
     // handler runs under failure injection for chaos experiments.
-    const reserve = new nodejs.NodejsFunction(this, 'Reserve', {
-      description: 'Reserves the items of each order',
-      entry: path.join(__dirname, 'handlers', 'reserve.ts'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      timeout: Duration.seconds(30),
-      memorySize: 256,
-      tracing: lambda.Tracing.ACTIVE,
-      bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
-    });
-    acknowledgeFunctionChoices({ function: reserve });
+    const reserve = bundledHandler(this, 'Reserve', 'Reserves the items of each order', 'reserve.ts', Duration.seconds(30));
     const reservations = new QueueDecoupledFunction(this, 'Reservations', {
       function: reserve,
     });
@@ -275,17 +271,7 @@ export class DemoStack extends Stack {
 
     // A queue consumer that ships each order once, however often the queue
     // delivers it: Powertools idempotency, with its records in an IdempotencyTable.
-    const fulfil = new nodejs.NodejsFunction(this, 'Fulfil', {
-      description: 'Ships each order once, with Powertools idempotency',
-      entry: path.join(__dirname, 'handlers', 'fulfil.ts'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      timeout: Duration.seconds(30),
-      memorySize: 256,
-      tracing: lambda.Tracing.ACTIVE,
-      bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
-    });
-    acknowledgeFunctionChoices({ function: fulfil });
+    const fulfil = bundledHandler(this, 'Fulfil', 'Ships each order once, with Powertools idempotency', 'fulfil.ts', Duration.seconds(30));
     new QueueDecoupledFunction(this, 'Fulfilment', { function: fulfil });
     new IdempotencyTable(this, 'Idempotency').attachTo(fulfil);
   }
