@@ -40,7 +40,9 @@ export interface FanOutTopicProps {
 
   /**
    * The KMS key that encrypts the topic's messages at rest, and the
-   * dead-letter queue this construct creates. Publishers need
+   * dead-letter queue this construct creates when the key is a `kms.Key` of
+   * this app (an imported key or an alias cannot let SNS use it, so that
+   * queue uses SSE-SQS). Publishers need
    * `kms:GenerateDataKey` and `kms:Decrypt` on it (`grantPublish()` grants
    * them). Subscribers need nothing on it: SNS decrypts a message before it
    * delivers it.
@@ -49,7 +51,7 @@ export interface FanOutTopicProps {
    * costs nothing, but its key policy cannot let an AWS service (CloudWatch
    * alarms, EventBridge, S3) publish: `grantPublish()` refuses a service principal then.
    *
-   * @default - a new customer-managed key with rotation (the topic), and SSE-SQS (the dead-letter queue)
+   * @default - a new customer-managed key with rotation (the topic), and SSE-SQS (the dead-letter queue it creates)
    * @see https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
    */
   readonly encryptionKey?: kms.IKey;
@@ -138,7 +140,8 @@ export class FanOutTopic extends Construct {
 
     this.deadLetterQueue = props.deadLetterQueue ?? new DeadLetterQueue(this, 'DeadLetterQueue', {
       fifo: this.fifo,
-      encryptionKey: props.encryptionKey,
+      // A key of this app can let SNS use it; an imported key or an alias cannot be changed: SSE-SQS then.
+      encryptionKey: props.encryptionKey instanceof kms.Key ? props.encryptionKey : undefined,
       alarmAction: props.alarmAction,
     });
     if (this.deadLetterQueue.fifo !== this.fifo) {
@@ -196,7 +199,8 @@ export class FanOutTopic extends Construct {
 
   /**
    * Grants permission to publish to the topic: `sns:Publish`, and
-   * `kms:GenerateDataKey` and `kms:Decrypt` on its key. An AWS service
+   * `kms:GenerateDataKey` and `kms:Decrypt` on its key (the two calls SNS
+   * makes for a publisher; no wildcard action). An AWS service
    * principal is granted through the topic policy and the key policy.
    *
    * @see https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
@@ -207,6 +211,13 @@ export class FanOutTopic extends Construct {
         + '(its key policy cannot be changed), so its messages would be lost: give the FanOutTopic a customer-managed encryptionKey (the default)');
     }
     const grant = iam.Grant.addToPrincipalOrResource({ grantee, actions: ['sns:Publish'], resourceArns: [this.topic.topicArn], resource: this.topic });
+    // A service can use the key only through the key policy: when this app cannot change it (an imported
+    // key), the service's messages would be lost, so refuse.
+    if (grantee.grantPrincipal instanceof iam.ServicePrincipal && !(this.encryptionKey instanceof kms.Key)) {
+      throw new Error(`grantPublish(${grantee.grantPrincipal.service}): an AWS service can use the topic's key ${this.encryptionKey.node.path} only through `
+        + 'its key policy, which this app cannot change (an imported key), so its messages would be lost: give the FanOutTopic a kms.Key of this app '
+        + '(the default), or add the service to the key policy yourself and grant sns:Publish on the topic');
+    }
     this.encryptionKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
     return grant;
   }
@@ -253,12 +264,17 @@ export class FanOutTopic extends Construct {
   private letSnsEncryptWith(key?: kms.IKey): void {
     if (!key || this.keysOpenedToSns.has(key)) return;
     this.keysOpenedToSns.add(key);
-    key.addToResourcePolicy(new iam.PolicyStatement({
+    const { statementAdded } = key.addToResourcePolicy(new iam.PolicyStatement({
       principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
       actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
       resources: ['*'],
       conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
     }));
+    if (!statementAdded) {
+      throw new Error(`a dead-letter queue of ${this.node.path} is encrypted with the key ${key.node.path}, whose key policy this app cannot change `
+        + '(an imported key or an alias): SNS could not use it, so every message it fails to deliver would be lost; '
+        + 'encrypt the dead-letter queue with a kms.Key of this app, or with SSE-SQS');
+    }
   }
 }
 

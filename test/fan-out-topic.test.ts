@@ -253,6 +253,28 @@ describe('FanOutTopic', () => {
         Principal: { Service: 'sns.amazonaws.com' }, Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
       }));
     });
+
+    test('an imported key or an alias encrypts the topic only: the dead-letter queue it creates uses SSE-SQS', () => {
+      // GIVEN
+      const stack = newStack();
+      const key = kms.Key.fromKeyArn(stack, 'Imported', 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+      // WHEN
+      const topic = fanOut(stack, { encryptionKey: key });
+      // THEN
+      expect(propertiesOf(stack, topic.topic).KmsMasterKeyId).toBe(key.keyArn);
+      expect(propertiesOf(stack, topic.deadLetterQueue.queue)).toMatchObject({ SqsManagedSseEnabled: true });
+      expect(propertiesOf(stack, topic.deadLetterQueue.queue).KmsMasterKeyId).toBeUndefined();
+    });
+
+    test('fails if a dead-letter queue is encrypted with a key whose policy the app cannot change: SNS could not use it', () => {
+      // GIVEN
+      const stack = newStack();
+      const alias = kms.Alias.fromAliasName(stack, 'Alias', 'alias/orders');
+      const shared = new DeadLetterQueue(stack, 'Shared', { encryptionKey: alias });
+      // WHEN / THEN
+      expect(() => fanOut(stack, { deadLetterQueue: shared })).toThrow(
+        /a dead-letter queue of Test\/Orders is encrypted with the key Test\/Alias, whose key policy this app cannot change \(an imported key or an alias\): SNS could not use it/);
+    });
   });
 
   describe('grantPublish', () => {
@@ -293,6 +315,15 @@ describe('FanOutTopic', () => {
       expect(() => topic.grantPublish(new lambda.Function(stack, 'Intake', handlerProps))).not.toThrow();
       expect(() => topic.grantPublish(new iam.ServicePrincipal('events.amazonaws.com')))
         .toThrow(/grantPublish\(events.amazonaws.com\): an AWS service cannot publish to a topic encrypted with the AWS managed key alias\/aws\/sns/);
+    });
+
+    test('fails for an AWS service when the topic\'s key is imported: its key policy cannot let the service in', () => {
+      // GIVEN
+      const stack = newStack();
+      const topic = fanOut(stack, { encryptionKey: kms.Key.fromKeyArn(stack, 'Imported', 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab') });
+      // WHEN / THEN
+      expect(() => topic.grantPublish(new iam.ServicePrincipal('events.amazonaws.com'))).toThrow(
+        /grantPublish\(events.amazonaws.com\): an AWS service can use the topic's key Test\/Imported only through its key policy, which this app cannot change/);
     });
 
     test('an EventBridge rule that targets the topic can publish (aws-cdk-lib grants it on the customer-managed key)', () => {
