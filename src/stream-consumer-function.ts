@@ -326,13 +326,17 @@ export class StreamConsumerFunction extends Construct {
     // the iterator age never exceeds the shorter one, so the alarm sits below it.
     const age = this.maxRecordAge;
     const retention = this.streamRetention;
-    if (!age.isUnresolved() && !retention.isUnresolved() && retentionKnown && age.toSeconds() >= retention.toSeconds()) {
+    if (!age.isUnresolved() && !retention.isUnresolved() && age.toSeconds() >= retention.toSeconds()) {
+      const known = retentionKnown
+        ? `the stream's retention (${formatDuration(retention)})`
+        : `Kinesis's default retention (${formatDuration(retention)}), assumed because the retention of an imported stream is unknown here`;
       Annotations.of(this).addWarningV2('cdk-resilience:stream-record-age-beyond-retention',
-        `maxRecordAge is ${formatDuration(age)}, not below the stream's retention (${formatDuration(retention)}): a record the consumer falls behind on can expire from the stream before Lambda gives up on it, and is then lost without a failure record. Keep maxRecordAge below the retention.`);
+        `maxRecordAge is ${formatDuration(age)}, not below ${known}: a record the consumer falls behind on can expire from the stream before Lambda gives up on it, and is then lost without a failure record. Keep maxRecordAge below the retention.`);
     }
     const bound = age.isUnresolved() || age.toSeconds() >= retention.toSeconds() ? retention : age;
     const boundName = bound === age ? 'maxRecordAge' : 'the stream\'s retention';
-    const thresholdMillis = Math.floor(bound.toMilliseconds() * STREAM_DEFAULTS.iteratorAgeAlarmFraction);
+    // Whole seconds: the alarm's description says them, and IteratorAge is reported in milliseconds anyway.
+    const thresholdMillis = 1000 * Math.floor(bound.toSeconds() * STREAM_DEFAULTS.iteratorAgeAlarmFraction);
     const threshold = Duration.millis(thresholdMillis);
     const assumed = props.stream && !retentionKnown ? ' (Kinesis\'s default, assumed: the stream\'s own is unknown here)' : '';
     return thresholdAlarm(this, 'IteratorAgeAlarm', {

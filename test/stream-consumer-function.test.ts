@@ -243,6 +243,26 @@ describe('StreamConsumerFunction', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
 
+  test('an odd number of seconds: the iterator-age threshold is rounded down to whole seconds', () => {
+    // GIVEN
+    const stack = newStack();
+    // WHEN
+    const scf = consumer(stack, { maxRecordAge: Duration.seconds(61) });
+    // THEN
+    expect(mappingOf(stack).MaximumRecordAgeInSeconds).toBe(61);
+    expect(propertiesOf(stack, scf.iteratorAgeAlarm)).toMatchObject({
+      Threshold: 30_000,
+      AlarmDescription: expect.stringMatching(/^Iterator age is 30 s, half of maxRecordAge \(61 s\)/),
+    });
+  });
+
+  test('a maxRecordAge below a second is refused with the prop and the range', () => {
+    // GIVEN
+    const stack = newStack();
+    // WHEN / THEN
+    expect(() => consumer(stack, { maxRecordAge: Duration.millis(500) })).toThrow(/maxRecordAge must be between 60 s and 7 days, got 500 ms/);
+  });
+
   test('retryAttempts 10000, the most AWS allows', () => {
     // GIVEN
     const stack = newStack();
@@ -280,7 +300,7 @@ describe('StreamConsumerFunction', () => {
       Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
     });
 
-    test('an imported Kinesis stream: 24 hours assumed, no warning', () => {
+    test('an imported Kinesis stream: 24 hours assumed, and a warning that says so when maxRecordAge is not below it', () => {
       // GIVEN
       const stack = newStack();
       const stream = kinesis.Stream.fromStreamArn(stack, 'Imported', IMPORTED_STREAM_ARN);
@@ -293,7 +313,8 @@ describe('StreamConsumerFunction', () => {
         AlarmDescription: expect.stringContaining('half of the stream\'s retention (1 day (Kinesis\'s default, assumed: the stream\'s own is unknown here))'),
       });
       expect(mappingOf(stack).EventSourceArn).toBe(IMPORTED_STREAM_ARN);
-      Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+      Annotations.fromStack(stack).hasWarning('/Test/Consumer', Match.stringLikeRegexp(
+        'maxRecordAge is 2 days, not below Kinesis\'s default retention \\(1 day\\), assumed because the retention of an imported stream is unknown here'));
     });
 
     test('a DynamoDB stream keeps records 24 hours', () => {
