@@ -124,6 +124,13 @@ export interface PipeProperties {
    */
   readonly lambdaInvocationType: unknown;
   /**
+   * `TargetParameters.StepFunctionStateMachineParameters.InvocationType`:
+   * `REQUEST_RESPONSE` (the default, Express workflows only: the pipe waits
+   * and retries) or `FIRE_AND_FORGET` (the pipe starts the execution and
+   * moves on; the only type a Standard workflow accepts).
+   */
+  readonly stateMachineInvocationType: unknown;
+  /**
    * `SourceParameters.KinesisStreamParameters` or `DynamoDBStreamParameters`,
    * with EventBridge's defaults where they are absent (read them only for a stream source).
    */
@@ -142,6 +149,10 @@ export interface PipeStreamParameters {
   readonly maximumRecordAgeSeconds: number;
   /** `OnPartialBatchItemFailure` is `AUTOMATIC_BISECT`. */
   readonly bisect: boolean;
+  /** `MaximumRetryAttempts` as the template has it (a number, or an intrinsic left to deployment). */
+  readonly rawMaximumRetryAttempts: unknown;
+  /** `MaximumRecordAgeInSeconds` as the template has it. */
+  readonly rawMaximumRecordAgeSeconds: unknown;
 }
 
 export function readPipe(pipe: ModelResource): PipeProperties {
@@ -153,12 +164,15 @@ export function readPipe(pipe: ModelResource): PipeProperties {
     target: p.Target,
     enrichment: p.Enrichment,
     lambdaInvocationType: field(field(p.TargetParameters, 'LambdaFunctionParameters'), 'InvocationType'),
+    stateMachineInvocationType: field(field(p.TargetParameters, 'StepFunctionStateMachineParameters'), 'InvocationType'),
     stream: {
       batchSize: numberOr(field(stream, 'BatchSize'), AWS_DEFAULTS.pipeStreamBatchSize),
       deadLetterArn: field(field(stream, 'DeadLetterConfig'), 'Arn'),
       maximumRetryAttempts: numberOr(field(stream, 'MaximumRetryAttempts'), AWS_DEFAULTS.streamRetryAttempts),
       maximumRecordAgeSeconds: numberOr(field(stream, 'MaximumRecordAgeInSeconds'), AWS_DEFAULTS.streamMaxRecordAgeSeconds),
       bisect: field(stream, 'OnPartialBatchItemFailure') === 'AUTOMATIC_BISECT',
+      rawMaximumRetryAttempts: field(stream, 'MaximumRetryAttempts'),
+      rawMaximumRecordAgeSeconds: field(stream, 'MaximumRecordAgeInSeconds'),
     },
   };
 }

@@ -58,7 +58,7 @@ import { IConstruct } from 'constructs';
 import { CFN_TYPE, CfnModel, ModelResource } from './cfn-model';
 import {
   readApiMethod, readBucketNotifications, readDetectorModel, readEventInvokeConfig, readEventSourceMapping, readFunction, readPermission,
-  readPipe, readPolicies, readQueue, readRule, readSubscription,
+  readPipe, readPolicies, readQueue, readRule, readStateMachine, readSubscription,
 } from './cfn-properties';
 import { AWS_DEFAULTS } from './defaults';
 import { EventShape, eventsAllowedBy, LAMBDA_DESTINATION_EVENTS, mergeShapes } from './event-patterns';
@@ -107,7 +107,7 @@ export type EdgeKind =
   | 'pipe-source'
   /** A pipe to its target or enrichment, invoked on each attempt of the pipe. */
   | 'pipe-target'
-  /** A pipe to a function target invoked asynchronously (`FIRE_AND_FORGET`). */
+  /** A pipe to a function target invoked, or a state machine target started, asynchronously (`FIRE_AND_FORGET`). */
   | 'pipe-async-target'
   /** A pipe to the dead-letter queue or topic of its stream source. */
   | 'pipe-dead-letter';
@@ -264,10 +264,10 @@ export function asynchronouslyInvoked(model: CfnModel, links: readonly GraphEdge
 }
 
 /**
- * The kinds of link that start a state machine asynchronously: nothing waits for the execution's result.
- * Hook: a Pipe's target starts it so too; add the Pipe's link kind here when the graph reads Pipes.
+ * The kinds of link that start a state machine asynchronously: nothing waits for the execution's result
+ * (a rule target; a pipe's target started `FIRE_AND_FORGET`, as every Standard workflow is).
  */
-export const ASYNC_START_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-target', 'pipe-target', 'pipe-async-target']);
+export const ASYNC_START_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-target', 'pipe-async-target']);
 
 /**
  * The state machines started asynchronously: reached by a link of `ASYNC_START_KINDS` (a rule target:
@@ -546,7 +546,7 @@ export class EventGraph {
    */
   private linkPipes(): void {
     for (const pipe of this.model.ofType(CFN_TYPE.PIPE)) {
-      const { source, target, enrichment, lambdaInvocationType, stream: parameters } = readPipe(pipe);
+      const { source, target, enrichment, lambdaInvocationType, stateMachineInvocationType, stream: parameters } = readPipe(pipe);
       const targets = this.model.referencedBy(target);
       const enrichments = this.model.referencedBy(enrichment);
       const queue = this.model.referencedOne(source, QUEUE);
@@ -567,8 +567,9 @@ export class EventGraph {
         }
       }
       for (const to of targets) {
-        const async = to.type === FUNCTION && lambdaInvocationType === 'FIRE_AND_FORGET';
-        this.linkCounted(pipe, to, async ? 'pipe-async-target' : 'pipe-target', async ? this.asyncAttempts(to) : 1, 'invocation');
+        const async = (to.type === FUNCTION && lambdaInvocationType === 'FIRE_AND_FORGET')
+          || (to.type === STATE_MACHINE && (stateMachineInvocationType === 'FIRE_AND_FORGET' || readStateMachine(to).type === 'STANDARD'));
+        this.linkCounted(pipe, to, async ? 'pipe-async-target' : 'pipe-target', async && to.type === FUNCTION ? this.asyncAttempts(to) : 1, 'invocation');
       }
       // An enrichment is always invoked synchronously.
       for (const to of enrichments) this.linkCounted(pipe, to, 'pipe-target', 1, 'invocation');

@@ -110,7 +110,9 @@ function visitStates(container: unknown, path: string[], around: readonly string
     const errors = [...around, ...handledErrors(state)];
     if (state.Type === 'Task') {
       const lambda = isLambdaResource(state.Resource, functions);
-      const parameters = isObject(state.Parameters) ? state.Parameters : {};
+      // JSONPath tasks pass `Parameters`; JSONata tasks, `Arguments`.
+      const given = state.Arguments ?? state.Parameters;
+      const parameters = isObject(given) ? given : {};
       const invokedAsynchronously = lambda && parameters.InvocationType === 'Event' && typeof parameters.FunctionName === 'string'
         ? functions.get(parameters.FunctionName) ?? [] : [];
       tasks.push({ path: [...path, name].join('/'), lambda, covered: covers(errors, lambda), invokedAsynchronously });

@@ -30,6 +30,12 @@ export interface StreamConsumer {
   /** `BisectBatchOnFunctionError`, or a pipe's `AUTOMATIC_BISECT`. */
   readonly bisect: boolean;
   /**
+   * Whether the retries or the record age are set to a value the template
+   * leaves to deployment (a `Ref` to a parameter, `Fn::If`): the checks
+   * cannot tell whether they are bounded, and report nothing on them.
+   */
+  readonly boundsUnknown: boolean;
+  /**
    * A mapping's `ReportBatchItemFailures`, or a pipe whose target takes
    * batches through a batch API (SQS, SNS, EventBridge, Kinesis, Firehose,
    * CloudWatch Logs), whose partial failures EventBridge retries itself.
@@ -39,7 +45,9 @@ export interface StreamConsumer {
 
 /** Services whose batch APIs report partial failures that EventBridge Pipes retries on its own. */
 const PIPE_BATCH_TARGETS = /^arn:[^:]*:(sqs|sns|events|kinesis|firehose|logs):/;
-const BATCH_TARGET_TYPES: readonly string[] = [CFN_TYPE.QUEUE, CFN_TYPE.TOPIC, CFN_TYPE.BUS, CFN_TYPE.KINESIS_STREAM];
+const BATCH_TARGET_TYPES: readonly string[] = [
+  CFN_TYPE.QUEUE, CFN_TYPE.TOPIC, CFN_TYPE.BUS, CFN_TYPE.KINESIS_STREAM, 'AWS::KinesisFirehose::DeliveryStream', 'AWS::Logs::LogGroup',
+];
 
 /** The stream consumer that `resource` is, if it is an event source mapping or a pipe that reads a stream. */
 export function streamConsumerOf(model: CfnModel, resource: ModelResource | undefined): StreamConsumer | undefined {
@@ -57,6 +65,7 @@ export function streamConsumerOf(model: CfnModel, resource: ModelResource | unde
       batchSize: mapping.batchSize ?? AWS_DEFAULTS.streamBatchSize,
       bisect: mapping.bisectBatchOnFunctionError,
       partialBatchResponses: mapping.functionResponseTypes.includes('ReportBatchItemFailures'),
+      boundsUnknown: isIntrinsic(resource.properties.MaximumRetryAttempts) || isIntrinsic(resource.properties.MaximumRecordAgeInSeconds),
     };
   }
   if (resource?.type === CFN_TYPE.PIPE) {
@@ -76,9 +85,15 @@ export function streamConsumerOf(model: CfnModel, resource: ModelResource | unde
       batchSize: pipe.stream.batchSize,
       bisect: pipe.stream.bisect,
       partialBatchResponses: batchTarget,
+      boundsUnknown: isIntrinsic(pipe.stream.rawMaximumRetryAttempts) || isIntrinsic(pipe.stream.rawMaximumRecordAgeSeconds),
     };
   }
   return undefined;
+}
+
+/** A value the template leaves to deployment: an object (`Ref`, `Fn::If`, ...) where a literal belongs. */
+function isIntrinsic(value: unknown): boolean {
+  return value !== null && typeof value === 'object';
 }
 
 /** The stream a value (an event source, a pipe's source) refers to: a Kinesis stream (for an enhanced fan-out consumer, its stream) or a table. */

@@ -213,8 +213,15 @@ describe('cfn-properties', () => {
         target: { 'Fn::GetAtt': [logicalIdOf(fn), 'Arn'] },
         enrichment: { 'Fn::GetAtt': [logicalIdOf(fn), 'Arn'] },
         lambdaInvocationType: 'FIRE_AND_FORGET',
+        stateMachineInvocationType: undefined,
         stream: {
-          batchSize: 50, deadLetterArn: { 'Fn::GetAtt': [logicalIdOf(deadLetters), 'Arn'] }, maximumRetryAttempts: 2, maximumRecordAgeSeconds: 300, bisect: true,
+          batchSize: 50,
+          deadLetterArn: { 'Fn::GetAtt': [logicalIdOf(deadLetters), 'Arn'] },
+          maximumRetryAttempts: 2,
+          maximumRecordAgeSeconds: 300,
+          bisect: true,
+          rawMaximumRetryAttempts: 2,
+          rawMaximumRecordAgeSeconds: 300,
         },
       });
     });
@@ -226,7 +233,13 @@ describe('cfn-properties', () => {
       new pipes.CfnPipe(stack, 'Pipe', { roleArn: role.roleArn, source: 'arn:aws:kinesis:eu-west-1:111122223333:stream/s', target: 'arn:aws:sqs:eu-west-1:111122223333:q' });
       // WHEN / THEN
       expect(readPipe(onlyOfType(stack, CFN_TYPE.PIPE)).stream).toEqual({
-        batchSize: 1, deadLetterArn: undefined, maximumRetryAttempts: -1, maximumRecordAgeSeconds: -1, bisect: false,
+        batchSize: 1,
+        deadLetterArn: undefined,
+        maximumRetryAttempts: -1,
+        maximumRecordAgeSeconds: -1,
+        bisect: false,
+        rawMaximumRetryAttempts: undefined,
+        rawMaximumRecordAgeSeconds: undefined,
       });
     });
   });

@@ -15,7 +15,8 @@ export const StreamBoundedRetries: ResilienceRule = {
   level: NagMessageLevel.ERROR,
   check(node, context) {
     const consumer = consumerOf(node, context);
-    if (!consumer) return NagRuleCompliance.NOT_APPLICABLE;
+    // Bounds left to deployment (a parameter, a condition) may well be set: nothing to report.
+    if (!consumer || consumer.boundsUnknown) return NagRuleCompliance.NOT_APPLICABLE;
     return consumer.retryAttempts >= 0 || consumer.maxRecordAgeSeconds >= 0 ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
   describe(node, context) {

@@ -246,4 +246,15 @@ describe('Resilience-Lambda1: invokers that the template shows invoke asynchrono
     // WHEN / THEN
     expect(findings(stack, RULE)).toEqual(['Test/Notified/Resource']);
   });
+
+  test('a JSONata Step Functions task (Arguments, not Parameters) that invokes with InvocationType Event invokes asynchronously', () => {
+    // GIVEN
+    const stack = newStack();
+    const notify = tasks.LambdaInvoke.jsonata(stack, 'Notify', {
+      lambdaFunction: newFunction(stack, {}, 'Notified'), invocationType: tasks.LambdaInvocationType.EVENT,
+    });
+    new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(notify) });
+    // WHEN / THEN
+    expect(findings(stack, RULE)).toEqual(['Test/Notified/Resource']);
+  });
 });

@@ -10,6 +10,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { ResilienceChecks } from '../../../src';
 import { handlerProps, newStack } from '../../helpers';
 import { findings, reported } from '../nag';
+import { newPipe } from '../streams';
 
 const RULE = 'Resilience-StepFunctions1';
 
@@ -154,5 +155,25 @@ describe('Resilience-StepFunctions1: a state machine started asynchronously hand
 
     // WHEN / THEN
     expect(findings(stack, RULE)).toEqual(['Test/AsObject', 'Test/WithToken']);
+  });
+
+  test('a pipe starts a Standard workflow, or an Express one FIRE_AND_FORGET, asynchronously; an Express one it waits for is not checked', () => {
+    // GIVEN three state machines whose Lambda task handles nothing, each the target of a pipe reading a queue
+    const stack = newStack();
+    const source = new sqs.Queue(stack, 'Source');
+    const machine = (id: string, type: sfn.StateMachineType) => new sfn.StateMachine(stack, id, {
+      definitionBody: sfn.DefinitionBody.fromChainable(invoke(stack, `${id}Charge`, { retryOnServiceExceptions: false })),
+      stateMachineType: type,
+    });
+    newPipe(stack, source.queueArn, machine('Standard', sfn.StateMachineType.STANDARD).stateMachineArn, {
+      targetParameters: { stepFunctionStateMachineParameters: { invocationType: 'FIRE_AND_FORGET' } },
+    }, 'StandardPipe');
+    newPipe(stack, source.queueArn, machine('Fired', sfn.StateMachineType.EXPRESS).stateMachineArn, {
+      targetParameters: { stepFunctionStateMachineParameters: { invocationType: 'FIRE_AND_FORGET' } },
+    }, 'FiredPipe');
+    newPipe(stack, source.queueArn, machine('Waited', sfn.StateMachineType.EXPRESS).stateMachineArn, {}, 'WaitedPipe');
+
+    // WHEN / THEN
+    expect(findings(stack, RULE)).toEqual(['Test/Standard/Resource', 'Test/Fired/Resource']);
   });
 });

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnParameter, Duration } from 'aws-cdk-lib';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { newStack } from '../../helpers';
@@ -65,6 +65,17 @@ describe('Resilience-Stream2: a stream consumer bounds its retries or the age of
     }, 'Aged');
     // WHEN / THEN
     expect(reported(stack, RULE)).toEqual([{ path: 'Test/Unbounded', severity: 'error' }]);
+  });
+
+  test('bounds left to deployment (a parameter) are not reported; the same mapping without them is', () => {
+    // GIVEN a mapping whose retries come from a stack parameter, as a hand-written or SAM template has it
+    const stack = newStack();
+    const retries = new CfnParameter(stack, 'Retries', { type: 'Number', default: 3 });
+    const fn = readKinesis(new kinesis.Stream(stack, 'Stream'));
+    const mapping = fn.node.findAll().find(c => (c as any).cfnResourceType === 'AWS::Lambda::EventSourceMapping') as any;
+    mapping.addPropertyOverride('MaximumRetryAttempts', retries.valueAsNumber);
+    // WHEN / THEN
+    expect(findings(stack, RULE)).toEqual([]);
   });
 
   test('SQS event sources and pipes from queues are not checked', () => {
