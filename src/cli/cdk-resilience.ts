@@ -97,7 +97,9 @@ export function main(args: string[], io: CliOutput = { out: t => process.stdout.
     return EXIT.USAGE;
   }
   let results: CliTemplateResult[];
+  let threshold: number;
   try {
+    threshold = options.retryBudgetThreshold ?? loadModules().ResilienceChecks.DEFAULT_RETRY_BUDGET_THRESHOLD;
     const units = options.inputs.flatMap(readInput);
     results = units.map(unit => check(unit, options));
     for (const unit of units.filter(u => isObject(u.template) && u.template.Transform !== undefined)) {
@@ -109,7 +111,6 @@ export function main(args: string[], io: CliOutput = { out: t => process.stdout.
     io.err(`cdk-resilience: ${messageOf(error)}\n`);
     return EXIT.USAGE;
   }
-  const threshold = options.retryBudgetThreshold ?? loadModules().ResilienceChecks.DEFAULT_RETRY_BUDGET_THRESHOLD;
   const fails = (f: CliFinding) => f.level === 'error' || options.failOnWarnings;
   const failing = results.some(r => r.findings.some(fails));
   io.out(render(results, options.format, threshold, failing));
@@ -279,16 +280,7 @@ function nestedStacks(dir: string, template: any, metadata: Pick<TemplateStackOp
 }
 
 function check(unit: Unit, options: Options): CliTemplateResult {
-  let modules: ReturnType<typeof loadModules>;
-  try {
-    modules = loadModules();
-  } catch (error) {
-    const missing = /Cannot find module '([^']+)'/.exec(messageOf(error))?.[1];
-    throw new Error(missing
-      ? `cannot load '${missing}': cdk-resilience check needs aws-cdk-lib, constructs and cdk-nag installed next to it (npm install aws-cdk-lib constructs cdk-nag)`
-      : messageOf(error));
-  }
-  const { templateStack, ResilienceChecks, RetryBudget } = modules;
+  const { templateStack, ResilienceChecks, RetryBudget } = loadModules();
   let rebuilt: ReturnType<typeof templateStack>;
   try {
     rebuilt = templateStack(unit.template, unit.options);
@@ -323,9 +315,16 @@ function check(unit: Unit, options: Options): CliTemplateResult {
 function loadModules() {
   /* eslint-disable @typescript-eslint/no-require-imports */
   // The peer dependencies first, so that a missing one is named (the checks load cdk-nag only when they run).
-  require('aws-cdk-lib');
-  require('constructs');
-  require('cdk-nag');
+  try {
+    require('aws-cdk-lib');
+    require('constructs');
+    require('cdk-nag');
+  } catch (error) {
+    const missing = /Cannot find module '([^']+)'/.exec(messageOf(error))?.[1];
+    throw new Error(missing
+      ? `cannot load '${missing}': cdk-resilience check needs aws-cdk-lib, constructs and cdk-nag installed next to it (npm install aws-cdk-lib constructs cdk-nag)`
+      : messageOf(error));
+  }
   return {
     templateStack: (require('../private/template-stack') as typeof import('../private/template-stack')).templateStack,
     ResilienceChecks: (require('../checks/resilience-checks') as typeof import('../checks/resilience-checks')).ResilienceChecks,
