@@ -107,7 +107,10 @@ export class LambdaFault {
     /** The action's parameters besides `duration` and `invocationPercentage`, as FIS reads them (strings). */
     public readonly parameters: { [name: string]: string },
     private readonly summary: string,
-  ) {}
+  ) {
+    // Validated when the fault was made: nothing may change them afterwards.
+    Object.freeze(parameters);
+  }
 
   /** What the fault does, in words. @internal */
   public _describe(percentage: number, duration: Duration): string {

@@ -10,6 +10,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { Construct } from 'constructs';
 import { FisLambdaExperiment, FisLambdaExperimentProps, LambdaFault } from '../src';
 import { findings } from './checks/nag';
 import {
@@ -409,6 +410,14 @@ describe('FisLambdaExperiment', () => {
           : props as Partial<FisLambdaExperimentProps>;
       // WHEN / THEN
       expect(() => experiment(stack, given)).toThrow(error);
+    });
+
+    test('if the stack root already has a construct with the configuration bucket\'s id', () => {
+      // GIVEN
+      const stack = newStack();
+      new Construct(stack, 'FisConfigurationBucket');
+      // WHEN / THEN
+      expect(() => experiment(stack)).toThrow(/creates its stack's configuration bucket with the id 'FisConfigurationBucket' at the stack's root, but Test\/FisConfigurationBucket already has that id/);
     });
 
     test.each([

@@ -53,13 +53,19 @@ const BUCKET_ID = 'FisConfigurationBucket';
 export function defaultConfigurationBucket(scope: IConstruct): s3.Bucket {
   const stack = Stack.of(scope);
   const existing = stack.node.tryFindChild(BUCKET_ID);
-  if (existing) return existing as s3.Bucket;
+  if (existing instanceof s3.Bucket) return existing;
+  if (existing) {
+    throw new Error(`FisLambdaExperiment creates its stack's configuration bucket with the id '${BUCKET_ID}' at the stack's root, `
+      + `but ${existing.node.path} already has that id: rename it, or give the experiments a configurationBucket`);
+  }
   const bucket = new s3.Bucket(stack, BUCKET_ID, {
     encryption: s3.BucketEncryption.S3_MANAGED,
     enforceSSL: true,
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    // Nothing in it outlives an experiment: FIS deletes what it wrote when an action ends.
+    // Kept when the stack is deleted (aws-cdk-lib's default): a bucket that still holds an object would
+    // fail the deletion. It is empty between experiments (FIS deletes what it wrote when an action ends,
+    // and the lifecycle rule removes what is left after a day).
     removalPolicy: RemovalPolicy.RETAIN,
     lifecycleRules: [{
       expiration: DEFAULTS.fisConfigurationExpiration,
