@@ -160,6 +160,10 @@ const API_INVOCATION_TYPE = { parameter: 'integration.request.header.x-amz-invoc
  *   over the copies.
  * - `events`: what the template shows of the events the edge puts on a bus
  *   (see `event-patterns.ts`); absent when it shows nothing.
+ * - `shared`: a grant on a role that several functions share. It shows that
+ *   some function of the role may send, not that this one does: a loop it
+ *   closes is possible, never certain, and it starts no state machine
+ *   asynchronously.
  */
 export interface GraphEdge {
   readonly from: ModelResource;
@@ -170,6 +174,7 @@ export interface GraphEdge {
   readonly failure: boolean;
   readonly copies?: number;
   readonly events?: EventShape;
+  readonly shared?: boolean;
 }
 
 /** One edge per (from, to) pair, by `EDGE_PRECEDENCE` and `PARALLEL_KINDS`, in the order the pairs were first linked. */
@@ -194,8 +199,10 @@ export function chooseEdges(links: readonly GraphEdge[]): GraphEdge[] {
     // What the wiring sends, unless only grants join the pair: the grant that comes with a destination is the destination's.
     const wired = pair.filter(l => l.kind !== 'grant');
     const events = (wired.length > 0 ? wired : pair).map(l => l.events).reduce(mergeShapes);
-    const { events: _ignored, ...edge } = best;
-    const withEvents = events ? { ...edge, events } : edge;
+    // A grant is shared only if every grant that joins the pair is: one of the function's own role shows it sends.
+    const shared = best.kind === 'grant' && pair.every(l => l.kind !== 'grant' || l.shared);
+    const { events: _ignored, shared: _shared, ...edge } = best;
+    const withEvents = { ...edge, ...events && { events }, ...shared && { shared } };
     const parallel = PARALLEL_KINDS.has(best.kind) ? pair.filter(l => l.kind === best.kind) : [best];
     if (parallel.length === 1) return withEvents;
     const copies = parallel.reduce((sum, l) => sum + (l.copies ?? 1), 0);
@@ -278,7 +285,7 @@ export function asynchronouslyStarted(links: readonly GraphEdge[], invoked: Read
   const started = new Set<ModelResource>();
   for (const link of links) {
     if (link.to.type !== STATE_MACHINE) continue;
-    if (ASYNC_START_KINDS.has(link.kind) || (link.kind === 'grant' && invoked.has(link.from))) started.add(link.to);
+    if (ASYNC_START_KINDS.has(link.kind) || (link.kind === 'grant' && !link.shared && invoked.has(link.from))) started.add(link.to);
   }
   return started;
 }
@@ -367,10 +374,17 @@ export class EventGraph {
    * worst, an asynchronous invocation with its retries; anything else, one.
    */
   private link(from: ModelResource, to: ModelResource, kind: EdgeKind, attempts = to.type === FUNCTION ? this.asyncAttempts(to) : 1,
-    events?: EventShape): void {
+    events?: EventShape, shared = false): void {
     if (this.machinery.has(from) || this.machinery.has(to)) return;
     this.links.push({
-      from, to, kind, per: kind === 'grant' ? 'invocation' : 'event', attempts, failure: FAILURE_KINDS.has(kind), ...events && { events },
+      from,
+      to,
+      kind,
+      per: kind === 'grant' ? 'invocation' : 'event',
+      attempts,
+      failure: FAILURE_KINDS.has(kind),
+      ...events && { events },
+      ...shared && { shared },
     });
   }
 
@@ -505,7 +519,7 @@ export class EventGraph {
           if (!allows(statement.actions, action)) continue;
           for (const to of this.model.referencedBy(statement.resources, type)) {
             const events = type === BUS ? eventsAllowedBy(statement) : undefined;
-            for (const fn of functions) this.link(fn, to, 'grant', undefined, events);
+            for (const fn of functions) this.link(fn, to, 'grant', undefined, events, functions.length > 1);
           }
         }
       }

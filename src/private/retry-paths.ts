@@ -7,7 +7,8 @@ import { Match, matchAgain } from './event-patterns';
  * the template shows that an event can go round it: at each rule of the loop,
  * the event that reaches the rule's bus matches it again (`matchAgain`). A
  * loop that only a grant to put events on a bus closes, with events the
- * template does not show, is possible, not certain.
+ * template does not show, is possible, not certain; so is a loop through a
+ * grant of a role that several functions share (`GraphEdge.shared`).
  */
 export interface ResourcePath {
   readonly nodes: ModelResource[];
@@ -70,7 +71,9 @@ export function retryPaths(graph: EventGraph): ResourcePath[] {
         if (first === 'never') continue;
         // Buses and rules that forward to each other pass the event on unchanged: it matches each rule again.
         const forwarding = [...taken.slice(start), edge].every(e => e.kind === 'rule' || e.kind === 'rule-target');
-        const certain = forwarding || [first, ...matches.slice(start + 1), match].every(m => m === 'always');
+        // A grant of a role that several functions share does not show that this function sends.
+        const shown = [...taken.slice(start), edge].every(e => !e.shared);
+        const certain = shown && (forwarding || [first, ...matches.slice(start + 1), match].every(m => m === 'always'));
         paths.push({ nodes: [...nodes, edge.to], attempts: [...attempts, edge.attempts], worstCaseInvocations: invoked, cyclic: true, certain });
       } else {
         const copies = edge.copies ?? 1;

@@ -429,6 +429,26 @@ describe('RetryBudget: loops through EventBridge rules are certain only when the
     expect(findings(stack, 'Resilience-RetryBudget1')).toEqual([]);
   });
 
+  test('a role that several functions share: its grant closes a possible loop, not a certain one; the function\'s own role closes a certain one', () => {
+    // GIVEN one role for every function, as the Serverless Framework makes it: the consumer of a queue,
+    // and a producer that the role lets send to that queue
+    const build = (sharedRole: boolean) => {
+      const stack = newStack();
+      const queue = new sqs.Queue(stack, 'Queue', { deadLetterQueue: { queue: new sqs.Queue(stack, 'DeadLetters'), maxReceiveCount: 5 } });
+      const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      const consumer = new lambda.Function(stack, 'Consumer', { ...handlerProps, role });
+      consumer.addEventSource(new sources.SqsEventSource(queue, { reportBatchItemFailures: true }));
+      if (sharedRole) new lambda.Function(stack, 'Producer', { ...handlerProps, role });
+      queue.grantSendMessages(role);
+      return stack;
+    };
+    // WHEN / THEN
+    expect(loopsOf(RetryBudget.analyze(build(true)))).toEqual(['Producer > Queue > Consumer > Queue (possible)']);
+    expect(findings(build(true), 'Resilience-RetryBudget1')).toEqual([]);
+    expect(loopsOf(RetryBudget.analyze(build(false)))).toEqual(['Queue > Consumer > Queue (certain)']);
+    expect(findings(build(false), 'Resilience-RetryBudget1')).toEqual(['Test/Queue/Resource']);
+  });
+
   test('a grant whose conditions name a detail-type that the rule matches is a certain loop, and a finding; one it does not match is no loop', () => {
     // GIVEN a function allowed to put only OrderPlaced events, on the bus whose OrderPlaced rule triggers it
     const grantOnly = (detailType: string) => (fn: lambda.Function) => fn.addToRolePolicy(new iam.PolicyStatement({
