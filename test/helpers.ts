@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { IRole } from 'aws-cdk-lib/aws-iam';
@@ -123,3 +125,26 @@ export function profileReadArn(profile: AppConfigProfile): unknown {
   };
 }
 
+
+/** The ```js block of the README that starts with the line `// <name>`: a file the README shows, to run as written. */
+export function readmeFile(name: string): string {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const match = new RegExp('```js\\n(// ' + name.replace(/\./g, '\\.') + '\\n[\\s\\S]*?)```').exec(readme);
+  if (!match) throw new Error(`README has no \`\`\`js block starting with // ${name}`);
+  return match[1];
+}
+
+/** An SQS record of a Lambda event, as the event source mapping delivers it. */
+export function sqsRecord(messageId: string, body: string) {
+  return {
+    messageId,
+    receiptHandle: `handle-${messageId}`,
+    body,
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1700000000000', SenderId: 'AIDAEXAMPLE', ApproximateFirstReceiveTimestamp: '1700000000001' },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:eu-west-1:111122223333:orders',
+    awsRegion: 'eu-west-1',
+  };
+}

@@ -2,41 +2,13 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { readmeFile, sqsRecord } from './helpers';
 
 /**
  * The README's handler example is run as written, with Powertools for AWS
  * Lambda, against an SQS batch (Lambda's own event shape) that holds one bad message.
  */
 const ROOT = path.join(__dirname, '..');
-
-function readmeHandler(): string {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const match = /```js\n(\/\/ index\.mjs\n[\s\S]*?)```/.exec(readme);
-  if (!match) throw new Error('README has no ```js block starting with // index.mjs');
-  return match[1];
-}
-
-function sqsRecord(messageId: string, body: string) {
-  return {
-    messageId,
-    receiptHandle: `handle-${messageId}`,
-    body,
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1700000000000', SenderId: 'AIDAEXAMPLE', ApproximateFirstReceiveTimestamp: '1700000000001' },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:eu-west-1:111122223333:orders',
-    awsRegion: 'eu-west-1',
-  };
-}
-
-/** The ```js block of the README that starts with `// <name>`. */
-function readmeFile(name: string): string {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const match = new RegExp('```js\\n(// ' + name.replace('.', '\\.') + '\\n[\\s\\S]*?)```').exec(readme);
-  if (!match) throw new Error(`README has no \`\`\`js block starting with // ${name}`);
-  return match[1];
-}
 
 describe('README', () => {
   test('the local test example passes with jest, cdk-resilience/runtime and cdk-resilience/testing', () => {
@@ -68,7 +40,7 @@ describe('README', () => {
     // GIVEN the handler from the README, where Node.js resolves the project's packages
     const dir = path.join(ROOT, 'node_modules', '.cache', 'readme-handler');
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'index.mjs'), readmeHandler());
+    fs.writeFileSync(path.join(dir, 'index.mjs'), readmeFile('index.mjs'));
     const event = { Records: [sqsRecord('good-1', '{"id":"o-1"}'), sqsRecord('bad-2', '{"total":3}'), sqsRecord('good-3', '{"id":"o-3"}')] };
     // WHEN Lambda would invoke it with the batch
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', `

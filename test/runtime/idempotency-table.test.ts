@@ -12,7 +12,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IdempotencyTable } from '../../src';
-import { actionsOn, handlerProps, logicalIdOf, newStack, onlyProperties } from '../helpers';
+import { actionsOn, handlerProps, logicalIdOf, newStack, onlyProperties, readmeFile, sqsRecord } from '../helpers';
 import { LocalDynamoDb, startDynalite } from './dynalite';
 
 /**
@@ -45,27 +45,6 @@ function synthesized() {
 /** A Lambda context whose invocation has `remainingMs` left. */
 function contextWith(remainingMs: number) {
   return { functionName: FUNCTION_NAME, awsRequestId: 'r-1', getRemainingTimeInMillis: () => remainingMs } as any;
-}
-
-/** The README's handler: the ```js block that starts with `// idempotent-orders.mjs`. */
-function readmeHandler(): string {
-  const match = /```js\n(\/\/ idempotent-orders\.mjs\n[\s\S]*?)```/.exec(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
-  if (!match) throw new Error('README has no ```js block starting with // idempotent-orders.mjs');
-  return match[1];
-}
-
-function sqsRecord(messageId: string, body: string) {
-  return {
-    messageId,
-    receiptHandle: `handle-${messageId}`,
-    body,
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1700000000000', SenderId: 'AIDAEXAMPLE', ApproximateFirstReceiveTimestamp: '1700000000001' },
-    eventSourceARN: 'arn:aws:sqs:eu-west-1:111122223333:orders',
-    awsRegion: 'eu-west-1',
-  };
 }
 
 /** An HTTP proxy in front of `endpoint` that counts the DynamoDB operations it forwards (by their X-Amz-Target). */
@@ -311,7 +290,7 @@ describe('IdempotencyTable with Powertools idempotency, against dynalite', () =>
     fs.mkdirSync(cache, { recursive: true });
     const dir = fs.mkdtempSync(path.join(cache, 'readme-idempotency-'));
     try {
-      fs.writeFileSync(path.join(dir, 'idempotent-orders.mjs'), readmeHandler());
+      fs.writeFileSync(path.join(dir, 'idempotent-orders.mjs'), readmeFile('idempotent-orders.mjs'));
       const [variable] = Object.keys(schema.variables);
       // WHEN Lambda would invoke it: a batch with the same order twice (two sends) and another order, then the
       // redelivery of what it reported, in one environment whose DynamoDB endpoint is dynalite (through a proxy that counts)

@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { readmeFile } from '../helpers';
 
 /**
  * The README's stream handlers (`// stream-handlers.mjs`), run as written with
@@ -12,13 +13,10 @@ const ROOT = path.join(__dirname, '..', '..');
 
 /** The README's ```js block that starts with `// stream-handlers.mjs`, written where Node.js resolves the project's packages. */
 function readmeHandlers(): string {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const match = /```js\n(\/\/ stream-handlers\.mjs\n[\s\S]*?)```/.exec(readme);
-  if (!match) throw new Error('README has no ```js block starting with // stream-handlers.mjs');
   const dir = path.join(ROOT, 'node_modules', '.cache', 'readme-stream-handlers');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'stream-handlers.mjs');
-  fs.writeFileSync(file, match[1]);
+  fs.writeFileSync(file, readmeFile('stream-handlers.mjs'));
   return file;
 }
 
