@@ -49,6 +49,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       testTimeout: 180_000,
       coverageReporters: ['text-summary'],
+      // Jest's default leaves one core to its parent process, which only waits: on a 2-core runner that
+      // halves the suite's speed. Every core runs tests (the suite's servers listen on random ports).
+      maxWorkers: '100%',
     },
   },
   // Bundled into the package (jsii needs non-jsii dependencies bundled): validates JSON Schema at synth time.
