@@ -124,9 +124,12 @@ export class LambdaFault {
 export interface FisLambdaExperimentProps {
   /**
    * The functions whose invocations get the fault: `lambda.Function`s of this
-   * app (`NodejsFunction`, ...), each with its role. Each is wired once for
-   * FIS (extension layer, two environment variables, read access to the
-   * configuration prefix), however many experiments target it.
+   * app (`NodejsFunction`, ...). Each is wired once for FIS (extension layer,
+   * two environment variables, read access to the configuration prefix),
+   * however many experiments target it. An imported function (with or
+   * without its role), an alias or a version is refused: the layer and the
+   * variables must be set on the function, and only the app that deploys a
+   * function can set them.
    *
    * Valid range: 1-5 functions (one FIS target lists at most 5 ARNs).
    *
@@ -258,7 +261,7 @@ export class FisLambdaExperiment extends Construct {
     this.configurationBucket = props.configurationBucket ?? defaultConfigurationBucket(this);
     this.configurationPrefix = props.configurationPrefix ?? DEFAULTS.fisConfigurationPrefix;
     const location: ConfigurationLocation = { bucket: this.configurationBucket, prefix: this.configurationPrefix };
-    const functions = props.functions.map(fn => wireFunction(this, fn, location));
+    const functions = props.functions.map((fn, i) => wireFunction(this, fn, i, location));
 
     this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'Logs', { retention: DEFAULTS.fisLogRetention });
     this.role = this.createRole(functions, location);

@@ -431,28 +431,55 @@ describe('FisLambdaExperiment', () => {
       expect(fault).toThrow(error);
     });
 
-    test('if a function was imported without its role', () => {
+    const ARN = 'arn:aws:lambda:eu-west-1:111122223333:function:payments';
+    const IMPORTED = /functions\[0\] must be a lambda.Function of this app .*got Test\/Imported \((.+)\), a function imported with Function.fromFunctionArn, fromFunctionName or fromFunctionAttributes: the FIS Lambda actions act only on a function that carries the FIS extension layer, AWS_FIS_CONFIGURATION_LOCATION and AWS_LAMBDA_EXEC_WRAPPER, and an imported function's layers and environment belong to the app that deploys it, whatever role it is imported with; create the experiment in that app, on the function itself$/;
+    test.each([
+      ['Function.fromFunctionArn', (stack: Stack) => lambda.Function.fromFunctionArn(stack, 'Imported', ARN), ARN],
+      ['Function.fromFunctionName', (stack: Stack) => lambda.Function.fromFunctionName(stack, 'Imported', 'payments'),
+        'arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:payments'],
+      ['Function.fromFunctionAttributes without a role', (stack: Stack) => lambda.Function.fromFunctionAttributes(stack, 'Imported', { functionArn: ARN }), ARN],
+      ['Function.fromFunctionAttributes with its role', (stack: Stack) => lambda.Function.fromFunctionAttributes(stack, 'Imported', {
+        functionArn: ARN, role: iam.Role.fromRoleName(stack, 'PaymentsRole', 'payments'),
+      }), ARN],
+      ['Function.fromFunctionAttributes with an immutable role', (stack: Stack) => lambda.Function.fromFunctionAttributes(stack, 'Imported', {
+        functionArn: ARN, role: iam.Role.fromRoleName(stack, 'PaymentsRole', 'payments', { mutable: false }),
+      }), ARN],
+    ])('if a function was imported with %s: one error that says why and what to do instead', (_name, imported, arn) => {
       // GIVEN
       const stack = newStack();
-      const imported = lambda.Function.fromFunctionArn(stack, 'Imported', 'arn:aws:lambda:eu-west-1:111122223333:function:payments');
-      // WHEN / THEN
-      expect(() => experiment(stack, { functions: [imported] }))
-        .toThrow(/function Test\/Imported was imported without its role, so Test\/SlowPayments cannot grant it read access to its FIS configuration location/);
+      const fn = imported(stack);
+      // WHEN
+      const error = catchError(() => experiment(stack, { functions: [fn] }));
+      // THEN the error names the prop, the value and the way out, and never asks for a role (a role does not help)
+      expect(error).toMatch(IMPORTED);
+      expect(error.match(IMPORTED)![1]).toBe(arn);
+      expect(error).not.toMatch(/role\)|fromFunctionAttributes\(\{/);
     });
 
-    test('if a function is not a lambda.Function of this app (an import with its role, an alias)', () => {
+    test('if a function is an alias or a version of a function of this app: target the function', () => {
       // GIVEN
       const stack = newStack();
-      const imported = lambda.Function.fromFunctionAttributes(stack, 'Imported', {
-        functionArn: 'arn:aws:lambda:eu-west-1:111122223333:function:payments',
-        role: iam.Role.fromRoleName(stack, 'PaymentsRole', 'payments'),
-      });
-      const alias = new lambda.Alias(stack, 'Live', { aliasName: 'live', version: handler(stack).currentVersion });
+      const fn = handler(stack);
+      const alias = new lambda.Alias(stack, 'Live', { aliasName: 'live', version: fn.currentVersion });
+      const version = new lambda.Version(stack, 'V1', { lambda: fn });
+      // WHEN / THEN the prop is named with its index, and the function to target instead
+      expect(() => experiment(stack, { functions: [fn, alias] }, 'ChaosAlias'))
+        .toThrow(/functions\[1\] must be a lambda.Function of this app .*got Test\/Live \(.*\), an alias \(live\) of a function: .*set on the function, never on a version or an alias; target the function itself, Test\/Payments: its versions published after the wiring carry them$/);
+      expect(() => experiment(stack, { functions: [version] }, 'ChaosVersion'))
+        .toThrow(/functions\[0\] must be a lambda.Function of this app .*got Test\/V1 \(.*\), a version \(<V1[0-9A-F]+\.Version>\) of a function: .*target the function itself, Test\/Payments/);
+    });
+
+    test('if a function is an alias or a version of an imported function: create the experiment where the function is deployed', () => {
+      // GIVEN
+      const stack = newStack();
+      const imported = lambda.Function.fromFunctionArn(stack, 'Imported', ARN);
+      const version = lambda.Version.fromVersionArn(stack, 'V7', `${ARN}:7`);
+      const alias = lambda.Alias.fromAliasAttributes(stack, 'Live', { aliasName: 'live', aliasVersion: lambda.Version.fromVersionAttributes(stack, 'V8', { lambda: imported, version: '8' }) });
       // WHEN / THEN
-      for (const fn of [imported, alias]) {
-        expect(() => experiment(stack, { functions: [fn] }, `Chaos${fn.node.id}`))
-          .toThrow(new RegExp(`needs each of functions to be a lambda.Function of this app .* got Test/${fn.node.id}`));
-      }
+      expect(() => experiment(stack, { functions: [version] }, 'ChaosVersion'))
+        .toThrow(/functions\[0\] must be a lambda.Function of this app .*got Test\/V7 \(arn:aws:lambda:eu-west-1:111122223333:function:payments:7\), a version \(7\) of a function: .*; its function, Test\/V7Function, is not a lambda.Function of this app either: create the experiment in the app that deploys that function/);
+      expect(() => experiment(stack, { functions: [alias] }, 'ChaosAlias'))
+        .toThrow(/got Test\/Live \(.*\), an alias \(live\) of a function: .*; its function, Test\/Imported, is not a lambda.Function of this app either/);
     });
 
     test('if a function is a container image', () => {
@@ -533,6 +560,16 @@ describe('FisLambdaExperiment', () => {
     });
   });
 });
+
+/** The message of the error that `fn` throws. */
+function catchError(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected an error, got none');
+}
 
 /** The latency alarm of `stack` (the one `experiment()` creates). */
 function callerLatencyOf(stack: Stack): cloudwatch.Alarm {

@@ -5,7 +5,6 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IConstruct } from 'constructs';
 import { DEFAULTS } from './defaults';
-import { requireRole } from './function-source';
 import { acknowledgeGrantedWildcard } from './nag';
 
 /**
@@ -87,13 +86,15 @@ export function defaultConfigurationBucket(scope: IConstruct): s3.Bucket {
  * extension needs, and read access to the location only (list with an
  * `s3:prefix` condition, get under the prefix). A second experiment with the
  * same location reuses the wiring; a different location is an error, since a
- * function has one `AWS_FIS_CONFIGURATION_LOCATION`.
+ * function has one `AWS_FIS_CONFIGURATION_LOCATION`. Anything but a
+ * `lambda.Function` of this app (an imported function, with or without its
+ * role, an alias, a version) is refused: its layers and environment cannot be
+ * set from here. `index` is its place in the `functions` prop.
  */
-export function wireFunction(owner: IConstruct, fn: lambda.IFunction, location: ConfigurationLocation): lambda.Function {
-  requireRole(owner.node.path, fn, 'read access to its FIS configuration location');
+export function wireFunction(owner: IConstruct, fn: lambda.IFunction, index: number, location: ConfigurationLocation): lambda.Function {
   if (!(fn instanceof lambda.Function)) {
-    throw new Error(`FisLambdaExperiment ${owner.node.path} needs each of functions to be a lambda.Function of this app (or a NodejsFunction, ...) `
-      + `whose layers and environment it can set, got ${fn.node.path} (${fn.constructor.name}): target the function itself rather than an alias or a version`);
+    throw new Error(`FisLambdaExperiment ${owner.node.path}: functions[${index}] must be a lambda.Function of this app (a NodejsFunction, ...), `
+      + `got ${fn.node.path} (${describe(fn, fn.functionArn)}), ${notWireable(fn)}`);
   }
   const existing = fn.node.tryFindChild(FisExtensionWiring.ID);
   if (existing instanceof FisExtensionWiring) {
@@ -102,6 +103,34 @@ export function wireFunction(owner: IConstruct, fn: lambda.IFunction, location: 
   }
   new FisExtensionWiring(fn, location);
   return fn;
+}
+
+/**
+ * Why FIS cannot be wired into `fn`, which is not a `lambda.Function`, and
+ * what to target instead. The FIS Lambda actions act only on a function that
+ * carries the extension layer and its two variables; the layers and the
+ * environment of a function belong to the app that deploys it, and a version
+ * or an alias carries those of the function it was published from.
+ */
+function notWireable(fn: lambda.IFunction): string {
+  const needs = `the FIS Lambda actions act only on a function that carries the FIS extension layer, ${FIS_EXTENSION.locationVariable} `
+    + `and ${FIS_EXTENSION.wrapperVariable}`;
+  if (fn instanceof lambda.QualifiedFunctionBase) {
+    // Imported aliases and versions are no lambda.Alias or lambda.Version, but have their attributes.
+    const qualified = fn as Partial<lambda.IAlias> & { version?: unknown };
+    const kind = typeof qualified.aliasName === 'string' ? `an alias (${describe(fn, qualified.aliasName)})`
+      : typeof qualified.version === 'string' ? `a version (${describe(fn, qualified.version)})` : 'an alias or a version';
+    const target = fn.lambda instanceof lambda.Function
+      ? `target the function itself, ${fn.lambda.node.path}: its versions published after the wiring carry them`
+      : `its function, ${fn.lambda.node.path}, is not a lambda.Function of this app either: create the experiment in the app that deploys that function, on the function itself`;
+    return `${kind} of a function: ${needs}, which are set on the function, never on a version or an alias; ${target}`;
+  }
+  if (!fn.node.defaultChild && !(fn instanceof lambda.SingletonFunction)) {
+    return 'a function imported with Function.fromFunctionArn, fromFunctionName or fromFunctionAttributes: '
+      + `${needs}, and an imported function's layers and environment belong to the app that deploys it, whatever role it is imported with; `
+      + 'create the experiment in that app, on the function itself';
+  }
+  return `a ${fn.constructor.name} whose layers and environment this construct cannot set: ${needs}; target a lambda.Function of this app`;
 }
 
 /** The wiring of one function, a child of the function: it marks the function as wired. */
