@@ -5,6 +5,8 @@
  * call for `maxAge` milliseconds.
  */
 
+import { optionalNumber, optionalString, optionsObject } from './validate';
+
 /** Options to read a configuration through the AppConfig Lambda extension. */
 export interface ExtensionReadOptions {
   /**
@@ -12,14 +14,29 @@ export interface ExtensionReadOptions {
    * Default: the environment variable that `attachTo()` sets.
    */
   readonly path?: string;
-  /** The extension's port. Default: `AWS_APPCONFIG_EXTENSION_HTTP_PORT`, else 2772. */
+  /** The extension's port, an integer 1-65,535. Default: `AWS_APPCONFIG_EXTENSION_HTTP_PORT`, else 2772. */
   readonly port?: number;
   /** The host. Default: `localhost`. */
   readonly host?: string;
-  /** How long a configuration read is reused, in ms. Default 5,000; 0 reads every time. */
+  /** How long a configuration read is reused, in ms (at least 0). Default 5,000; 0 reads every time. */
   readonly maxAge?: number;
-  /** How long to wait for the extension, in ms. Default 1,000. */
+  /** How long to wait for the extension, in ms (at least 1). Default 1,000. */
   readonly timeout?: number;
+}
+
+/**
+ * Checks read options given at run time (JavaScript handlers get no types).
+ *
+ * @throws Error naming the option, what it must be and the value
+ */
+export function checkReadOptions(options: ExtensionReadOptions | undefined): ExtensionReadOptions {
+  const checked = optionsObject('options', options);
+  optionalString('path', checked.path);
+  optionalNumber('port', checked.port, 1, 65_535, { integer: true });
+  optionalString('host', checked.host);
+  optionalNumber('maxAge', checked.maxAge, 0, Number.MAX_SAFE_INTEGER, { unit: 'ms' });
+  optionalNumber('timeout', checked.timeout, 1, 2_147_483_647, { unit: 'ms' });
+  return checked;
 }
 
 interface CacheEntry {

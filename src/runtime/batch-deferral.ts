@@ -14,6 +14,7 @@ import type { CircuitBreaker } from './circuit-breaker';
 import { metricLine } from './circuit-metrics';
 import { CIRCUIT_BREAKER_DIMENSIONS } from './contract';
 import { consoleLogger, RuntimeLogger } from './logger';
+import { describeValue, optionalObjectWith, optionsObject, requireFunction } from './validate';
 
 /**
  * SQS's limit: a message's visibility timeout ends at most 12 hours after the
@@ -35,16 +36,25 @@ const DEFAULT_HALF_OPEN_DELAY = 10_000;
 const MIN_DEFAULT_JITTER = 1_000;
 
 /**
- * The configuration of the SQS client a `BatchDeferral` creates when it is
- * given none: at most 2 attempts, 1,000 ms to connect, 2,000 ms per request,
- * so that a hung SQS does not hold the invocation (a deferral that fails
- * loses nothing: the message comes back after the queue's visibility
- * timeout). The endpoint and credentials come from the environment as for any
- * AWS SDK client (`AWS_ENDPOINT_URL_SQS` points it at a local server).
+ * The configuration of the SQS clients a `BatchDeferral` creates when it is
+ * given none (one per region of the records' queues, in that region): at
+ * most 2 attempts, 1,000 ms to connect, 2,000 ms per request, so that a hung
+ * SQS does not hold the invocation (a deferral that fails loses nothing: the
+ * message comes back after the queue's visibility timeout).
+ *
+ * `useQueueUrlAsEndpoint: false`: requests go to the endpoint the AWS SDK
+ * resolves from its configuration, never to the host of the queue URL. So a
+ * configured endpoint is honoured (`AWS_ENDPOINT_URL_SQS` or
+ * `AWS_ENDPOINT_URL`, `endpoint_url` in the shared config file, an
+ * `endpoint`: a local SQS in a test), and so are FIPS and dual-stack
+ * settings (`AWS_USE_FIPS_ENDPOINT`, `AWS_USE_DUALSTACK_ENDPOINT`); without
+ * them it is SQS's standard endpoint of the queue's region. Credentials come
+ * from the environment as for any AWS SDK client.
  */
 export const BATCH_DEFERRAL_CLIENT_CONFIG: SQSClientConfig = {
   maxAttempts: 2,
   requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+  useQueueUrlAsEndpoint: false,
 };
 
 /**
@@ -92,8 +102,15 @@ export interface DeferredMessage {
 export interface FailedDeferral {
   /** The record's `messageId`. */
   readonly messageId: string;
-  /** Why: the error code SQS gave for the entry, the name of the request's error, or `InvalidEventSourceArn`. */
+  /**
+   * Why, in short: the error code SQS gave for the entry (`ReceiptHandleIsInvalid`,
+   * `InvalidParameterValue`), or the request's error by its name and, when it
+   * has one that the name does not say, its code (`TimeoutError`,
+   * `Error ECONNREFUSED`, `AccessDenied`), or `InvalidEventSourceArn`.
+   */
   readonly reason: string;
+  /** The message of SQS's answer or of the request's error. */
+  readonly message: string;
 }
 
 /** What `BatchDeferral.defer()` did. */
@@ -165,12 +182,15 @@ export interface BatchDeferralOptions {
 
   /**
    * The SQS client that changes the visibility of messages and reads the
-   * queue's visibility timeout.
+   * queue's visibility timeout. It is used as it is: the queue URL is derived
+   * from the record's `eventSourceARN` (at the standard endpoint of its
+   * partition), and a client without an `endpoint` sends to that URL's host
+   * unless it has `useQueueUrlAsEndpoint: false` (the AWS SDK's default is
+   * `true`, which ignores `AWS_ENDPOINT_URL_SQS`).
    *
-   * Default: a new `SQSClient` with `BATCH_DEFERRAL_CLIENT_CONFIG` (2
-   * attempts, 2 s per request). The queue URL is derived from the record's
-   * `eventSourceARN` for the standard endpoint of its partition: for FIPS or
-   * dual-stack endpoints, give a client with `useQueueUrlAsEndpoint: false`.
+   * Default: a new `SQSClient` per region with `BATCH_DEFERRAL_CLIENT_CONFIG`
+   * (2 attempts, 2 s per request, the endpoint the AWS SDK's configuration
+   * gives: `AWS_ENDPOINT_URL_SQS` points it at a local SQS).
    */
   readonly client?: SQSClient;
 
@@ -254,18 +274,23 @@ export class BatchDeferral {
   private readonly halfOpenDelay: number;
   private readonly logger: RuntimeLogger;
   private readonly givenClient?: SQSClient;
-  private ownClient?: SQSClient;
+  /** The clients this deferral created, by region. */
+  private readonly ownClients = new Map<string, SQSClient>();
   /** The queues' visibility timeouts (ms), by queue URL; a failed read is remembered for a minute. */
   private readonly visibilityTimeouts = new Map<string, { readonly value: Promise<number | undefined>; readonly until: number }>();
 
   /**
    * @param breaker the circuit whose refusals are deferred. A breaker with a
    *   `fallback` never refuses (its fallback's result would count as processed,
-   *   and the message be deleted): it is not accepted here (a compile error)
-   * @throws Error when an option is out of range
+   *   and the message be deleted): it is not accepted here, at compile time
+   *   in TypeScript and at run time in every language (the constructor throws)
+   * @throws Error when `breaker` is not a `CircuitBreaker` or has a `fallback`, or when an option is out of range
    */
   constructor(breaker: CircuitBreaker, options: BatchDeferralOptions = {}) {
-    this.breaker = breaker;
+    this.breaker = acceptedBreaker(breaker);
+    options = optionsObject('options', options);
+    optionalObjectWith('client', options.client, ['send'], 'an SQSClient of the AWS SDK v3');
+    optionalObjectWith('logger', options.logger, ['info', 'warn', 'error'], 'a logger');
     this.maxDelay = inRange('maxDelay', options.maxDelay, 1_000, SQS_MAX_VISIBILITY, DEFAULT_MAX_DELAY);
     if (options.minDelay !== undefined) {
       this.minDelay = inRange('minDelay', options.minDelay, 0, this.maxDelay, 0, `maxDelay (${ms(this.maxDelay)} ms)`);
@@ -297,13 +322,20 @@ export class BatchDeferral {
    *   failure, the remaining records are not handled but reported (and,
    *   after a refusal, deferred).
    *
-   * It does not throw: every record is either processed or reported.
+   * It does not throw for a record: every record is either processed or
+   * reported. It throws (and the invocation fails, so Lambda keeps the whole
+   * batch) only when called wrongly: `handler` is not a function, or the event
+   * has no `Records` array (it is not an SQS event).
    *
    * @param event the Lambda event (`SQSEvent`)
    * @param handler processes one record; its errors fail the record
    */
   public async process<R extends SqsRecordLike>(event: SqsEventLike<R>, handler: (record: R) => unknown): Promise<SqsBatchResponse> {
-    const records = event.Records ?? [];
+    requireFunction('handler', handler);
+    const records = event?.Records;
+    if (!Array.isArray(records)) {
+      throw new Error(`event must be an SQS event with a Records array, got ${describeValue(event)}${event && typeof event === 'object' ? ` whose Records is ${describeValue(records)}` : ''}`);
+    }
     const failed: R[] = [];
     let refusal: CircuitOpenError | undefined;
     let handled = 0;
@@ -361,10 +393,12 @@ export class BatchDeferral {
    * `process()` defers them.
    *
    * @param handler processes one record; it gets the processor's other arguments too
+   * @throws Error when `handler` is not a function
    */
   public recordHandler<R extends SqsRecordLike, A extends unknown[], T>(
     handler: (record: R, ...rest: A) => Promise<T> | T,
   ): (record: R, ...rest: A) => Promise<T> {
+    requireFunction('handler', handler);
     const attempt = (record: R, rest: A) => this.breaker.fire(async () => handler(record, ...rest)) as Promise<T>;
     return async (record: R, ...rest: A): Promise<T> => {
       let error: unknown;
@@ -402,8 +436,15 @@ export class BatchDeferral {
    *
    * @param records records of the current invocation (their receipt handles must be current)
    * @param error the refusal that defers them
+   * @throws Error only when called wrongly: `records` is not an array, or `error` is not a `CircuitOpenError`
    */
   public async defer(records: readonly SqsRecordLike[], error: CircuitOpenError): Promise<DeferralResult> {
+    if (!Array.isArray(records)) {
+      throw new Error(`records must be an array of SQS records, got ${describeValue(records)}`);
+    }
+    if (!isCircuitOpenError(error)) {
+      throw new Error(`error must be the CircuitOpenError that refused the records (it says until when to defer them), got ${describeValue(error)}`);
+    }
     const deferred: DeferredMessage[] = [];
     const failed: FailedDeferral[] = [];
     const byQueue = new Map<string, SqsRecordLike[]>();
@@ -417,10 +458,11 @@ export class BatchDeferral {
       try {
         queueUrl = queueUrlFromArn(arn);
       } catch {
-        failed.push(...queueRecords.map(record => ({ messageId: record.messageId, reason: 'InvalidEventSourceArn' })));
+        const message = `eventSourceARN is not the ARN of an SQS queue of a known partition: ${JSON.stringify(arn)}`;
+        failed.push(...queueRecords.map(record => ({ messageId: record.messageId, reason: 'InvalidEventSourceArn', message })));
         continue;
       }
-      const minDelay = this.minDelay ?? await this.queueVisibilityTimeout(queueUrl);
+      const minDelay = this.minDelay ?? await this.queueVisibilityTimeout(queueUrl, arn);
       const now = Date.now();
       const groupDelays = new Map<string, number>();
       const entries = queueRecords.map(record => {
@@ -432,7 +474,7 @@ export class BatchDeferral {
         }
         return { record, seconds };
       });
-      const result = await this.changeVisibility(queueUrl, entries);
+      const result = await this.changeVisibility(queueUrl, arn, entries);
       deferred.push(...result.deferred);
       failed.push(...result.failed);
     }
@@ -454,7 +496,7 @@ export class BatchDeferral {
   }
 
   /** ChangeMessageVisibilityBatch, 10 entries per request, a few requests at a time. */
-  private async changeVisibility(queueUrl: string, entries: readonly { record: SqsRecordLike; seconds: number }[]): Promise<DeferralResult> {
+  private async changeVisibility(queueUrl: string, arn: string, entries: readonly { record: SqsRecordLike; seconds: number }[]): Promise<DeferralResult> {
     const deferred: DeferredMessage[] = [];
     const failed: FailedDeferral[] = [];
     const chunks: (typeof entries)[] = [];
@@ -463,22 +505,22 @@ export class BatchDeferral {
     }
     const send = async (chunk: typeof entries) => {
       try {
-        const response = await this.client().send(new ChangeMessageVisibilityBatchCommand({
+        const response = await this.client(arn).send(new ChangeMessageVisibilityBatchCommand({
           QueueUrl: queueUrl,
           Entries: chunk.map(({ record, seconds }, i) => ({ Id: String(i), ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds })),
         }));
-        const failures = new Map((response.Failed ?? []).map(entry => [entry.Id, entry.Code ?? 'Failed']));
+        const failures = new Map((response.Failed ?? []).map(entry => [entry.Id, entry]));
         chunk.forEach(({ record, seconds }, i) => {
-          const code = failures.get(String(i));
-          if (code !== undefined) {
-            failed.push({ messageId: record.messageId, reason: code });
+          const failure = failures.get(String(i));
+          if (failure !== undefined) {
+            failed.push({ messageId: record.messageId, reason: failure.Code ?? 'Failed', message: failure.Message ?? '' });
           } else {
             deferred.push({ messageId: record.messageId, visibilityTimeout: seconds });
           }
         });
       } catch (error) {
-        const reason = (error as Error)?.name ?? 'Error';
-        failed.push(...chunk.map(({ record }) => ({ messageId: record.messageId, reason })));
+        const { reason, message } = describeError(error);
+        failed.push(...chunk.map(({ record }) => ({ messageId: record.messageId, reason, message })));
       }
     };
     for (let i = 0; i < chunks.length; i += CONCURRENT_REQUESTS) {
@@ -488,11 +530,11 @@ export class BatchDeferral {
   }
 
   /** The queue's visibility timeout in ms, read once per queue; 0 while it cannot be read. */
-  private async queueVisibilityTimeout(queueUrl: string): Promise<number> {
+  private async queueVisibilityTimeout(queueUrl: string, arn: string): Promise<number> {
     const now = Date.now();
     let cached = this.visibilityTimeouts.get(queueUrl);
     if (!cached || now >= cached.until) {
-      const value = this.client().send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] }))
+      const value = this.client(arn).send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] }))
         .then(({ Attributes }) => {
           const seconds = Number(Attributes?.VisibilityTimeout);
           if (!Number.isFinite(seconds)) throw new Error(`VisibilityTimeout is ${Attributes?.VisibilityTimeout}`);
@@ -500,9 +542,10 @@ export class BatchDeferral {
         })
         .catch((error: unknown) => {
           this.visibilityTimeouts.set(queueUrl, { value: Promise.resolve(undefined), until: Date.now() + ATTRIBUTES_RETRY_AFTER });
-          this.logger.warn(`circuit ${this.breaker.circuitId}: GetQueueAttributes failed (${(error as Error)?.name ?? 'Error'}); deferrals are not held to the queue's visibility timeout for a minute`, {
+          const { reason, message } = describeError(error);
+          this.logger.warn(`circuit ${this.breaker.circuitId}: GetQueueAttributes failed (${reason}); deferrals are not held to the queue's visibility timeout for a minute`, {
             queueUrl,
-            error: (error as Error)?.message ?? String(error),
+            error: message,
           });
           return undefined;
         });
@@ -512,8 +555,16 @@ export class BatchDeferral {
     return await cached.value ?? 0;
   }
 
-  private client(): SQSClient {
-    return this.givenClient ?? (this.ownClient ??= new SQSClient(BATCH_DEFERRAL_CLIENT_CONFIG));
+  /** The given client, or this deferral's own client for the region of the queue `arn` (a valid SQS ARN). */
+  private client(arn: string): SQSClient {
+    if (this.givenClient) return this.givenClient;
+    const region = arn.split(':')[3];
+    let client = this.ownClients.get(region);
+    if (!client) {
+      client = new SQSClient({ ...BATCH_DEFERRAL_CLIENT_CONFIG, region });
+      this.ownClients.set(region, client);
+    }
+    return client;
   }
 
   /** One EMF line per deferral, and one error line when some failed. */
@@ -573,6 +624,42 @@ const SQS_DNS_SUFFIXES: Record<string, string> = {
   'aws-iso-f': 'csp.hci.ic.gov',
   'aws-eusc': 'amazonaws.eu',
 };
+
+/**
+ * The breaker, when `BatchDeferral` can defer its refusals: a `CircuitBreaker`
+ * (of this copy of the module or another: bundles may hold two) without a fallback.
+ */
+function acceptedBreaker(breaker: CircuitBreaker): CircuitBreaker {
+  const candidate = breaker as Partial<CircuitBreaker> | undefined;
+  if (candidate === null || typeof candidate !== 'object' || typeof candidate.fire !== 'function'
+    || typeof candidate.state !== 'function' || typeof candidate.circuitId !== 'string') {
+    throw new Error(`breaker must be a CircuitBreaker of cdk-resilience/runtime (new BatchDeferral(new CircuitBreaker({ circuitId })), got ${describeValue(breaker)}`);
+  }
+  // `hasFallback`, or the option as a breaker of another copy keeps it.
+  if (candidate.hasFallback === true || typeof (candidate as { fallback?: unknown }).fallback === 'function') {
+    throw new Error(`breaker must be a CircuitBreaker without a fallback, got one with a fallback (circuit ${JSON.stringify(candidate.circuitId)}): `
+      + 'a breaker with a fallback never refuses a call, it answers with the fallback\'s result, so BatchDeferral would see every refused record as processed '
+      + 'and Lambda would delete it. Give BatchDeferral a CircuitBreaker with the same circuitId and no fallback (both share one circuit); '
+      + 'keep the fallback for the breakers of synchronous callers');
+  }
+  return breaker;
+}
+
+/**
+ * What an error of a request says, for a log line and `FailedDeferral`: its
+ * name, with its code when the name does not say it (a network error is an
+ * `Error` with `code: 'ECONNREFUSED'`), and its message.
+ */
+function describeError(error: unknown): { reason: string; message: string } {
+  const e = error as { name?: unknown; code?: unknown; Code?: unknown; message?: unknown; cause?: { code?: unknown } } | undefined;
+  const name = typeof e?.name === 'string' && e.name.length > 0 ? e.name : 'Error';
+  const message = typeof e?.message === 'string' && e.message.length > 0 ? e.message : String(error);
+  // Where the AWS SDK wrapped a network error it did not recognise as an Error (one of another realm, as under
+  // jest), its code is only in the message: "AWS SDK error wrapper for Error: connect ECONNREFUSED ...".
+  const codeInMessage = /^AWS SDK error wrapper for .*?\b(E[A-Z]{3,}|ERR_[A-Z0-9_]+)\b/.exec(message)?.[1];
+  const code = [e?.code, e?.Code, e?.cause?.code, codeInMessage].find((c): c is string => typeof c === 'string' && c.length > 0 && c !== name);
+  return { reason: code ? `${name} ${code}` : name, message };
+}
 
 function isFifo(record: SqsRecordLike): boolean {
   return typeof record.eventSourceARN === 'string' && record.eventSourceARN.endsWith('.fifo');

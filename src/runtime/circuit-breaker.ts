@@ -7,6 +7,7 @@ import { admit, afterFailure, afterProbeSuccess, Circuit, CircuitSettings, circu
 import { CircuitStore } from './circuit-store';
 import { CIRCUIT_BREAKER_METRICS_NAMESPACE, CIRCUIT_BREAKER_TABLE_ENV } from './contract';
 import { consoleLogger, RuntimeLogger } from './logger';
+import { optionalBoolean, optionalFunction, optionalObjectWith, optionalString, optionsObject, requireFunction } from './validate';
 
 export type { CircuitState };
 
@@ -112,9 +113,18 @@ export class CircuitBreaker<TFallback = never> {
   private reading?: Promise<Circuit | undefined>;
 
   /**
-   * @throws Error when an option is out of range, or when neither `tableName` nor `CIRCUIT_BREAKER_TABLE` names the table
+   * @throws Error when an option is out of range or of the wrong type (`failOpen: 'false'`, a `fallback` that is
+   *   not a function, ...), or when neither `tableName` nor `CIRCUIT_BREAKER_TABLE` names the table
    */
   constructor(options: CircuitBreakerOptions<TFallback> = {}) {
+    // JavaScript handlers get no types: every option is checked here, where a mistake is cheap to see.
+    options = optionsObject('options', options);
+    optionalString('tableName', options.tableName);
+    optionalBoolean('failOpen', options.failOpen);
+    optionalFunction('fallback', options.fallback);
+    optionalFunction('isFailure', options.isFailure);
+    optionalObjectWith('client', options.client, ['send'], 'a DynamoDBClient of the AWS SDK v3');
+    optionalObjectWith('logger', options.logger, ['info', 'warn', 'error'], 'a logger');
     this.circuitId = options.circuitId ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? '';
     if (typeof this.circuitId !== 'string' || this.circuitId.length === 0) {
       throw new Error(`circuitId must be a non-empty string (default: AWS_LAMBDA_FUNCTION_NAME), got ${JSON.stringify(options.circuitId ?? process.env.AWS_LAMBDA_FUNCTION_NAME)}`);
@@ -142,8 +152,11 @@ export class CircuitBreaker<TFallback = never> {
    * on a breaker whose fallback returns a string is a compile error.
    *
    * @throws CircuitOpenError when the circuit refuses the call and there is no fallback
+   * @throws Error when `operation` is not a function (not counted as a failure)
    */
   public async fire<T>(this: CircuitBreaker<NoInfer<T>>, operation: () => Promise<T> | T): Promise<T> {
+    // Not a failure of the downstream: a call without an operation is refused before the circuit counts it.
+    requireFunction('operation', operation);
     const now = Date.now();
     const circuit = await this.read(now);
     if (circuit === undefined) {
@@ -167,6 +180,14 @@ export class CircuitBreaker<TFallback = never> {
       return this.failOpen ? operation() : this.refuse(circuit.state);
     }
     return this.callProbe(operation, probe);
+  }
+
+  /**
+   * Whether the breaker has a `fallback`: then it never throws `CircuitOpenError`, and answers refused
+   * calls with the fallback's result (so `BatchDeferral` does not accept it).
+   */
+  public get hasFallback(): boolean {
+    return this.fallback !== undefined;
   }
 
   /** The circuit's state as this environment last read it (reads if the cache is stale). */

@@ -1,4 +1,4 @@
-import { ExtensionReadOptions, readThroughExtension } from './appconfig-extension';
+import { checkReadOptions, ExtensionReadOptions, readThroughExtension } from './appconfig-extension';
 import { APPCONFIG_CONFIGURATION_PATH_ENV } from './contract';
 
 export { clearConfigurationCache, ExtensionUnreachableError } from './appconfig-extension';
@@ -11,6 +11,8 @@ export { APPCONFIG_CONFIGURATION_PATH_ENV };
  * JSON is parsed. A function that needs its configuration should fail rather
  * than guess, so it throws:
  *
+ * - an `Error` naming the option when an option is of the wrong type or out
+ *   of range (`port` an integer 1-65,535, `maxAge` ≥ 0, `timeout` ≥ 1 ms);
  * - an `Error` naming `APPCONFIG_CONFIGURATION_PATH` when there is no path
  *   (`AppConfigProfile.attachTo(fn)` sets it);
  * - an `ExtensionUnreachableError` when the extension cannot be reached (as
@@ -22,6 +24,7 @@ export { APPCONFIG_CONFIGURATION_PATH_ENV };
  * A failed read is not cached: the next call asks the extension again.
  */
 export async function getConfiguration<T = unknown>(options: ExtensionReadOptions = {}): Promise<T> {
+  options = checkReadOptions(options);
   const path = options.path ?? process.env[APPCONFIG_CONFIGURATION_PATH_ENV];
   if (!path) {
     throw new Error(`getConfiguration needs options.path or ${APPCONFIG_CONFIGURATION_PATH_ENV} (AppConfigProfile.attachTo(fn) sets it)`);

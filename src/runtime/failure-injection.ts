@@ -9,13 +9,14 @@ import { promises as fs } from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { cacheGeneration, ExtensionReadOptions, extensionUrl, readThroughExtension } from './appconfig-extension';
+import { cacheGeneration, checkReadOptions, ExtensionReadOptions, extensionUrl, readThroughExtension } from './appconfig-extension';
 import { FAILURE_INJECTION_DISABLED_ENV, FAILURE_INJECTION_PATH_ENV } from './contract';
 import {
   AttributeDescription, FAILURE_MODE_NAMES, FAILURE_MODES, FailureMode, FailureModeAttributes, NumberAttributeDescription,
   PatternsAttributeDescription, PERCENTAGE, StringAttributeDescription,
 } from './failure-modes';
 import { consoleLogger, RuntimeLogger } from './logger';
+import { optionalBoolean, optionalFunction, optionalObjectWith, optionalString, requireFunction } from './validate';
 
 export { FAILURE_INJECTION_DISABLED_ENV, FAILURE_INJECTION_PATH_ENV };
 export type { FailureMode } from './failure-modes';
@@ -212,6 +213,11 @@ const states = new Map<string, ConfigurationState>();
  * extension is not asked again for `maxAge` ms, unless `clearConfigurationCache()`
  * is called. Keys of the document that are not modes are ignored without a warning.
  *
+ * What the code passes is checked when the handler is wrapped, not at run
+ * time: `injectFailure` throws an `Error` naming the argument when `handler`
+ * is not a function or an option is of the wrong type or out of range
+ * (`dryRun` true or false, `port` an integer 1-65,535, `random` a function, ...).
+ *
  * `FAILURE_INJECTION_DISABLED=true` (any case, surrounding spaces ignored;
  * any other value leaves injection on) turns it all off: nothing is read.
  * The environment (`FAILURE_INJECTION_DISABLED`, `FAILURE_INJECTION_CONFIGURATION_PATH`,
@@ -222,6 +228,14 @@ export function injectFailure<TEvent = any, TResult = any, TContext = any>(
   handler: (event: TEvent, context: TContext) => Promise<TResult>,
   options: FailureInjectionOptions = {},
 ): (event: TEvent, context: TContext) => Promise<TResult> {
+  // What the handler's code passes is checked once, here (JavaScript handlers get no types): a mistake throws
+  // when the module loads, where what the experiment's document says is read at each invocation and fails safe.
+  requireFunction('handler', handler);
+  options = checkReadOptions(options);
+  optionalBoolean('dryRun', options.dryRun);
+  optionalString('tmpDir', options.tmpDir);
+  optionalFunction('random', options.random);
+  optionalObjectWith('logger', options.logger, ['info', 'warn', 'error'], 'a logger');
   const random = options.random ?? Math.random;
   const logger = options.logger ?? consoleLogger;
   let source: Source | 'disabled' | undefined;

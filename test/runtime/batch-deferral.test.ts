@@ -290,6 +290,21 @@ describe('BatchDeferral', () => {
     [...visibilityRequests(since).values()].forEach(seconds => expect(seconds).toBeGreaterThanOrEqual(19));
   });
 
+  test('a deferral is rounded up to whole seconds: a message never comes back before retryAfter', async () => {
+    // GIVEN a refusal whose retryAfter is 10.001 s away, no jitter and no floor, on a clock that stands still
+    const cb = breaker();
+    const { records } = await queueWithRecords({ messages: 1 });
+    const now = Date.now();
+    jest.spyOn(Date, 'now').mockReturnValue(now);
+    const refusal = new CircuitOpenError(cb.circuitId, 'OPEN', new Date(now + 10_001));
+
+    // WHEN
+    const result = await deferral(cb, { minDelay: 0, jitter: 0 }).defer(records, refusal);
+
+    // THEN it asks for 11 s: 10 s would bring the message back 999 ms before the probe is due
+    expect(result.deferred).toEqual([{ messageId: records[0].messageId, visibilityTimeout: 11 }]);
+  });
+
   test('a deferral never asks for more than maxDelay, which keeps it within SQS\'s 12 hours', async () => {
     // GIVEN a refusal whose retryAfter is 13 hours away
     const cb = breaker();
@@ -324,7 +339,7 @@ describe('BatchDeferral', () => {
       message: expect.stringMatching(/visibility of 1 message\(s\) could not be changed; they come back after the queue's visibility timeout/),
       circuitId: cb.circuitId,
       state: 'OPEN',
-      failed: [{ messageId: records[0].messageId, reason: 'InvalidParameterValue' }],
+      failed: [{ messageId: records[0].messageId, reason: 'InvalidParameterValue', message: expect.stringMatching(/beyond the limit \[43200 seconds\]/) }],
     });
     // and it comes back after the queue's visibility timeout (1 s), one receive more
     await sleep(1_100);
@@ -348,12 +363,58 @@ describe('BatchDeferral', () => {
     expect(response.batchItemFailures).toHaveLength(3);
     const errors = lines(error);
     expect(errors).toHaveLength(1);
-    expect(errors[0].failed).toEqual(records.map(r => ({ messageId: r.messageId, reason })));
+    expect(errors[0].failed).toEqual(records.map(r => ({ messageId: r.messageId, reason, message: 'injected fault' })));
     // and the metric line counts them as failed deferrals
     expect(lines(log).filter(l => l._aws && 'MessagesDeferred' in l)).toEqual([expect.objectContaining({ CircuitId: cb.circuitId, MessagesDeferred: 0, DeferralsFailed: 3 })]);
     // and they come back after the queue's visibility timeout
     await sleep(1_100);
     expect(await receiveRecords(client, sqs, name)).toHaveLength(3);
+  });
+
+  test('when SQS cannot be reached, the reason names the network error and its code, not just "Error"', async () => {
+    // GIVEN an SQS client whose endpoint refuses connections (a port nothing listens on)
+    const closed = await startLocalSqs();
+    await closed.stop();
+    const unreachable = closed.client();
+    const cb = await openBreaker(20_000);
+    const { records } = await queueWithRecords({ messages: 2 });
+
+    // WHEN
+    const result = await new BatchDeferral(cb, { client: unreachable, minDelay: 0 }).defer(records, new CircuitOpenError(cb.circuitId, 'OPEN', new Date(Date.now() + 20_000)));
+
+    // THEN each record says why: the error's name and code, and its message
+    expect(result.deferred).toEqual([]);
+    expect(result.failed).toEqual(records.map(r => ({
+      messageId: r.messageId,
+      reason: expect.stringMatching(/^\w*Error ECONNREFUSED$/),
+      message: expect.stringMatching(/ECONNREFUSED/),
+    })));
+    unreachable.destroy();
+  });
+
+  test.each(['AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL'])('without a client, it sends to the endpoint %s configures, not to the queue URL\'s host', async (variable) => {
+    // GIVEN the environment points the AWS SDK's SQS clients at the local SQS, and no client is given
+    const saved = { ...process.env };
+    Object.assign(process.env, { [variable]: sqs.endpoint, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'eu-west-1' });
+    try {
+      const cb = await openBreaker(20_000);
+      const { name, records } = await queueWithRecords({ messages: 3, visibilityTimeout: 1 });
+      const since = Date.now();
+
+      // WHEN the records are deferred (the queue URL derived from their ARN names amazonaws.com)
+      const result = await new BatchDeferral(cb).defer(records, new CircuitOpenError(cb.circuitId, 'OPEN', new Date(Date.now() + 20_000)));
+
+      // THEN the local SQS got the requests (GetQueueAttributes, then the change), and the records are hidden there
+      expect(result.failed).toEqual([]);
+      expect(result.deferred).toHaveLength(3);
+      expect(sqs.requests.filter(r => r.time >= since).map(r => [r.operation, r.input.QueueUrl])).toEqual([
+        ['GetQueueAttributes', `https://sqs.us-east-1.amazonaws.com/000000000000/${name}`],
+        ['ChangeMessageVisibilityBatch', `https://sqs.us-east-1.amazonaws.com/000000000000/${name}`],
+      ]);
+      [...hiddenFor(name).values()].forEach(seconds => expect(seconds).toBeGreaterThanOrEqual(18));
+    } finally {
+      process.env = saved;
+    }
   });
 
   test('a record whose ARN names no known partition is reported and logged, not lost', async () => {
@@ -367,7 +428,11 @@ describe('BatchDeferral', () => {
 
     // THEN
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
-    expect(lines(error)[0].failed).toEqual([{ messageId: record.messageId, reason: 'InvalidEventSourceArn' }]);
+    expect(lines(error)[0].failed).toEqual([{
+      messageId: record.messageId,
+      reason: 'InvalidEventSourceArn',
+      message: 'eventSourceARN is not the ARN of an SQS queue of a known partition: "arn:aws-xx:sqs:xx-east-1:000000000000:orders"',
+    }]);
   });
 
   test('one metric line per deferral: MessagesDeferred by circuit', async () => {
@@ -419,6 +484,31 @@ describe('BatchDeferral', () => {
       await sleep(1_100);
       const back = await receiveRecords(client, sqs, name);
       expect(back.map(r => r.body)).toEqual(['m2', 'm3', 'm4', 'm5']);
+    });
+
+    test('each message group gets its own delay, drawn once: groups do not come back together', async () => {
+      // GIVEN a FIFO batch of groups a, b, c, a, b, c, a refusal 20 s away spread over 30 s, and random draws 0, 0.5, 0.99, ...
+      const cb = breaker();
+      const { records } = await queueWithRecords({ messages: 6, fifo: true, groups: ['a', 'b', 'c'], visibilityTimeout: 1 });
+      const draws = [0, 0.5, 0.99, 0.25, 0.75, 0.1];
+      jest.spyOn(Math, 'random').mockImplementation(() => draws.shift() ?? 0.6);
+      const refusal = new CircuitOpenError(cb.circuitId, 'OPEN', new Date(Date.now() + 20_000));
+
+      // WHEN
+      const result = await deferral(cb, { minDelay: 0, jitter: 30_000 }).defer(records, refusal);
+
+      // THEN the records of a group share one delay
+      const delay = new Map(result.deferred.map(d => [d.messageId, d.visibilityTimeout]));
+      const ofGroup = (group: string) => new Set(records.filter(r => r.attributes.MessageGroupId === group).map(r => delay.get(r.messageId)));
+      expect([ofGroup('a').size, ofGroup('b').size, ofGroup('c').size]).toEqual([1, 1, 1]);
+      // and the groups got the first three draws: about 20 + 0, 20 + 15 and 20 + 29.7 s
+      const [a, b, c] = ['a', 'b', 'c'].map(group => [...ofGroup(group)][0]!);
+      expect(a).toBeGreaterThanOrEqual(19);
+      expect(a).toBeLessThanOrEqual(21);
+      expect(b).toBeGreaterThanOrEqual(34);
+      expect(b).toBeLessThanOrEqual(36);
+      expect(c).toBeGreaterThanOrEqual(49);
+      expect(c).toBeLessThanOrEqual(51);
     });
 
     test('after a failure while the circuit stays closed, the rest is reported, not handled, not deferred', async () => {
@@ -504,10 +594,26 @@ describe('BatchDeferral', () => {
 
     test('a breaker with a fallback is not accepted: it never refuses, so nothing would be deferred', () => {
       // GIVEN a breaker whose fallback answers refused calls
-      const withFallback = new CircuitBreaker({ tableName: TABLE, circuitId: unique('payments'), fallback: () => 'cached' });
-      // WHEN / THEN it does not compile
+      const withFallback = new CircuitBreaker({ tableName: TABLE, circuitId: 'payments', fallback: () => 'cached' });
+      // WHEN / THEN it does not compile, and, where no compiler checks it, the constructor throws
       // @ts-expect-error CircuitBreaker<string> is not a CircuitBreaker (whose fallback type is never)
-      expect(new BatchDeferral(withFallback).breaker).toBe(withFallback);
+      expect(() => new BatchDeferral(withFallback)).toThrow(
+        /breaker must be a CircuitBreaker without a fallback, got one with a fallback \(circuit "payments"\): a breaker with a fallback never refuses/);
+    });
+
+    test('a fallback that rethrows compiles, and is refused all the same: the breaker cannot tell what it returns', () => {
+      // GIVEN a fallback typed `never` (it throws): TypeScript accepts the breaker
+      const rethrows = new CircuitBreaker({ tableName: TABLE, circuitId: 'payments', fallback: (refusal) => { throw refusal; } });
+      // WHEN / THEN
+      expect(() => new BatchDeferral(rethrows)).toThrow(/without a fallback/);
+    });
+
+    test('a breaker of another copy of the module (another bundle) is recognised by its shape, fallback included', () => {
+      // GIVEN objects shaped like a CircuitBreaker, as a second bundled copy of the runtime makes them
+      const shaped = { circuitId: 'payments', fire: async (op: () => unknown) => op(), state: async () => 'CLOSED' };
+      // WHEN / THEN one without a fallback is accepted, one with is not
+      expect(new BatchDeferral(shaped as unknown as CircuitBreaker).breaker).toBe(shaped);
+      expect(() => new BatchDeferral({ ...shaped, fallback: () => 'cached' } as unknown as CircuitBreaker)).toThrow(/without a fallback/);
     });
 
     test('defaults: maxDelay 11 hours, halfOpenDelay 10 s', async () => {
