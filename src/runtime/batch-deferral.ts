@@ -496,7 +496,8 @@ export class BatchDeferral {
   }
 
   /** ChangeMessageVisibilityBatch, 10 entries per request, a few requests at a time. */
-  private async changeVisibility(queueUrl: string, arn: string, entries: readonly { record: SqsRecordLike; seconds: number }[]): Promise<DeferralResult> {
+  private async changeVisibility(queueUrl: string, arn: string,
+    entries: readonly { record: SqsRecordLike; seconds: number }[]): Promise<DeferralResult> {
     const deferred: DeferredMessage[] = [];
     const failed: FailedDeferral[] = [];
     const chunks: (typeof entries)[] = [];
