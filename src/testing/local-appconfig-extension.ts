@@ -2,6 +2,7 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import type { FailureInjectionFlags } from '../runtime/failure-injection';
 import { FAILURE_MODE_NAMES } from '../runtime/failure-modes';
+import { describeValue, optionalNumber, optionalString } from '../runtime/validate';
 
 /** What the local extension answers for one route. */
 export interface ExtensionAnswer {
@@ -39,9 +40,16 @@ export interface LocalAppConfigExtension {
    * Serves `document` as JSON at `route`: a free-form configuration, or the
    * feature flags of a `FailureInjection` profile in the shape the extension
    * serves them (`{ latency: { enabled: true, percentage: 10, minLatency: 100, maxLatency: 400 }, ... }`).
+   *
+   * @throws Error when `route` does not start with `/`, or `document` has no JSON form (`undefined`, a function)
    */
   serve(route: string, document: unknown): void;
-  /** Answers `route` exactly as given: status, content type, body, delay. */
+  /**
+   * Answers `route` exactly as given: status, content type, body, delay.
+   *
+   * @throws Error when `route` does not start with `/`, the status is not an integer 100-599, the body is not a
+   *   string, or the delay is not 0-600,000 ms
+   */
   answer(route: string, answer: ExtensionAnswer): void;
   /** Forgets every route and request. */
   reset(): void;
@@ -85,8 +93,23 @@ export async function startLocalAppConfigExtension(): Promise<LocalAppConfigExte
     environment: { AWS_APPCONFIG_EXTENSION_HTTP_PORT: String(port) },
     requests,
     count: route => requests.filter(r => r === route).length,
-    serve: (route, document) => { answers.set(route, { body: JSON.stringify(document) }); },
-    answer: (route, answer) => { answers.set(route, answer); },
+    serve: (route, document) => {
+      checkRoute(route);
+      const body = JSON.stringify(document) as string | undefined;
+      if (body === undefined) {
+        throw new Error(`document must be a value with a JSON form (an object, an array, a string, a number, true, false or null), got ${describeValue(document)}`);
+      }
+      answers.set(route, { body });
+    },
+    answer: (route, answer) => {
+      checkRoute(route);
+      if (answer === null || typeof answer !== 'object') throw new Error(`answer must be an object ({ status, contentType, body, delay }), got ${describeValue(answer)}`);
+      optionalNumber('answer.status', answer.status, 100, 599, { integer: true });
+      optionalString('answer.contentType', answer.contentType);
+      if (typeof answer.body !== 'string') throw new Error(`answer.body must be a string (the body as sent), got ${describeValue(answer.body)}`);
+      optionalNumber('answer.delay', answer.delay, 0, 600_000, { unit: 'ms' });
+      answers.set(route, answer);
+    },
     reset: () => {
       answers.clear();
       requests.length = 0;
@@ -98,6 +121,13 @@ export async function startLocalAppConfigExtension(): Promise<LocalAppConfigExte
       await new Promise<void>(resolve => server.close(() => resolve()));
     },
   };
+}
+
+/** A route as the runtime requests it: a path that starts with `/`, which the extension's routes do. */
+function checkRoute(route: unknown): void {
+  if (typeof route !== 'string' || !route.startsWith('/')) {
+    throw new Error(`route must be a path that starts with / (/applications/{app}/environments/{env}/configurations/{profile}), got ${describeValue(route)}`);
+  }
 }
 
 /** Every failure-injection flag off, as the `FailureInjection` profile is deployed. */
