@@ -9,7 +9,7 @@ import { DeadLetterQueue } from './dead-letter-queue';
 import { functionErrorsAlarm, functionErrorsMetric, thresholdAlarm } from './private/alarms';
 import { DEFAULTS, LIMITS } from './private/defaults';
 import { functionOf, requireRole } from './private/function-source';
-import { addCheckedWarning } from './private/nag';
+import { acknowledgeCheck, addCheckedWarning } from './private/nag';
 import { deterministicQueueName, queueArnFromName } from './private/names';
 import { formatDuration, validateDurationRange, validateNumberRange } from './private/validation';
 
@@ -68,6 +68,28 @@ export interface QueueDecoupledFunctionProps {
    * @see https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
    */
   readonly maxReceiveCount?: number;
+
+  /**
+   * Whether the consumer defers the messages that its circuit breaker refuses
+   * (`BatchDeferral` of `cdk-resilience/runtime`) rather than reporting them
+   * as failed. It is a promise about your handler: the construct cannot see
+   * the handler's code.
+   *
+   * Such a consumer, invoked while the circuit is open, hides the refused
+   * messages again and calls nothing downstream: a message is received about
+   * once per open period, so a higher `maxReceiveCount` (20 survives about
+   * 75 minutes of outage with the breaker's defaults) buys time through an
+   * outage, not more attempts on the downstream. With `true`, the construct
+   * acknowledges `Resilience-RetryBudget1` on the source queue with that
+   * reason, for every path that starts at the queue. A path that starts at a
+   * producer in the stack (an `AsyncFunction` that sends to the queue, say)
+   * is reported on the producer: acknowledge it there if every path it
+   * reports goes through this queue. Nothing in the template changes.
+   *
+   * @default false
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+   */
+  readonly consumerDefers?: boolean;
 
   /**
    * How long a received message stays invisible to other consumers.
@@ -225,6 +247,13 @@ export class QueueDecoupledFunction extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue.queue, maxReceiveCount: this.maxReceiveCount },
     });
     this.deadLetterQueue.addSource({ queueArn: queueArnFromName(this, queueName), encryptionKey: props.encryptionKey });
+    if (props.consumerDefers) {
+      const receives = Token.isUnresolved(this.maxReceiveCount) ? 'maxReceiveCount' : `maxReceiveCount ${this.maxReceiveCount}`;
+      acknowledgeCheck(this.queue, 'RetryBudget1',
+        'The consumer defers the messages its circuit breaker refuses (BatchDeferral): invoked while the circuit is open, it hides them '
+        + `again and calls nothing downstream, so ${receives} buys time through an outage (about one receive per open period), `
+        + 'not attempts on the downstream.');
+    }
 
     const consume = `sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility and sqs:GetQueueAttributes on the queue${props.encryptionKey ? ', and kms:Decrypt on the key' : ''}`;
     requireRole('QueueDecoupledFunction', this.function, consume);

@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as cdk from 'aws-cdk-lib';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -6,9 +9,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ServerlessChecks } from 'cdk-nag';
-import { DeadLetterQueue, QueueDecoupledFunction, QueueDecoupledFunctionProps } from '../src';
+import * as ts from 'typescript';
+import * as resilience from '../src';
+import { AsyncFunction, DeadLetterQueue, QueueDecoupledFunction, QueueDecoupledFunctionProps, ResilienceChecks } from '../src';
 import { allFindings } from './checks/nag';
-import { actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, propertiesOf } from './helpers';
+import { acknowledgementsOn, actionsOn, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, propertiesOf } from './helpers';
 
 const IMPORTED_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:orders';
 
@@ -776,6 +781,112 @@ describe('QueueDecoupledFunction', () => {
         Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('Resilience-SQS'));
         expect(allFindings(stack)).toEqual([]);
       });
+  });
+
+  describe('consumerDefers: a consumer that defers while its circuit is open', () => {
+    /** The README's ```ts block that sets `consumerDefers`, run as written in `stack` with `values` for its `declare const`s. */
+    function runReadmeExample(stack: Stack, values: Record<string, unknown>): void {
+      const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+      const blocks = [...readme.matchAll(/```ts fixture=imports\n([\s\S]*?)```/g)].map(m => m[1]).filter(b => b.includes('consumerDefers: true'));
+      expect(blocks).toHaveLength(1);
+      const declared = [...blocks[0].matchAll(/^declare const (\w+):/gm)].map(m => m[1]);
+      expect(declared.sort()).toEqual(Object.keys(values).sort());
+      const js = ts.transpileModule(blocks[0], { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 } }).outputText;
+      const modules: Record<string, unknown> = { 'aws-cdk-lib': cdk, 'aws-cdk-lib/aws-lambda': lambda, 'cdk-resilience': resilience };
+      const load = (name: string) => {
+        if (!(name in modules)) throw new Error(`the README example imports ${name}, which this test does not provide`);
+        return modules[name];
+      };
+      new Function('require', 'exports', ...declared, js).call(stack, load, {}, ...declared.map(name => values[name]));
+    }
+
+    /** A stack with the README's example: a producer that retries, and a consumer behind a breaker. */
+    function readmeExample(): { stack: Stack; producer: AsyncFunction } {
+      const stack = newStack();
+      const producer = new AsyncFunction(stack, 'Producer', { functionProps: handlerProps });
+      runReadmeExample(stack, { consumer: new lambda.Function(stack, 'Consumer', handlerProps), producer });
+      return { stack, producer };
+    }
+
+    test('acknowledges Resilience-RetryBudget1 on the queue only, with the reason and the maxReceiveCount', () => {
+      // GIVEN
+      const stack = newStack();
+      // WHEN
+      const qdf = orders(stack, { maxReceiveCount: 20, consumerDefers: true });
+      // THEN
+      expect(acknowledgementsOn(qdf.queue)).toEqual({
+        'Annotation::Resilience-RetryBudget1': expect.stringMatching(/^The consumer defers the messages its circuit breaker refuses \(BatchDeferral\): .*calls nothing downstream, so maxReceiveCount 20 buys time through an outage/),
+      });
+      expect(acknowledgementsOn(qdf)).toEqual({});
+      expect(acknowledgementsOn(qdf.deadLetterQueue.queue)).not.toHaveProperty(['Annotation::Resilience-RetryBudget1']);
+    });
+
+    test('not by default', () => {
+      // GIVEN
+      const stack = newStack();
+      // WHEN
+      const qdf = orders(stack, { maxReceiveCount: 20 });
+      // THEN
+      expect(acknowledgementsOn(qdf.queue)).not.toHaveProperty(['Annotation::Resilience-RetryBudget1']);
+    });
+
+    test('changes nothing in the template', () => {
+      // GIVEN
+      const plain = newStack();
+      const deferring = newStack();
+      // WHEN
+      orders(plain, { maxReceiveCount: 20 });
+      orders(deferring, { maxReceiveCount: 20, consumerDefers: true });
+      // THEN
+      expect(Template.fromStack(deferring).toJSON()).toEqual(Template.fromStack(plain).toJSON());
+    });
+
+    test('a path that starts at the queue is reported without it, and not with it', () => {
+      // GIVEN a team budget below the queue's receives, and the same queue with and without the prop
+      const checks = (stack: Stack) => new ResilienceChecks(stack, { retryBudgetThreshold: 10 });
+      const plain = newStack();
+      orders(plain, { maxReceiveCount: 20 });
+      const deferring = newStack();
+      orders(deferring, { maxReceiveCount: 20, consumerDefers: true });
+      // WHEN / THEN
+      expect(allFindings(plain, checks(plain))).toEqual(['Resilience-RetryBudget1 Test/Orders/Queue/Resource']);
+      expect(allFindings(deferring, checks(deferring))).toEqual([]);
+    });
+
+    test('the README\'s example, as written, has no unacknowledged finding', () => {
+      // GIVEN the README's example: an AsyncFunction that sends to a QueueDecoupledFunction whose consumer defers behind a breaker
+      const { stack } = readmeExample();
+      // WHEN
+      const found = allFindings(stack, new ResilienceChecks(stack, { retryBudgetThreshold: 25 }));
+      // THEN
+      expect(found).toEqual([]);
+      expect(propertiesOf(stack, stack.node.findChild('Orders').node.findChild('Queue')).RedrivePolicy.maxReceiveCount).toBe(20);
+    });
+
+    test('without its two steps, the README\'s example is reported: the producer ×3 through the queue ×20', () => {
+      // GIVEN the README's example without consumerDefers and without the producer's acknowledgement
+      const stack = newStack();
+      const producer = new AsyncFunction(stack, 'Producer', { functionProps: handlerProps });
+      const consumer = new lambda.Function(stack, 'Consumer', handlerProps);
+      const qdf = new QueueDecoupledFunction(stack, 'Orders', { function: consumer, maxReceiveCount: 20 });
+      qdf.grantSendMessages(producer.function);
+      // WHEN
+      const checks = new ResilienceChecks(stack, { retryBudgetThreshold: 25, verbose: true });
+      const violations = checks.validateScope(stack).violations.filter(v => v.ruleName === 'Resilience-RetryBudget1');
+      // THEN
+      expect(violations.flatMap(v => v.violatingResources.map(r => r.constructPath))).toEqual(['Test/Producer/Function/Resource']);
+      expect(violations[0].description).toMatch(/Test\/Producer\/Function ×3 → Test\/Orders\/Queue → Test\/Consumer ×20: 60 worst-case invocations, budget 25/);
+    });
+
+    test('with consumerDefers alone, the producer\'s path is still reported: the acknowledgement covers the queue, not its producers', () => {
+      // GIVEN
+      const stack = newStack();
+      const producer = new AsyncFunction(stack, 'Producer', { functionProps: handlerProps });
+      const qdf = orders(stack, { maxReceiveCount: 20, consumerDefers: true });
+      qdf.grantSendMessages(producer.function);
+      // WHEN / THEN
+      expect(allFindings(stack, new ResilienceChecks(stack, { retryBudgetThreshold: 25 }))).toEqual(['Resilience-RetryBudget1 Test/Producer/Function/Resource']);
+    });
   });
 
   describe('queue names', () => {

@@ -30,6 +30,15 @@ export function acknowledgeGrantedWildcard(grantee: iam.IGrantable, resource: st
 }
 
 /**
+ * Acknowledges, on `scope`, the finding of a rule of `ResilienceChecks`
+ * (`ruleId` without its namespace, e.g. `RetryBudget1`) that the pattern
+ * makes irrelevant, with the reason why.
+ */
+export function acknowledgeCheck(scope: IConstruct, ruleId: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id: `${RULE_NAMESPACE}-${ruleId}`, reason });
+}
+
+/**
  * Whether `id` is acknowledged with `Validations.of(scope).acknowledge()` on
  * `construct` or a scope above it, in the form given (`Resilience-SQS6` is
  * recorded as `Annotation::Resilience-SQS6`; `Resilience::Resilience-SQS6` as itself).
