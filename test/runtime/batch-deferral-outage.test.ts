@@ -19,8 +19,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { LocalDynamoDb, startDynalite } from './dynalite';
-import { completeBatch, LambdaSqsRecord, LocalSqs, receiveRecords, startLocalSqs } from './local-sqs';
 import { BatchDeferral, CircuitBreaker, CircuitBreakerOptions, SqsBatchResponse } from '../../src/runtime';
+import { completeBatch, LambdaSqsRecord, LocalSqs, receiveRecords, startLocalSqs } from '../../src/testing';
 
 const TABLE = 'circuits';
 const MAX_RECEIVE_COUNT = 5;

@@ -9,10 +9,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LocalDynamoDb, startDynalite } from './dynalite';
-import { completeBatch, LambdaSqsRecord, LocalSqs, receiveRecords, startLocalSqs } from './local-sqs';
 import {
   BatchDeferral, BatchDeferralOptions, CircuitBreaker, CircuitBreakerOptions, CircuitOpenError, queueUrlFromArn,
 } from '../../src/runtime';
+import { completeBatch, LambdaSqsRecord, LocalSqs, receiveRecords, startLocalSqs } from '../../src/testing';
 
 const TABLE = 'circuits';
 
