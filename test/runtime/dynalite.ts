@@ -1,6 +1,6 @@
 import { AddressInfo } from 'net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CIRCUIT_BREAKER_PARTITION_KEY } from '../../src/runtime/contract';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createLocalCircuitBreakerTable } from '../../src/testing';
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite');
@@ -10,7 +10,7 @@ export interface LocalDynamoDb {
   readonly endpoint: string;
   /** A client of this server (no retries, so that an outage shows at once). */
   client(): DynamoDBClient;
-  /** Creates a table shaped like `CircuitBreakerTable`'s: key `id` (string). */
+  /** Creates a table shaped like `CircuitBreakerTable`'s (`createLocalCircuitBreakerTable()`). */
   createCircuitTable(tableName: string): Promise<void>;
   /** Stops the server; calls to it then fail to connect. */
   stop(): Promise<void>;
@@ -39,12 +39,7 @@ export async function startDynalite(): Promise<LocalDynamoDb> {
     endpoint,
     client,
     async createCircuitTable(tableName: string) {
-      await client().send(new CreateTableCommand({
-        TableName: tableName,
-        KeySchema: [{ AttributeName: CIRCUIT_BREAKER_PARTITION_KEY, KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: CIRCUIT_BREAKER_PARTITION_KEY, AttributeType: 'S' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }));
+      await createLocalCircuitBreakerTable(client(), tableName);
     },
     async stop() {
       if (stopped) return;
