@@ -76,10 +76,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-solutions-constructs/aws-sqs-lambda@2.104.0',
   ],
   // Handlers the library deploys (src/*.lambda.ts) are bundled by esbuild; the
-  // Lambda runtime provides the AWS SDK v3, so it is never bundled.
+  // Lambda runtime provides the AWS SDK v3, so it is never bundled. No runtime is
+  // fixed here: the generated construct takes `props.runtime`, and the constructs
+  // pass the newest Node.js runtime the app's aws-cdk-lib knows (src/private/runtimes.ts),
+  // which cdk-nag's AwsSolutions-L1 asks for on every aws-cdk-lib release.
   lambdaAutoDiscover: true,
   lambdaOptions: {
-    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
     bundlingOptions: { externals: ['@aws-sdk/*'], sourcemap: false },
   },
   gitignore: ['cdk.out', 'demo/cdk.out', '.jsii.tabl.json', '*.tabl.json'],
@@ -165,7 +167,9 @@ const runtimeDocs = project.addTask('docgen:runtime', {
 });
 project.postCompileTask.spawn(runtimeDocs);
 
-project.npmignore?.exclude('/demo/', '/rosetta/', '/.ci/', '/cdk.out/', '/cdk.json');
+// The package ships what a user runs or reads: the library, its docs and the bundled handlers; not the
+// demo, the benchmarks or the tools' configuration (the README links them in the repository).
+project.npmignore?.exclude('/demo/', '/rosetta/', '/.ci/', '/cdk.out/', '/cdk.json', '/bench/', '/typedoc.json');
 
 // The demo CDK app, synthesized with the real CDK CLI; `npx cdk deploy` deploys it. Like an app that
 // `cdk init` creates, its cdk.json sets every feature flag aws-cdk-lib recommends (read from the file

@@ -6,14 +6,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { functionErrorsAlarm } from './private/alarms';
 import { appConfigExtensionLayerArn } from './private/appconfig-layers';
+import { DEFAULTS, LIMITS } from './private/defaults';
 import { attachableFunction } from './private/function-source';
 import { validateJsonContent } from './private/json-schema';
 import { acknowledgeGrantedWildcard, nagArnPrefix } from './private/nag';
 import { deterministicName } from './private/names';
-
-import { APPCONFIG_CONFIGURATION_PATH_ENV as CONFIGURATION_PATH_ENV } from './runtime/contract';
-
-const ALL_AT_ONCE_WARNING = 'cdk-resilience:all-at-once-without-monitors';
+import { WARNING_IDS } from './private/warnings';
+import { APPCONFIG_CONFIGURATION_PATH_ENV } from './runtime/contract';
 
 /**
  * Properties of an `AppConfigProfile`.
@@ -74,6 +73,11 @@ export interface AppConfigProfileProps {
    * Alarms that roll a deployment back when they fire. `attachTo(fn)` adds the
    * function's error alarm.
    *
+   * "Monitors" is AppConfig's word, and they do more than watch a steady
+   * state: the error alarms of the functions that read the configuration
+   * are among them. The steady-state alarms that end an experiment
+   * (`FailureInjection`, `FisLambdaExperiment`) are `stopConditions`.
+   *
    * @default - none but those `attachTo()` adds
    */
   readonly monitors?: cloudwatch.IAlarm[];
@@ -101,7 +105,7 @@ export interface AppConfigAttachOptions {
   /**
    * The environment variable that receives the profile's extension route.
    *
-   * @default 'APPCONFIG_CONFIGURATION_PATH' (what `getConfiguration()` of cdk-resilience/runtime reads)
+   * @default 'APPCONFIG_CONFIGURATION_PATH' (`AppConfigProfile.CONFIGURATION_PATH_ENV`, what `getConfiguration()` of cdk-resilience/runtime reads)
    */
   readonly environmentVariable?: string;
 
@@ -126,6 +130,14 @@ const FUNCTIONS_WITH_EXTENSION = new WeakSet<lambda.Function>();
  * error alarm to the environment's rollback monitors.
  */
 export class AppConfigProfile extends Construct {
+  /**
+   * The environment variable that `attachTo(fn)` sets to the profile's
+   * extension route (`APPCONFIG_CONFIGURATION_PATH`), and that
+   * `getConfiguration()` of cdk-resilience/runtime reads; a handler in another
+   * language reads it to call the AppConfig Lambda extension.
+   */
+  public static readonly CONFIGURATION_PATH_ENV: string = APPCONFIG_CONFIGURATION_PATH_ENV;
+
   /** The AppConfig application. */
   public readonly application: appconfig.Application;
   /** The environment the configuration deploys to. */
@@ -144,15 +156,16 @@ export class AppConfigProfile extends Construct {
   public readonly configurationPath: string;
 
   private readonly monitorAlarms: cloudwatch.IAlarm[];
+  private readonly errorsAlarms: cloudwatch.Alarm[] = [];
   private readonly alarmAction?: cloudwatch.IAlarmAction;
   private readonly layerArn?: string;
   private monitorRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: AppConfigProfileProps) {
     super(scope, id);
-    this.applicationName = props.applicationName ?? deterministicName(this, 64);
-    this.environmentName = props.environmentName ?? 'default';
-    this.profileName = props.profileName ?? 'configuration';
+    this.applicationName = props.applicationName ?? deterministicName(this, LIMITS.appConfigApplicationName);
+    this.environmentName = props.environmentName ?? DEFAULTS.appConfigEnvironmentName;
+    this.profileName = props.profileName ?? DEFAULTS.appConfigProfileName;
     this.monitorAlarms = [...(props.monitors ?? [])];
     this.alarmAction = props.alarmAction;
     this.layerArn = props.layerArn;
@@ -175,7 +188,7 @@ export class AppConfigProfile extends Construct {
     this.deploymentStrategy = props.deploymentStrategy ?? appconfig.DeploymentStrategy.fromDeploymentStrategyId(
       this, 'DeploymentStrategy', appconfig.DeploymentStrategyId.LINEAR_20_PERCENT_EVERY_6_MINUTES);
     if (isAllAtOnce(this.deploymentStrategy) && this.monitorAlarms.length === 0) {
-      Annotations.of(this).addWarningV2(ALL_AT_ONCE_WARNING,
+      Annotations.of(this).addWarningV2(WARNING_IDS.allAtOnceWithoutMonitors,
         'deploymentStrategy deploys all at once and no monitor can roll it back: a bad configuration reaches every function at once. Use a gradual strategy, or give monitors (attachTo() adds the function\'s error alarm).');
     }
 
@@ -207,20 +220,32 @@ export class AppConfigProfile extends Construct {
    * @returns the grant of read access to this profile
    */
   public attachTo(fn: lambda.IFunction, options: AppConfigAttachOptions = {}): iam.Grant {
-    const target = attachableFunction('attachTo', fn, options.environmentVariable ?? CONFIGURATION_PATH_ENV, 'grantRead(fn) (and the AppConfig extension layer)');
+    const variable = options.environmentVariable ?? APPCONFIG_CONFIGURATION_PATH_ENV;
+    const target = attachableFunction(this, fn, variable, 'grantRead(fn) (and add the AppConfig extension layer)');
     if (!FUNCTIONS_WITH_EXTENSION.has(target)) {
       target.addLayers(lambda.LayerVersion.fromLayerVersionArn(this, `ExtensionLayer${target.node.addr}`, this.extensionLayerArn(target)));
       FUNCTIONS_WITH_EXTENSION.add(target);
     }
-    target.addEnvironment(options.environmentVariable ?? CONFIGURATION_PATH_ENV, this.configurationPath);
+    target.addEnvironment(variable, this.configurationPath);
     const grant = this.grantRead(target);
     if (options.monitorErrors !== false) {
-      this.addMonitor(functionErrorsAlarm(this, `ErrorsAlarm${target.node.addr}`, target, {
+      const alarm = functionErrorsAlarm(this, `ErrorsAlarm${target.node.addr}`, target, {
         description: `${target.node.path} failed while ${this.node.path} was deploying: AppConfig rolls the deployment back.`,
         alarmAction: this.alarmAction,
-      }));
+      });
+      if (!this.errorsAlarms.includes(alarm)) this.errorsAlarms.push(alarm);
+      this.addMonitor(alarm);
     }
     return grant;
+  }
+
+  /**
+   * The alarms, whenever read: the error alarm of each function `attachTo()`
+   * attached with `monitorErrors` (one per function: the one another construct
+   * of this library already has on it, or one this profile created).
+   */
+  public get alarms(): cloudwatch.Alarm[] {
+    return [...this.errorsAlarms];
   }
 
   /** The alarms that roll a deployment back: the given `monitors`, those added with `addMonitor()`, and the error alarms of attached functions. */
@@ -258,7 +283,7 @@ export class AppConfigProfile extends Construct {
     if (this.monitorAlarms.includes(alarm)) return;
     this.monitorAlarms.push(alarm);
     // A monitor now guards even an all-at-once deployment.
-    Annotations.of(this).acknowledgeWarning(ALL_AT_ONCE_WARNING, 'a monitor was added');
+    Annotations.of(this).acknowledgeWarning(WARNING_IDS.allAtOnceWithoutMonitors, 'a monitor was added');
   }
 
   private extensionLayerArn(fn: lambda.Function): string {

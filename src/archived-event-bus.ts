@@ -8,8 +8,10 @@ import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { thresholdAlarm } from './private/alarms';
 import { DEFAULTS, LIMITS } from './private/defaults';
+import { allowServiceToUseKey } from './private/kms';
 import { acknowledgeGrantedWildcard, nagArnPrefix } from './private/nag';
 import { deterministicName } from './private/names';
+import { newestNodeRuntime } from './private/runtimes';
 import { formatDuration, validateDurationRange, validateNumberRange } from './private/validation';
 import { ReplayFunction } from './replay-function';
 import { REPLAY_ENV } from './runtime/contract';
@@ -45,7 +47,10 @@ export interface ArchivedEventBusProps {
 
   /**
    * The KMS key that encrypts the bus, the archive and the dead-letter queue
-   * this construct creates. Its key policy lets EventBridge use it for this bus.
+   * this construct creates. Its key policy lets EventBridge use it for this
+   * bus, so it must be a `kms.Key` of this app: an imported key or an alias,
+   * whose policy the app cannot change, is refused (EventBridge could not
+   * encrypt what it sends to the dead-letter queue, which would be lost).
    *
    * @default - AWS-owned keys (bus, archive) and SSE-SQS (dead-letter queue)
    * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-at-rest.html
@@ -90,6 +95,17 @@ export interface ArchivedEventBusProps {
    * @default - the `DefaultAlarmAction` of the nearest scope that has one, or no action
    */
   readonly alarmAction?: cloudwatch.IAlarmAction;
+
+  /**
+   * The runtime of the replay function the bus deploys. cdk-nag's
+   * `AwsSolutions-L1` asks for the newest Node.js runtime the app's
+   * aws-cdk-lib knows, which the default follows; give one for a region
+   * where that runtime is not yet available.
+   *
+   * @default - the newest Node.js runtime of the app's aws-cdk-lib (`nodejs24.x` on 2.269, `nodejs26.x` on 2.278)
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+   */
+  readonly replayFunctionRuntime?: lambda.Runtime;
 }
 
 /**
@@ -126,6 +142,20 @@ export interface ArchivedEventBusRuleOptions {
 }
 
 /**
+ * A rule that `ArchivedEventBus.addRule()` added, and the alarm it made for it.
+ */
+export interface ArchivedEventBusRule {
+  /** The rule. */
+  readonly rule: events.Rule;
+
+  /**
+   * Fires when the rule could deliver events neither to a target nor to the
+   * dead-letter queue: they are lost but for the archive.
+   */
+  readonly deadLetterFailuresAlarm: cloudwatch.Alarm;
+}
+
+/**
  * A custom EventBridge bus whose events are archived and can be replayed, and
  * whose rules never drop an event.
  *
@@ -149,8 +179,6 @@ export class ArchivedEventBus extends Construct {
   /** Replays a window of archived events: invoke it with `{ "from": ISO-8601, "to": ISO-8601, "ruleArns"?: [...] }`. */
   public readonly replayFunction: lambda.IFunction;
 
-  /** The alarms: the dead-letter queue's depth, and each rule's events that could not be sent to it. */
-  public readonly alarms: cloudwatch.Alarm[];
 
   /** How long the archive keeps events (0 days: forever). */
   public readonly archiveRetention: Duration;
@@ -171,7 +199,8 @@ export class ArchivedEventBus extends Construct {
   public readonly targetMaxEventAge: Duration;
 
   private readonly alarmAction?: cloudwatch.IAlarmAction;
-  private rules?: Construct;
+  private rulesScope?: Construct;
+  private readonly addedRules: ArchivedEventBusRule[] = [];
 
   constructor(scope: Construct, id: string, props: ArchivedEventBusProps = {}) {
     super(scope, id);
@@ -199,15 +228,20 @@ export class ArchivedEventBus extends Construct {
       alarmAction: props.alarmAction,
     });
     this.allowEventBridgeToSend(this.eventBusArn);
-    // EventBridge encrypts what it sends to a KMS-encrypted dead-letter queue. The
-    // condition names the account, not the rules: a key policy naming a rule would
-    // be a dependency cycle (key -> rule -> bus -> queue -> key).
-    this.deadLetterQueue.encryptionKey?.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-    }));
+    // EventBridge encrypts the bus and the archive with the bus's key, and what it sends to a KMS-encrypted
+    // dead-letter queue with that queue's key: each key policy must let it (an imported key's cannot).
+    const keys = new Map<kms.IKey, string>();
+    if (this.deadLetterQueue.encryptionKey) keys.set(this.deadLetterQueue.encryptionKey, `the dead-letter queue of ${this.node.path}`);
+    if (props.encryptionKey && !keys.has(props.encryptionKey)) keys.set(props.encryptionKey, `the event bus ${this.node.path} (encryptionKey)`);
+    for (const [key, encrypts] of keys) {
+      allowServiceToUseKey(this, key, {
+        servicePrincipal: 'events.amazonaws.com',
+        serviceName: 'EventBridge',
+        encrypts,
+        loss: 'every event it could not deliver to a target',
+        instead: 'a kms.Key of this app as encryptionKey (its key policy then lets EventBridge use it), or no key (AWS-owned keys and SSE-SQS)',
+      });
+    }
 
     this.eventBus = new events.EventBus(this, 'Resource', {
       eventBusName: this.eventBusName,
@@ -230,7 +264,8 @@ export class ArchivedEventBus extends Construct {
     const replayFunction = new ReplayFunction(this, 'ReplayFunction', {
       description: `Replays archived events onto ${this.eventBusName}`.slice(0, 256),
       timeout: DEFAULTS.replayFunctionTimeout,
-      memorySize: 256,
+      memorySize: DEFAULTS.replayFunctionMemorySize,
+      runtime: props.replayFunctionRuntime ?? newestNodeRuntime(),
       architecture: lambda.Architecture.ARM_64,
       environment: {
         [REPLAY_ENV.archiveArn]: this.archive.archiveArn,
@@ -256,23 +291,32 @@ export class ArchivedEventBus extends Construct {
     );
     this.grantReplay(replayFunction);
     this.replayFunction = replayFunction;
+  }
 
-    this.alarms = [this.deadLetterQueue.alarm];
+  /** The alarms: the dead-letter queue's depth, and the alarm of each rule added with `addRule()`, whenever read. */
+  public get alarms(): cloudwatch.Alarm[] {
+    return [this.deadLetterQueue.depthAlarm, ...this.addedRules.map(r => r.deadLetterFailuresAlarm)];
+  }
+
+  /** The rules added with `addRule()`, each with its alarm. */
+  public get rules(): ArchivedEventBusRule[] {
+    return [...this.addedRules];
   }
 
   /**
    * Adds a rule whose targets get the bus's dead-letter queue and retry
-   * policy (unless a target sets its own), and returns it.
+   * policy (unless a target sets its own), and an alarm on the events it
+   * could deliver to neither; returns both (the alarm also joins `alarms`).
    */
-  public addRule(id: string, options: ArchivedEventBusRuleOptions): events.Rule {
+  public addRule(id: string, options: ArchivedEventBusRuleOptions): ArchivedEventBusRule {
     if (!options.targets || options.targets.length < 1 || options.targets.length > LIMITS.targetsPerRule) {
       throw new Error(`targets must list 1 to ${LIMITS.targetsPerRule} targets (an EventBridge rule's limit), got ${options.targets?.length ?? 0}`);
     }
     if (!options.eventPattern || Object.values(options.eventPattern).every(v => v === undefined)) {
       throw new Error(`eventPattern must match something: an empty pattern matches no event, got ${JSON.stringify(options.eventPattern)}`);
     }
-    this.rules ??= new Construct(this, 'Rules');
-    const rule = new events.Rule(this.rules, id, {
+    this.rulesScope ??= new Construct(this, 'Rules');
+    const rule = new events.Rule(this.rulesScope, id, {
       eventBus: this.eventBus,
       eventPattern: options.eventPattern,
       description: options.description,
@@ -299,13 +343,17 @@ export class ArchivedEventBus extends Construct {
     }
     // A target added later with rule.addTarget() would get neither the dead-letter queue nor the retry policy.
     rule.node.addValidation({ validate: () => targetsWithoutDefaults(rule) });
-    this.alarms.push(thresholdAlarm(rule, 'DeadLetterFailuresAlarm', {
-      metric: this.metricInvocationsFailedToBeSentToDlq(rule),
-      threshold: 1,
-      description: `Rule ${rule.node.path} could not deliver events to a target nor to its dead-letter queue: these events are lost (replay them from the archive once the dead-letter queue is fixed).`,
-      alarmAction: this.alarmAction,
-    }));
-    return rule;
+    const added: ArchivedEventBusRule = {
+      rule,
+      deadLetterFailuresAlarm: thresholdAlarm(rule, 'DeadLetterFailuresAlarm', {
+        metric: this.metricInvocationsFailedToBeSentToDlq(rule),
+        threshold: 1,
+        description: `Rule ${rule.node.path} could not deliver events to a target nor to its dead-letter queue: these events are lost (replay them from the archive once the dead-letter queue is fixed).`,
+        alarmAction: this.alarmAction,
+      }),
+    };
+    this.addedRules.push(added);
+    return added;
   }
 
   /**
@@ -329,9 +377,9 @@ export class ArchivedEventBus extends Construct {
   }
 
   /**
-   * Grants permission to put events on the bus.
+   * Grants permission to put events on the bus (as `events.EventBus.grantPutEventsTo()`).
    */
-  public grantPutEvents(grantee: iam.IGrantable): iam.Grant {
+  public grantPutEventsTo(grantee: iam.IGrantable): iam.Grant {
     return this.eventBus.grantPutEventsTo(grantee);
   }
 

@@ -1,8 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import { Construct } from 'constructs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct, IConstruct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { functionErrorsAlarm, functionErrorsMetric, thresholdAlarm } from './private/alarms';
 import { DEFAULTS, LIMITS } from './private/defaults';
@@ -20,9 +23,10 @@ import { validateDurationRange, validateNumberRange } from './private/validation
  *   (throttled, or between retries) before it sends it to the on-failure
  *   destination. Valid range: 60 seconds - 6 hours. Default: 6 hours.
  * - `onFailure`: where an event goes once its retries or its age are
- *   exhausted; a FIFO queue or topic is refused (Lambda destinations do not
- *   support them). Default: a new `DeadLetterQueue` (14 days retention, depth
- *   alarm) through an SQS destination, not aws-cdk-lib's "no destination".
+ *   exhausted, for a destination other than a `DeadLetterQueue` (a topic, a
+ *   function, an event bus); give either `onFailure` or `deadLetterQueue`.
+ *   A FIFO queue or topic is refused (Lambda destinations do not support
+ *   them). Default: `deadLetterQueue`, not aws-cdk-lib's "no destination".
  * - `onSuccess`: where a record of each successful invocation goes. Default: none.
  *
  * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
@@ -49,7 +53,30 @@ export interface AsyncFunctionProps extends lambda.EventInvokeConfigOptions {
   readonly functionProps?: lambda.FunctionProps;
 
   /**
-   * What the alarms do when they fire (and recover).
+   * Where Lambda sends the record of an event (the request, the error) once
+   * its retries or its age are exhausted, through an SQS destination. A
+   * standard queue: Lambda destinations do not support FIFO. Give either
+   * `deadLetterQueue` or `onFailure` (another kind of destination), not both.
+   *
+   * @default - a new `DeadLetterQueue` (14 days retention, depth alarm), unless `onFailure` is given
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+   */
+  readonly deadLetterQueue?: DeadLetterQueue;
+
+  /**
+   * The KMS key that encrypts the dead-letter queue this construct creates.
+   * The function is granted `kms:GenerateDataKey` and `kms:Decrypt` on it to
+   * send there. Only for the queue it creates: a `deadLetterQueue` you give
+   * has its own key.
+   *
+   * @default - SQS-managed server-side encryption (SSE-SQS)
+   * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-server-side-encryption.html
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * What the alarms do when they fire (and recover). A shared
+   * `deadLetterQueue` keeps its own alarm action.
    *
    * @default - the `DefaultAlarmAction` of the nearest scope that has one, or no action
    */
@@ -69,11 +96,8 @@ export class AsyncFunction extends Construct {
   /** The function. */
   public readonly function: lambda.IFunction;
 
-  /** The dead-letter queue that receives failed events, when the default on-failure destination is used. */
+  /** The dead-letter queue that receives failed events: the one given or created; none when `onFailure` is another destination. */
   public readonly deadLetterQueue?: DeadLetterQueue;
-
-  /** The alarms: the dead-letter queue's depth (when it is ours), errors, throttles, dropped events. */
-  public readonly alarms: cloudwatch.Alarm[];
 
   /**
    * Fires when the function fails. One per function: another construct of
@@ -98,8 +122,16 @@ export class AsyncFunction extends Construct {
 
     validateNumberRange('retryAttempts', props.retryAttempts, LIMITS.asyncRetryAttempts.min, LIMITS.asyncRetryAttempts.max);
     validateDurationRange('maxEventAge', props.maxEventAge, LIMITS.asyncMaxEventAge.min, LIMITS.asyncMaxEventAge.max);
-    validateDestination('onFailure', props.onFailure);
-    validateDestination('onSuccess', props.onSuccess);
+    if (props.onFailure && props.deadLetterQueue) {
+      throw new Error(`AsyncFunction takes either deadLetterQueue or onFailure, not both: got deadLetterQueue ${props.deadLetterQueue.node.path} and an onFailure ${props.onFailure.constructor.name}`);
+    }
+    if (props.deadLetterQueue?.fifo) {
+      throw new Error(`deadLetterQueue must be a standard queue: Lambda destinations do not support FIFO, got the FIFO queue ${props.deadLetterQueue.node.path}`);
+    }
+    if (props.encryptionKey && (props.deadLetterQueue || props.onFailure)) {
+      throw new Error(`encryptionKey encrypts the dead-letter queue AsyncFunction creates, and it creates none when ${props.deadLetterQueue ? 'deadLetterQueue' : 'onFailure'} is given: `
+        + `encrypt that destination yourself, got encryptionKey ${props.encryptionKey.node.path}`);
+    }
     if (props.functionProps) {
       for (const key of ['onFailure', 'onSuccess', 'retryAttempts', 'maxEventAge'] as const) {
         if (props.functionProps[key] !== undefined) {
@@ -120,16 +152,16 @@ export class AsyncFunction extends Construct {
       'Failed asynchronous events go to the on-failure destination, which also records the error and the response; a legacy function dead-letter queue would only duplicate it.');
 
     requireRole('AsyncFunction', this.function, 'what its destinations need (sqs:SendMessage on the dead-letter queue by default)');
-    let onFailure = props.onFailure;
-    if (!onFailure) {
-      this.deadLetterQueue = new DeadLetterQueue(this, 'FailureQueue', { alarmAction: props.alarmAction });
-      onFailure = new destinations.SqsDestination(this.deadLetterQueue.queue);
+    if (!props.onFailure) {
+      this.deadLetterQueue = props.deadLetterQueue
+        ?? new DeadLetterQueue(this, 'DeadLetterQueue', { encryptionKey: props.encryptionKey, alarmAction: props.alarmAction });
     }
+    const onFailure = this.deadLetterQueue ? new destinations.SqsDestination(this.deadLetterQueue.queue) : props.onFailure;
     this.function.configureAsyncInvoke({
       retryAttempts: this.retryAttempts,
       maxEventAge: this.maxEventAge,
-      onFailure,
-      onSuccess: props.onSuccess,
+      onFailure: onFailure && new StandardDestination('onFailure', onFailure, this),
+      onSuccess: props.onSuccess && new StandardDestination('onSuccess', props.onSuccess, this),
     });
 
     this.errorsAlarm = functionErrorsAlarm(this, 'ErrorsAlarm', this.function, {
@@ -148,8 +180,12 @@ export class AsyncFunction extends Construct {
       description: `Lambda dropped asynchronous events of ${this.node.path} without processing them: check the on-failure destination.`,
       alarmAction: props.alarmAction,
     });
-    this.alarms = [
-      ...(this.deadLetterQueue ? [this.deadLetterQueue.alarm] : []),
+  }
+
+  /** The alarms: the dead-letter queue's depth (when there is one), errors, throttles, dropped events. */
+  public get alarms(): cloudwatch.Alarm[] {
+    return [
+      ...(this.deadLetterQueue ? [this.deadLetterQueue.depthAlarm] : []),
       this.errorsAlarm,
       this.throttlesAlarm,
       this.droppedEventsAlarm,
@@ -185,14 +221,40 @@ export class AsyncFunction extends Construct {
   }
 }
 
-/** Lambda destinations support neither FIFO queues nor FIFO topics. */
-function validateDestination(prop: string, destination?: lambda.IDestination): void {
-  if (!destination) return;
-  // The aws-cdk-lib destinations keep their target in a `queue` or `topic` field.
-  const target = (destination as any).queue ?? (destination as any).topic;
-  if (target?.fifo === true) {
-    throw new Error(`${prop} must be a standard queue or topic: Lambda destinations do not support FIFO, got the FIFO ${(destination as any).queue ? 'queue' : 'topic'} ${target.node.path}`);
+/**
+ * A destination that is refused when it is a FIFO queue or topic, which
+ * Lambda destinations do not support. What it is comes from what it binds to
+ * (the ARN aws-cdk-lib's destination returns), matched against the app's
+ * queues and topics: an ARN of a queue or topic of this app, or an imported
+ * ARN ending in `.fifo`.
+ */
+class StandardDestination implements lambda.IDestination {
+  constructor(private readonly prop: string, private readonly destination: lambda.IDestination, private readonly owner: IConstruct) {}
+
+  public bind(scope: Construct, fn: lambda.IFunction, options?: lambda.DestinationOptions): lambda.DestinationConfig {
+    const config = this.destination.bind(scope, fn, options);
+    const fifo = fifoTargetOf(this.owner, config.destination);
+    if (fifo) {
+      throw new Error(`${this.prop} must be a standard queue or topic: Lambda destinations do not support FIFO, got the FIFO ${fifo}`);
+    }
+    return config;
   }
+}
+
+/** `queue <path>` or `topic <path>` when `arn` is the ARN of a FIFO queue or topic, `undefined` otherwise. */
+function fifoTargetOf(scope: IConstruct, arn: string): string | undefined {
+  if (!Token.isUnresolved(arn)) {
+    return /^arn:[^:]+:(sqs|sns):/.test(arn) && arn.endsWith('.fifo') ? `${arn.split(':')[2] === 'sqs' ? 'queue' : 'topic'} ${arn}` : undefined;
+  }
+  const stack = Stack.of(scope);
+  const wanted = JSON.stringify(stack.resolve(arn));
+  for (const node of stack.node.root.node.findAll()) {
+    const isQueue = node instanceof sqs.QueueBase;
+    if ((!isQueue && !(node instanceof sns.TopicBase)) || !node.fifo) continue;
+    const candidate = isQueue ? (node as sqs.IQueue).queueArn : (node as sns.ITopic).topicArn;
+    if (JSON.stringify(stack.resolve(candidate)) === wanted) return `${isQueue ? 'queue' : 'topic'} ${node.node.path}`;
+  }
+  return undefined;
 }
 
 function describe(value: unknown): string {

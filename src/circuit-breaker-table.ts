@@ -173,7 +173,7 @@ export class CircuitBreakerTable extends Construct {
   public readonly table: dynamodb.TableV2;
 
   /** Fires as soon as any circuit of this table opens. */
-  public readonly alarm: cloudwatch.Alarm;
+  public readonly circuitOpenedAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: CircuitBreakerTableProps = {}) {
     super(scope, id);
@@ -186,12 +186,17 @@ export class CircuitBreakerTable extends Construct {
       noRecoveryReason: 'The table holds only disposable circuit state: a circuit that is lost starts CLOSED again, so there is nothing to recover to a point in time.',
     });
 
-    this.alarm = thresholdAlarm(this, 'CircuitOpenedAlarm', {
+    this.circuitOpenedAlarm = thresholdAlarm(this, 'CircuitOpenedAlarm', {
       metric: this.metricCircuitOpened({ period: Duration.minutes(1) }),
       threshold: 1,
       description: `A circuit of ${this.node.path} opened: its downstream failed repeatedly and calls to it are refused until a probe succeeds.`,
       alarmAction: props.alarmAction,
     });
+  }
+
+  /** The alarms: a circuit opened. */
+  public get alarms(): cloudwatch.Alarm[] {
+    return [this.circuitOpenedAlarm];
   }
 
   /**
@@ -205,7 +210,7 @@ export class CircuitBreakerTable extends Construct {
    * @returns the grant of access to the table
    */
   public attachTo(fn: lambda.IFunction): iam.Grant {
-    const target = attachableFunction('CircuitBreakerTable.attachTo', fn, CIRCUIT_BREAKER_TABLE_ENV, 'grantCircuitAccess(fn)');
+    const target = attachableFunction(this, fn, CIRCUIT_BREAKER_TABLE_ENV, 'grantCircuitAccess(fn)');
     target.addEnvironment(CIRCUIT_BREAKER_TABLE_ENV, this.table.tableName);
     return this.grantCircuitAccess(target);
   }

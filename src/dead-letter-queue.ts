@@ -1,4 +1,4 @@
-import { Annotations, Duration, Lazy, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { thresholdAlarm } from './private/alarms';
 import { DEFAULTS, LIMITS } from './private/defaults';
 import { validateDurationRange } from './private/validation';
+import { WARNING_IDS } from './private/warnings';
 
 /**
  * Properties of a `DeadLetterQueue`.
@@ -52,28 +53,6 @@ export interface DeadLetterQueueProps {
 }
 
 /**
- * A source queue of a `DeadLetterQueue`, as given to `addSource()`.
- */
-export interface DeadLetterQueueSource {
-  /**
-   * The ARN of the source queue.
-   *
-   * When the source's redrive policy names this dead-letter queue, this ARN
-   * must not reference the source queue resource, or CloudFormation sees a
-   * dependency cycle: build it from the source's name with `Stack.formatArn()`.
-   */
-  readonly queueArn: string;
-
-  /**
-   * The KMS key that encrypts the source queue, so that `grantRedrive()` can
-   * let the redrive write to it.
-   *
-   * @default - the source queue uses SQS-managed encryption or none
-   */
-  readonly encryptionKey?: kms.IKey;
-}
-
-/**
  * An SQS queue built to hold what failed.
  *
  * It comes with:
@@ -89,7 +68,7 @@ export class DeadLetterQueue extends Construct {
   public readonly queue: sqs.Queue;
 
   /** Fires when at least one message is visible in the queue. */
-  public readonly alarm: cloudwatch.Alarm;
+  public readonly depthAlarm: cloudwatch.Alarm;
 
   /** Whether this is a FIFO queue. */
   public readonly fifo: boolean;
@@ -100,7 +79,7 @@ export class DeadLetterQueue extends Construct {
   /** The KMS key that encrypts the queue, if any. */
   public readonly encryptionKey?: kms.IKey;
 
-  private readonly sources: DeadLetterQueueSource[] = [];
+  private readonly sources: Source[] = [];
   private readonly redriveGrantees: iam.IGrantable[] = [];
 
   constructor(scope: Construct, id: string, props: DeadLetterQueueProps = {}) {
@@ -134,7 +113,7 @@ export class DeadLetterQueue extends Construct {
     const cfnQueue = this.queue.node.defaultChild as sqs.CfnQueue;
     cfnQueue.redriveAllowPolicy = Lazy.any({ produce: () => this.renderRedriveAllowPolicy() });
 
-    this.alarm = thresholdAlarm(this, 'DepthAlarm', {
+    this.depthAlarm = thresholdAlarm(this, 'DepthAlarm', {
       metric: this.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
       threshold: 1,
       description: 'Messages in a dead-letter queue: fix the cause, then redrive them.',
@@ -142,20 +121,31 @@ export class DeadLetterQueue extends Construct {
     });
   }
 
+  /** The alarms: the queue's depth. */
+  public get alarms(): cloudwatch.Alarm[] {
+    return [this.depthAlarm];
+  }
+
   /**
-   * Lets a source queue move its failed messages here, and lets
-   * `grantRedrive()` move them back.
+   * Lets `queue` move its failed messages here, and lets `grantRedrive()`
+   * move them back (with its KMS key, when it has one).
+   *
+   * Its redrive policy names this queue, so the redrive-allow policy here must
+   * not reference it, or CloudFormation sees a dependency cycle: a queue of
+   * this app must have a `queueName`, from which its ARN is built; an imported
+   * queue (`sqs.Queue.fromQueueArn()`, `fromQueueAttributes()`) is named by its ARN.
    *
    * Up to 10 sources are named in the queue's redrive-allow policy (the SQS
    * limit); beyond that, any queue of the account may use this one, with a warning.
    */
-  public addSource(source: DeadLetterQueueSource): void {
+  public addSource(queue: sqs.IQueue): void {
+    const source: Source = { queueArn: sourceQueueArn(queue), encryptionKey: queue.encryptionMasterKey };
     this.sources.push(source);
     for (const grantee of this.redriveGrantees) {
       grantSendToSource(grantee, source);
     }
     if (this.sources.length === LIMITS.redriveAllowSources + 1) {
-      Annotations.of(this).addWarningV2('cdk-resilience:dead-letter-queue-many-sources',
+      Annotations.of(this).addWarningV2(WARNING_IDS.deadLetterQueueManySources,
         `This dead-letter queue serves ${this.sources.length} sources, more than the ${LIMITS.redriveAllowSources} that an SQS redrive-allow policy can name, so any queue in the account may now use it. Use one dead-letter queue per ${LIMITS.redriveAllowSources} sources to keep it restricted.`);
     }
   }
@@ -217,10 +207,10 @@ export class DeadLetterQueue extends Construct {
       return undefined;
     }
     if (this.sources.length > LIMITS.redriveAllowSources) {
-      return { redrivePermission: 'allowAll' };
+      return { redrivePermission: sqs.RedrivePermission.ALLOW_ALL };
     }
     return {
-      redrivePermission: 'byQueue',
+      redrivePermission: sqs.RedrivePermission.BY_QUEUE,
       sourceQueueArns: this.sourceQueueArns,
     };
   }
@@ -230,7 +220,29 @@ export class DeadLetterQueue extends Construct {
  * A redrive writes the messages back to their source queue; sending to a queue
  * encrypted with a customer-managed key needs kms:GenerateDataKey and kms:Decrypt.
  */
-function grantSendToSource(grantee: iam.IGrantable, source: DeadLetterQueueSource): void {
+function grantSendToSource(grantee: iam.IGrantable, source: Source): void {
   iam.Grant.addToPrincipal({ grantee, actions: ['sqs:SendMessage'], resourceArns: [source.queueArn] });
   source.encryptionKey?.grantEncryptDecrypt(grantee);
+}
+
+/** A source queue, as the redrive-allow policy and the redrive grants name it. */
+interface Source {
+  readonly queueArn: string;
+  readonly encryptionKey?: kms.IKey;
+}
+
+/**
+ * The ARN of a source queue that does not reference it: built from the
+ * `queueName` of a queue of this app (its redrive policy names the dead-letter
+ * queue, so a reference would be a dependency cycle), as given for an imported one.
+ */
+function sourceQueueArn(queue: sqs.IQueue): string {
+  const cfn = queue.node.defaultChild;
+  if (!(cfn instanceof sqs.CfnQueue)) return queue.queueArn;
+  const name = cfn.queueName;
+  if (name === undefined) {
+    throw new Error('addSource needs a queue with a queueName (its ARN is built from the name: a reference to the queue would be a dependency cycle, '
+      + `since its redrive policy names this dead-letter queue), got ${queue.node.path} without one`);
+  }
+  return Stack.of(queue).formatArn({ service: 'sqs', resource: name });
 }

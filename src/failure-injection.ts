@@ -5,6 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { AppConfigProfile } from './app-config-profile';
+import { DEFAULTS } from './private/defaults';
+import { attachableFunction } from './private/function-source';
 import { FAILURE_INJECTION_DISABLED_ENV, FAILURE_INJECTION_PATH_ENV } from './runtime/contract';
 import {
   AttributeDescription, FAILURE_MODE_NAMES, FAILURE_MODES, FailureMode, FailureModeDescription, NumberAttributeDescription,
@@ -94,9 +96,17 @@ export interface CorruptionFailure extends FailureModeOptions {
  * Properties of a `FailureInjection`.
  */
 export interface FailureInjectionProps {
-  /** @default - a name derived from the stack name and the construct path */
+  /**
+   * The name of the AppConfig application.
+   *
+   * @default - a name derived from the stack name and the construct path
+   */
   readonly applicationName?: string;
-  /** @default 'chaos' */
+  /**
+   * The name of the AppConfig environment the flags deploy to.
+   *
+   * @default 'chaos'
+   */
   readonly environmentName?: string;
   /** The initial latency flag. @default - off */
   readonly latency?: LatencyFailure;
@@ -122,11 +132,15 @@ export interface FailureInjectionProps {
 
   /**
    * Steady-state alarms that end an experiment: when one fires while a
-   * change of the flags is deploying, AppConfig rolls it back.
+   * change of the flags is deploying, AppConfig rolls it back (they are the
+   * AppConfig environment's monitors). Watch what callers see (their errors,
+   * latency, an SLO alarm), never the errors the experiment injects.
+   * `FisLambdaExperiment` calls its own the same.
    *
    * @default - none
+   * @see https://docs.aws.amazon.com/appconfig/latest/userguide/appconfig-creating-environment.html
    */
-  readonly monitors?: cloudwatch.IAlarm[];
+  readonly stopConditions?: cloudwatch.IAlarm[];
 
   /** See `AppConfigProfileProps.layerArn`. @default - the layer for the stack's region */
   readonly layerArn?: string;
@@ -140,10 +154,30 @@ export interface FailureInjectionProps {
  * all off by default. `attachTo(fn)` lets a function read it; the handler
  * wrapped with `injectFailure()` (cdk-resilience/runtime) applies what is on.
  * Change a flag in AppConfig to start or stop an experiment: it rolls out in
- * a minute, and rolls back when a steady-state monitor fires. Set
+ * a minute, and rolls back when one of its steady-state `stopConditions` fires. Set
  * `FAILURE_INJECTION_DISABLED=true` on a function to switch it off there.
  */
 export class FailureInjection extends Construct {
+  /**
+   * The environment variable that `attachTo(fn)` sets to the flags' extension
+   * route (`FAILURE_INJECTION_CONFIGURATION_PATH`), and that `injectFailure()`
+   * of cdk-resilience/runtime reads.
+   */
+  public static readonly CONFIGURATION_PATH_ENV: string = FAILURE_INJECTION_PATH_ENV;
+
+  /**
+   * The kill switch (`FAILURE_INJECTION_DISABLED`): when a function's
+   * environment sets it to `true`, `injectFailure()` runs the handler
+   * untouched and reads nothing.
+   */
+  public static readonly DISABLED_ENV: string = FAILURE_INJECTION_DISABLED_ENV;
+
+  /**
+   * The flags of the profile, one per failure mode, as the runtime reads them
+   * (`latency`, `timeout`, `diskspace`, `denylist`, `statuscode`, `exception`, `corruption`).
+   */
+  public static readonly FLAG_NAMES: string[] = Object.freeze([...FAILURE_MODE_NAMES]) as string[];
+
   /** The feature-flags profile. */
   public readonly profile: AppConfigProfile;
 
@@ -155,20 +189,20 @@ export class FailureInjection extends Construct {
     this.document = JSON.stringify(renderFlags(props), undefined, 2);
     this.profile = new AppConfigProfile(this, 'Profile', {
       applicationName: props.applicationName,
-      environmentName: props.environmentName ?? 'chaos',
-      profileName: 'failure-injection',
+      environmentName: props.environmentName ?? DEFAULTS.failureInjectionEnvironmentName,
+      profileName: DEFAULTS.failureInjectionProfileName,
       type: appconfig.ConfigurationType.FEATURE_FLAGS,
       content: appconfig.ConfigurationContent.fromInlineJson(this.document),
       deploymentStrategy: props.deploymentStrategy ?? appconfig.DeploymentStrategy.fromDeploymentStrategyId(
         this, 'DeploymentStrategy', appconfig.DeploymentStrategyId.LINEAR_50_PERCENT_EVERY_30_SECONDS),
-      monitors: props.monitors,
+      monitors: props.stopConditions,
       layerArn: props.layerArn,
     });
-    if (!props.monitors?.length) {
+    if (!props.stopConditions?.length) {
       Validations.of(this.profile.environment).acknowledge({
         id: 'Resilience-AppConfig1',
         reason: 'Every flag starts off and the errors of the attached functions are the experiment, so they must not roll it back; '
-          + `steady-state monitors (props.monitors) end an experiment automatically, ${FAILURE_INJECTION_DISABLED_ENV}=true ends it by hand.`,
+          + `steady-state stop conditions (props.stopConditions) end an experiment automatically, ${FAILURE_INJECTION_DISABLED_ENV}=true ends it by hand.`,
       });
     }
   }
@@ -177,13 +211,22 @@ export class FailureInjection extends Construct {
    * Lets `fn` read the flags: the AppConfig extension layer, the variable
    * `FAILURE_INJECTION_CONFIGURATION_PATH`, and read of this profile only.
    * The function's own errors do not roll experiments back (they are the
-   * experiment); give steady-state `monitors` for that. `fn` must be a
+   * experiment); give steady-state `stopConditions` for that. `fn` must be a
    * `lambda.Function` of this app, as for `AppConfigProfile.attachTo()`.
    *
    * @returns the grant of read access to the flags
    */
   public attachTo(fn: lambda.IFunction): iam.Grant {
+    attachableFunction(this, fn, FAILURE_INJECTION_PATH_ENV, 'profile.grantRead(fn) (and add the AppConfig extension layer)');
     return this.profile.attachTo(fn, { environmentVariable: FAILURE_INJECTION_PATH_ENV, monitorErrors: false });
+  }
+
+  /**
+   * The alarms this construct raises: none. The errors of the attached
+   * functions are the experiment; `stopConditions` are your own alarms.
+   */
+  public get alarms(): cloudwatch.Alarm[] {
+    return [];
   }
 }
 

@@ -1,4 +1,4 @@
-import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Names, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,12 +7,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { thresholdAlarm } from './private/alarms';
+import { AWS_MANAGED_SNS_KEY_ALIAS, LIMITS } from './private/defaults';
+import { allowServiceToUseKey } from './private/kms';
 
-/** SNS: a topic name is 1-256 letters, digits, `-` and `_`; a FIFO topic's name ends with `.fifo` (counted). */
-const TOPIC_NAME = { maxLength: 256, fifoSuffix: '.fifo' } as const;
-
-/** The alias of the AWS managed key of SNS, whose key policy no one can change. */
-const AWS_MANAGED_SNS_KEY = 'alias/aws/sns';
+/** A FIFO topic's name ends with `.fifo`, counted in its length. */
+const FIFO_SUFFIX = '.fifo';
 
 /**
  * Properties of a `FanOutTopic`.
@@ -123,14 +122,8 @@ export class FanOutTopic extends Construct {
   /** Fires when SNS could deliver a message neither to its subscriber nor to the dead-letter queue: the message is lost. */
   public readonly notificationsFailedToRedriveToDlqAlarm: cloudwatch.Alarm;
 
-  /**
-   * The alarms: the dead-letter queue's depth, failed deliveries, deliveries
-   * lost, and the depth alarms of the subscriptions' own `DeadLetterQueue`s.
-   */
-  public readonly alarms: cloudwatch.Alarm[];
-
-  /** Keys that already let SNS send to the dead-letter queues they encrypt. */
-  private readonly keysOpenedToSns = new Set<kms.IKey>();
+  /** The subscriptions' own `DeadLetterQueue`s, whose depth alarms join `alarms`. */
+  private readonly subscriptionDeadLetterQueues: DeadLetterQueue[] = [];
 
   constructor(scope: Construct, id: string, props: FanOutTopicProps = {}) {
     super(scope, id);
@@ -180,7 +173,18 @@ export class FanOutTopic extends Construct {
         + 'Check the dead-letter queue\'s policy and key.',
       alarmAction: props.alarmAction,
     });
-    this.alarms = [this.deadLetterQueue.alarm, this.notificationsFailedAlarm, this.notificationsFailedToRedriveToDlqAlarm];
+  }
+
+  /**
+   * The alarms, whenever read: the dead-letter queue's depth, failed
+   * deliveries, deliveries lost, and the depth alarms of the `DeadLetterQueue`s
+   * that subscriptions added with `addSubscription()` bring.
+   */
+  public get alarms(): cloudwatch.Alarm[] {
+    return [
+      this.deadLetterQueue.depthAlarm, this.notificationsFailedAlarm, this.notificationsFailedToRedriveToDlqAlarm,
+      ...this.subscriptionDeadLetterQueues.map(q => q.depthAlarm).filter(a => a !== this.deadLetterQueue.depthAlarm),
+    ];
   }
 
   /**
@@ -207,7 +211,7 @@ export class FanOutTopic extends Construct {
    */
   public grantPublish(grantee: iam.IGrantable): iam.Grant {
     if (isAwsManagedSnsKey(this.encryptionKey) && grantee.grantPrincipal instanceof iam.ServicePrincipal) {
-      throw new Error(`grantPublish(${grantee.grantPrincipal.service}): an AWS service cannot publish to a topic encrypted with the AWS managed key ${AWS_MANAGED_SNS_KEY} `
+      throw new Error(`grantPublish(${grantee.grantPrincipal.service}): an AWS service cannot publish to a topic encrypted with the AWS managed key ${AWS_MANAGED_SNS_KEY_ALIAS} `
         + '(its key policy cannot be changed), so its messages would be lost: give the FanOutTopic a customer-managed encryptionKey (the default)');
     }
     const grant = iam.Grant.addToPrincipalOrResource({ grantee, actions: ['sns:Publish'], resourceArns: [this.topic.topicArn], resource: this.topic });
@@ -250,8 +254,8 @@ export class FanOutTopic extends Construct {
   private adoptDeadLetterQueue(queue: sqs.IQueue): void {
     this.letSnsEncryptWith(queue.encryptionMasterKey);
     const owner = queue.node.scope;
-    if (owner instanceof DeadLetterQueue && !this.alarms.includes(owner.alarm)) {
-      this.alarms.push(owner.alarm);
+    if (owner instanceof DeadLetterQueue && !this.subscriptionDeadLetterQueues.includes(owner)) {
+      this.subscriptionDeadLetterQueues.push(owner);
     }
   }
 
@@ -262,19 +266,14 @@ export class FanOutTopic extends Construct {
    * then be a dependency cycle (key -> topic -> key).
    */
   private letSnsEncryptWith(key?: kms.IKey): void {
-    if (!key || this.keysOpenedToSns.has(key)) return;
-    this.keysOpenedToSns.add(key);
-    const { statementAdded } = key.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-    }));
-    if (!statementAdded) {
-      throw new Error(`a dead-letter queue of ${this.node.path} is encrypted with the key ${key.node.path}, whose key policy this app cannot change `
-        + '(an imported key or an alias): SNS could not use it, so every message it fails to deliver would be lost; '
-        + 'encrypt the dead-letter queue with a kms.Key of this app, or with SSE-SQS');
-    }
+    if (!key) return;
+    allowServiceToUseKey(this, key, {
+      servicePrincipal: 'sns.amazonaws.com',
+      serviceName: 'SNS',
+      encrypts: `a dead-letter queue of ${this.node.path}`,
+      loss: 'every message it fails to deliver',
+      instead: 'a kms.Key of this app for the dead-letter queue, or SSE-SQS',
+    });
   }
 }
 
@@ -345,8 +344,8 @@ function validateProps(props: FanOutTopicProps, fifo: boolean): void {
   }
   const name = props.topicName;
   if (name === undefined || Token.isUnresolved(name)) return;
-  const base = fifo && name.endsWith(TOPIC_NAME.fifoSuffix) ? name.slice(0, -TOPIC_NAME.fifoSuffix.length) : name;
-  const max = fifo ? TOPIC_NAME.maxLength - TOPIC_NAME.fifoSuffix.length : TOPIC_NAME.maxLength;
+  const base = fifo && name.endsWith(FIFO_SUFFIX) ? name.slice(0, -FIFO_SUFFIX.length) : name;
+  const max = fifo ? LIMITS.topicName - FIFO_SUFFIX.length : LIMITS.topicName;
   if (!/^[A-Za-z0-9_-]+$/.test(base) || base.length > max || (fifo && base === name)) {
     throw new Error(fifo
       ? `topicName of a FIFO topic must be 1-${max} letters, digits, '-' or '_' followed by '.fifo', got '${name}'`
@@ -360,5 +359,5 @@ function isQueue(scope: IConstruct | undefined): scope is sqs.IQueue {
 }
 
 function isAwsManagedSnsKey(key: kms.IKey): boolean {
-  return (key as Partial<kms.IAlias>).aliasName === AWS_MANAGED_SNS_KEY;
+  return (key as Partial<kms.IAlias>).aliasName === AWS_MANAGED_SNS_KEY_ALIAS;
 }

@@ -303,6 +303,14 @@ export class FisLambdaExperiment extends Construct {
   }
 
   /**
+   * The alarms this construct raises: none. Its `stopConditions` are your
+   * own steady-state alarms.
+   */
+  public get alarms(): cloudwatch.Alarm[] {
+    return [];
+  }
+
+  /**
    * The experiment role: FIS may write and delete the configurations under
    * the prefix only, read only the target functions, look resources up by tag
    * (`tag:GetResources`, which IAM cannot scope to a resource), and deliver

@@ -1,4 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -88,6 +89,14 @@ export class IdempotencyTable extends Construct {
   }
 
   /**
+   * The alarms this construct raises: none. A record that cannot be written
+   * fails the handler, which the function's own error alarm reports.
+   */
+  public get alarms(): cloudwatch.Alarm[] {
+    return [];
+  }
+
+  /**
    * Lets `fn` make its handler idempotent with Powertools for AWS Lambda and
    * this table: grants exactly the actions of `RUNTIME_ACTIONS` on it, and
    * sets `IDEMPOTENCY_TABLE` to its name.
@@ -98,7 +107,7 @@ export class IdempotencyTable extends Construct {
    * @returns the grant of access to the table
    */
   public attachTo(fn: lambda.IFunction): iam.Grant {
-    const target = attachableFunction('IdempotencyTable.attachTo', fn, IDEMPOTENCY_TABLE_ENV, 'grantIdempotencyAccess(fn)');
+    const target = attachableFunction(this, fn, IDEMPOTENCY_TABLE_ENV, 'grantIdempotencyAccess(fn)');
     target.addEnvironment(IDEMPOTENCY_TABLE_ENV, this.table.tableName);
     return this.grantIdempotencyAccess(target);
   }

@@ -10,8 +10,9 @@ import { functionErrorsAlarm, functionErrorsMetric, thresholdAlarm } from './pri
 import { DEFAULTS, LIMITS } from './private/defaults';
 import { functionOf, requireRole } from './private/function-source';
 import { acknowledgeCheck, addCheckedWarning } from './private/nag';
-import { deterministicQueueName, queueArnFromName } from './private/names';
+import { deterministicQueueName } from './private/names';
 import { formatDuration, validateDurationRange, validateNumberRange } from './private/validation';
+import { WARNING_IDS } from './private/warnings';
 
 /**
  * Properties of a `QueueDecoupledFunction`.
@@ -194,8 +195,6 @@ export class QueueDecoupledFunction extends Construct {
   /** The event source mapping from the queue to the function. */
   public readonly eventSourceMapping: lambda.EventSourceMapping;
 
-  /** The alarms: the dead-letter queue's depth, the source queue's oldest message, the function's errors. */
-  public readonly alarms: cloudwatch.Alarm[];
 
   /** Fires when the oldest message of the source queue reaches half the retention period: the consumer lags or fails. */
   public readonly oldestMessageAgeAlarm: cloudwatch.Alarm;
@@ -246,7 +245,7 @@ export class QueueDecoupledFunction extends Construct {
       enforceSSL: true,
       deadLetterQueue: { queue: this.deadLetterQueue.queue, maxReceiveCount: this.maxReceiveCount },
     });
-    this.deadLetterQueue.addSource({ queueArn: queueArnFromName(this, queueName), encryptionKey: props.encryptionKey });
+    this.deadLetterQueue.addSource(this.queue);
     if (props.consumerDefers) {
       const receives = Token.isUnresolved(this.maxReceiveCount) ? 'maxReceiveCount' : `maxReceiveCount ${this.maxReceiveCount}`;
       acknowledgeCheck(this.queue, 'RetryBudget1',
@@ -257,7 +256,7 @@ export class QueueDecoupledFunction extends Construct {
 
     const consume = `sqs:ReceiveMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility and sqs:GetQueueAttributes on the queue${props.encryptionKey ? ', and kms:Decrypt on the key' : ''}`;
     requireRole('QueueDecoupledFunction', this.function, consume);
-    this.queue.grantConsumeMessages(this.function);
+    const consumeGrant = this.queue.grantConsumeMessages(this.function);
     this.eventSourceMapping = new lambda.EventSourceMapping(this, 'EventSourceMapping', {
       target: this.function,
       eventSourceArn: this.queue.queueArn,
@@ -271,10 +270,7 @@ export class QueueDecoupledFunction extends Construct {
       reason: 'Lambda does not support on-failure destinations for SQS event sources: failed messages go to the source queue\'s dead-letter queue through its redrive policy.',
     });
     // The mapping must not start polling before the function may read the queue.
-    const policy = this.function.role?.node.tryFindChild('DefaultPolicy');
-    if (policy) {
-      this.eventSourceMapping.node.addDependency(policy);
-    }
+    consumeGrant.applyBefore(this.eventSourceMapping);
 
     const ageThreshold = Duration.seconds(Math.floor(retentionPeriod.toSeconds() * DEFAULTS.queueAgeAlarmFraction));
     this.oldestMessageAgeAlarm = thresholdAlarm(this, 'QueueAgeAlarm', {
@@ -287,18 +283,22 @@ export class QueueDecoupledFunction extends Construct {
       description: 'The consumer failed: its whole batch is retried.',
       alarmAction: props.alarmAction,
     });
-    this.alarms = [this.deadLetterQueue.alarm, this.oldestMessageAgeAlarm, this.errorsAlarm];
 
     const reserved = props.functionProps?.reservedConcurrentExecutions;
     if (reserved !== undefined && !Token.isUnresolved(reserved)
       && (reserved < LIMITS.sqsMinimumPollers || (props.maxConcurrency !== undefined && reserved < props.maxConcurrency))) {
-      Annotations.of(this).addWarningV2('cdk-resilience:reserved-concurrency-throttles',
+      Annotations.of(this).addWarningV2(WARNING_IDS.reservedConcurrencyThrottles,
         `functionProps.reservedConcurrentExecutions is ${reserved}${props.maxConcurrency !== undefined ? ` with maxConcurrency ${props.maxConcurrency}` : ''}: the event source mapping polls with at least ${LIMITS.sqsMinimumPollers} concurrent batches and is throttled beyond the reserved concurrency, and throttled receives count towards maxReceiveCount, so healthy messages can be dead-lettered. Limit with maxConcurrency (at most the reserved concurrency) instead.`);
     }
     if (this.maxReceiveCount < DEFAULTS.maxReceiveCount && !Token.isUnresolved(this.maxReceiveCount)) {
       addCheckedWarning(this, 'Resilience-SQS6',
         `maxReceiveCount is ${this.maxReceiveCount}: when the function is throttled, Lambda can receive a message without processing it, so below ${DEFAULTS.maxReceiveCount} healthy messages can be dead-lettered.`);
     }
+  }
+
+  /** The alarms: the dead-letter queue's depth, the source queue's oldest message, the function's errors. */
+  public get alarms(): cloudwatch.Alarm[] {
+    return [this.deadLetterQueue.depthAlarm, this.oldestMessageAgeAlarm, this.errorsAlarm];
   }
 
   /**

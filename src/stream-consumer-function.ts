@@ -1,16 +1,19 @@
 import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { functionErrorsAlarm, functionErrorsMetric, thresholdAlarm } from './private/alarms';
-import { AWS_DEFAULTS, LIMITS, STREAM_DEFAULTS, STREAM_LIMITS } from './private/defaults';
+import { AWS_DEFAULTS, DEFAULTS, LIMITS } from './private/defaults';
 import { functionOf, requireRole } from './private/function-source';
 import { acknowledgeGrantedWildcard } from './private/nag';
-import { formatDuration, validateDurationRange, validateNumberRange } from './private/validation';
+import { formatDuration, requireExactlyOne, validateDurationRange, validateNumberRange } from './private/validation';
+import { WARNING_IDS } from './private/warnings';
 
 /**
  * Properties of a `StreamConsumerFunction`.
@@ -168,7 +171,18 @@ export interface StreamConsumerFunctionProps {
    * @default - a new `DeadLetterQueue` (14 days retention, depth alarm)
    * @see https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html
    */
-  readonly onFailure?: DeadLetterQueue;
+  readonly deadLetterQueue?: DeadLetterQueue;
+
+  /**
+   * The KMS key that encrypts the dead-letter queue this construct creates.
+   * The function is granted `kms:GenerateDataKey` and `kms:Decrypt` on it, as
+   * Lambda sends the failure records with the function's role. Only for the
+   * queue it creates: a `deadLetterQueue` you give has its own key.
+   *
+   * @default - SQS-managed server-side encryption (SSE-SQS)
+   * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-server-side-encryption.html
+   */
+  readonly encryptionKey?: kms.IKey;
 
   /**
    * Filter criteria: only matching records reach the function, the others
@@ -180,8 +194,8 @@ export interface StreamConsumerFunctionProps {
   readonly filters?: Array<{ [key: string]: any }>;
 
   /**
-   * What the alarms do when they fire (and recover). A shared `onFailure`
-   * queue keeps its own alarm action.
+   * What the alarms do when they fire (and recover). A shared
+   * `deadLetterQueue` keeps its own alarm action.
    *
    * @default - the `DefaultAlarmAction` of the nearest scope that has one, or no action
    */
@@ -202,7 +216,7 @@ export class StreamConsumerFunction extends Construct {
   /** The function that consumes the stream. */
   public readonly function: lambda.IFunction;
 
-  /** The event source mapping from the stream to the function (a child of the function, as aws-cdk-lib creates it). */
+  /** The event source mapping from the stream to the function. */
   public readonly eventSourceMapping: lambda.EventSourceMapping;
 
   /** Where Lambda sends the record of each batch it gave up on. */
@@ -216,9 +230,6 @@ export class StreamConsumerFunction extends Construct {
 
   /** Fires when the iterator age reaches half the shorter of the stream's retention and `maxRecordAge`: the consumer falls behind. */
   public readonly iteratorAgeAlarm: cloudwatch.Alarm;
-
-  /** The alarms: the dead-letter queue's depth, the iterator age, the function's errors. */
-  public readonly alarms: cloudwatch.Alarm[];
 
   /** How many times a failed batch is retried (bisecting aside). */
   public readonly retryAttempts: number;
@@ -242,46 +253,44 @@ export class StreamConsumerFunction extends Construct {
     const source = sourceOf(this, props);
     validateProps(props, source);
 
-    this.retryAttempts = props.retryAttempts ?? STREAM_DEFAULTS.retryAttempts;
-    this.maxRecordAge = props.maxRecordAge ?? STREAM_DEFAULTS.maxRecordAge;
-    this.batchSize = props.batchSize ?? STREAM_DEFAULTS.batchSize;
+    this.retryAttempts = props.retryAttempts ?? DEFAULTS.streamRetryAttempts;
+    this.maxRecordAge = props.maxRecordAge ?? DEFAULTS.streamMaxRecordAge;
+    this.batchSize = props.batchSize ?? DEFAULTS.streamBatchSize;
     const retention = source.retention();
     this.streamRetention = retention ?? Duration.hours(AWS_DEFAULTS.kinesisRetentionHours);
 
-    this.deadLetterQueue = props.onFailure ?? new DeadLetterQueue(this, 'DeadLetterQueue', { alarmAction: props.alarmAction });
+    if (props.encryptionKey && props.deadLetterQueue) {
+      throw new Error('encryptionKey encrypts the dead-letter queue StreamConsumerFunction creates, and it creates none when deadLetterQueue is given: '
+        + `encrypt that queue yourself, got encryptionKey ${props.encryptionKey.node.path} and deadLetterQueue ${props.deadLetterQueue.node.path}`);
+    }
+    this.deadLetterQueue = props.deadLetterQueue
+      ?? new DeadLetterQueue(this, 'DeadLetterQueue', { encryptionKey: props.encryptionKey, alarmAction: props.alarmAction });
     if (this.deadLetterQueue.fifo) {
-      throw new Error(`onFailure must be a standard queue: Lambda does not send stream failure records to FIFO queues, got the FIFO dead-letter queue ${this.deadLetterQueue.node.path}`);
+      throw new Error(`deadLetterQueue must be a standard queue: Lambda does not send stream failure records to FIFO queues, got the FIFO dead-letter queue ${this.deadLetterQueue.node.path}`);
     }
 
     this.function = functionOf(this, 'StreamConsumerFunction', props,
       'The stream invokes this function synchronously through its event source mapping, so a function dead-letter queue would never receive anything: batches it gives up on go to the mapping\'s on-failure destination.');
     requireRole('StreamConsumerFunction', this.function, `${source.readPermissions} and sqs:SendMessage on the dead-letter queue`);
 
-    const options: sources.StreamEventSourceProps = {
+    const bisect = props.bisectBatchOnError ?? DEFAULTS.streamBisectBatchOnError;
+    this.eventSourceMapping = new lambda.EventSourceMapping(this, 'EventSourceMapping', {
+      target: this.function,
+      eventSourceArn: source.eventSourceArn,
       startingPosition: props.startingPosition ?? lambda.StartingPosition.TRIM_HORIZON,
       batchSize: this.batchSize,
       maxBatchingWindow: props.maxBatchingWindow,
       parallelizationFactor: props.parallelizationFactor,
-      bisectBatchOnError: props.bisectBatchOnError ?? STREAM_DEFAULTS.bisectBatchOnError,
+      bisectBatchOnError: bisect,
       retryAttempts: this.retryAttempts,
       maxRecordAge: this.maxRecordAge,
-      reportBatchItemFailures: props.reportBatchItemFailures ?? STREAM_DEFAULTS.reportBatchItemFailures,
+      reportBatchItemFailures: props.reportBatchItemFailures ?? DEFAULTS.streamReportBatchItemFailures,
       onFailure: new sources.SqsDlq(this.deadLetterQueue.queue),
       filters: props.filters,
-    };
-    // aws-cdk-lib's event source creates the mapping under the function and grants the reads; find the mapping it added.
-    const before = new Set<IConstruct>(this.function.node.children);
-    this.function.addEventSource(source.eventSource(options));
-    const mapping = this.function.node.children.find(c => !before.has(c) && c instanceof lambda.EventSourceMapping);
-    if (!mapping) {
-      throw new Error(`StreamConsumerFunction found no event source mapping under ${this.function.node.path} after adding the event source`);
-    }
-    this.eventSourceMapping = mapping as lambda.EventSourceMapping;
-    // Lambda checks the role when it creates the mapping: the policy that grants the reads must exist first.
-    const policy = this.function.role?.node.tryFindChild('DefaultPolicy');
-    if (policy) {
-      this.eventSourceMapping.node.addDependency(policy);
-    }
+    });
+    // Lambda checks the role when it creates the mapping: the policy that grants the reads and the sends must exist first.
+    source.grantRead(this.function).applyBefore(this.eventSourceMapping);
+    this.deadLetterQueue.queue.grantSendMessages(this.function).applyBefore(this.eventSourceMapping);
     if (source.listStreamsOnAnyResource) {
       acknowledgeGrantedWildcard(this.function, '*',
         'The DynamoDB event source grants the function dynamodb:ListStreams, which its mapping needs, on * (Table.grantStreamRead does; a TableV2 scopes it to the stream); the stream reads themselves are scoped to the stream.');
@@ -289,7 +298,6 @@ export class StreamConsumerFunction extends Construct {
 
     this.iteratorAgeAlarm = this.createIteratorAgeAlarm(props, retention !== undefined);
     // Splitting a batch does not use up retries: a poison record is alone after ceil(log2(batchSize)) splits, then retried.
-    const bisect = options.bisectBatchOnError!;
     const worstCase = Token.isUnresolved(this.retryAttempts) || Token.isUnresolved(this.batchSize) ? undefined
       : 1 + this.retryAttempts + (bisect ? Math.ceil(Math.log2(this.batchSize)) : 0);
     this.errorsAlarm = functionErrorsAlarm(this, 'ErrorsAlarm', this.function, {
@@ -297,7 +305,11 @@ export class StreamConsumerFunction extends Construct {
         + 'then its record goes to the dead-letter queue.',
       alarmAction: props.alarmAction,
     });
-    this.alarms = [this.deadLetterQueue.alarm, this.iteratorAgeAlarm, this.errorsAlarm];
+  }
+
+  /** The alarms: the dead-letter queue's depth, the iterator age, the function's errors. */
+  public get alarms(): cloudwatch.Alarm[] {
+    return [this.deadLetterQueue.depthAlarm, this.iteratorAgeAlarm, this.errorsAlarm];
   }
 
   /**
@@ -330,13 +342,13 @@ export class StreamConsumerFunction extends Construct {
       const known = retentionKnown
         ? `the stream's retention (${formatDuration(retention)})`
         : `Kinesis's default retention (${formatDuration(retention)}), assumed because the retention of an imported stream is unknown here`;
-      Annotations.of(this).addWarningV2('cdk-resilience:stream-record-age-beyond-retention',
+      Annotations.of(this).addWarningV2(WARNING_IDS.streamRecordAgeBeyondRetention,
         `maxRecordAge is ${formatDuration(age)}, not below ${known}: a record the consumer falls behind on can expire from the stream before Lambda gives up on it, and is then lost without a failure record. Keep maxRecordAge below the retention.`);
     }
     const bound = age.isUnresolved() || age.toSeconds() >= retention.toSeconds() ? retention : age;
     const boundName = bound === age ? 'maxRecordAge' : 'the stream\'s retention';
     // Whole seconds: the alarm's description says them, and IteratorAge is reported in milliseconds anyway.
-    const thresholdMillis = 1000 * Math.floor(bound.toSeconds() * STREAM_DEFAULTS.iteratorAgeAlarmFraction);
+    const thresholdMillis = 1000 * Math.floor(bound.toSeconds() * DEFAULTS.iteratorAgeAlarmFraction);
     const threshold = Duration.millis(thresholdMillis);
     const assumed = props.stream && !retentionKnown ? ' (Kinesis\'s default, assumed: the stream\'s own is unknown here)' : '';
     return thresholdAlarm(this, 'IteratorAgeAlarm', {
@@ -357,24 +369,25 @@ interface StreamSource {
   readonly readPermissions: string;
   /** Whether the grant includes an action on `*`: `Table.grantStreamRead` grants `dynamodb:ListStreams` on `*` (a `TableV2` scopes it to the stream). */
   readonly listStreamsOnAnyResource: boolean;
+  /** The ARN the event source mapping reads: the Kinesis stream's, or the table's stream's. */
+  readonly eventSourceArn: string;
   /** How long the stream keeps a record, or `undefined` when the app cannot tell. */
   retention(): Duration | undefined;
-  eventSource(props: sources.StreamEventSourceProps): lambda.IEventSource;
+  /** Grants `fn` what its mapping needs to read the stream. */
+  grantRead(fn: lambda.IFunction): iam.Grant;
 }
 
 function sourceOf(owner: Construct, props: StreamConsumerFunctionProps): StreamSource {
-  const given = [props.stream, props.table].filter(s => s !== undefined).length;
-  if (given !== 1) {
-    throw new Error(`StreamConsumerFunction needs exactly one of stream (a Kinesis stream) or table (a DynamoDB table with a stream), got ${given === 0 ? 'neither' : 'both'}`);
-  }
+  requireExactlyOne('StreamConsumerFunction', ['stream (a Kinesis stream)', props.stream], ['table (a DynamoDB table with a stream)', props.table]);
   if (props.stream) {
     const stream = props.stream;
     return {
       kind: 'Kinesis stream',
       readPermissions: `read on the Kinesis stream${stream.encryptionKey ? ' and kms:Decrypt on its key' : ''}`,
       listStreamsOnAnyResource: false,
+      eventSourceArn: stream.streamArn,
       retention: () => kinesisRetention(stream),
-      eventSource: options => new sources.KinesisEventSource(stream, options),
+      grantRead: fn => stream.grantRead(fn),
     };
   }
   const table = props.table!;
@@ -383,8 +396,9 @@ function sourceOf(owner: Construct, props: StreamConsumerFunctionProps): StreamS
     kind: 'DynamoDB stream',
     readPermissions: 'read on the table\'s stream',
     listStreamsOnAnyResource: table instanceof dynamodb.TableBase,
+    eventSourceArn: table.tableStreamArn!,
     retention: () => Duration.seconds(AWS_DEFAULTS.dynamoDbStreamRetentionSeconds),
-    eventSource: options => new sources.DynamoEventSource(table, options),
+    grantRead: fn => table.grantStreamRead(fn),
   };
 }
 
@@ -423,17 +437,17 @@ function requireTableStream(owner: Construct, table: dynamodb.ITable): void {
 function validateProps(props: StreamConsumerFunctionProps, source: StreamSource): void {
   const retries = props.retryAttempts;
   if (retries === -1) {
-    throw new Error(`retryAttempts must be an integer between ${STREAM_LIMITS.retryAttempts.min} and ${STREAM_LIMITS.retryAttempts.max}, got -1: `
+    throw new Error(`retryAttempts must be an integer between ${LIMITS.streamRetryAttempts.min} and ${LIMITS.streamRetryAttempts.max}, got -1: `
       + 'AWS\'s -1 retries until the record expires from the stream, so a poison record would block its shard and then be lost');
   }
-  validateNumberRange('retryAttempts', retries, STREAM_LIMITS.retryAttempts.min, STREAM_LIMITS.retryAttempts.max);
-  validateDurationRange('maxRecordAge', props.maxRecordAge, STREAM_LIMITS.maxRecordAge.min, STREAM_LIMITS.maxRecordAge.max);
+  validateNumberRange('retryAttempts', retries, LIMITS.streamRetryAttempts.min, LIMITS.streamRetryAttempts.max);
+  validateDurationRange('maxRecordAge', props.maxRecordAge, LIMITS.streamMaxRecordAge.min, LIMITS.streamMaxRecordAge.max);
   validateDurationRange('maxBatchingWindow', props.maxBatchingWindow, Duration.seconds(0), LIMITS.maxBatchingWindow);
-  validateNumberRange('parallelizationFactor', props.parallelizationFactor, STREAM_LIMITS.parallelizationFactor.min, STREAM_LIMITS.parallelizationFactor.max);
+  validateNumberRange('parallelizationFactor', props.parallelizationFactor, LIMITS.parallelizationFactor.min, LIMITS.parallelizationFactor.max);
   const batchSize = props.batchSize;
   if (batchSize !== undefined && !Token.isUnresolved(batchSize)
-    && (!Number.isInteger(batchSize) || batchSize < STREAM_LIMITS.batchSize.min || batchSize > STREAM_LIMITS.batchSize.max)) {
-    throw new Error(`batchSize must be an integer between ${STREAM_LIMITS.batchSize.min} and ${STREAM_LIMITS.batchSize.max} for a ${source.kind}, got ${batchSize}`);
+    && (!Number.isInteger(batchSize) || batchSize < LIMITS.streamBatchSize.min || batchSize > LIMITS.streamBatchSize.max)) {
+    throw new Error(`batchSize must be an integer between ${LIMITS.streamBatchSize.min} and ${LIMITS.streamBatchSize.max} for a ${source.kind}, got ${batchSize}`);
   }
   if (props.startingPosition === lambda.StartingPosition.AT_TIMESTAMP) {
     throw new Error('startingPosition must be TRIM_HORIZON or LATEST, got AT_TIMESTAMP: it needs a timestamp this construct does not take, and DynamoDB streams do not support it');

@@ -60,18 +60,28 @@ export const DEFAULTS = {
   batchSize: AWS_DEFAULTS.sqsBatchSize,
   /** The source queue's oldest message alarms at this fraction of the retention period. */
   queueAgeAlarmFraction: 0.5,
-  /** Lambda's maximum: two retries of an asynchronous invocation. */
-  asyncRetryAttempts: 2,
-  /** Lambda's maximum: an asynchronous event is kept up to 6 hours. */
-  asyncMaxEventAge: Duration.hours(6),
+  /** Lambda's own default, which is also its maximum: two retries of an asynchronous invocation. */
+  asyncRetryAttempts: AWS_DEFAULTS.asyncRetryAttempts,
+  /** Lambda's own default, which is also its maximum: an asynchronous event is kept up to 6 hours. */
+  asyncMaxEventAge: Duration.seconds(AWS_DEFAULTS.asyncMaxEventAgeSeconds),
   /** EventBridge archives keep events 30 days (0 would mean forever). */
   archiveRetention: Duration.days(30),
-  /** EventBridge's maximum: 185 retries of a target. */
-  targetRetryAttempts: 185,
-  /** EventBridge's maximum: a target is retried for 24 hours. */
-  targetMaxEventAge: Duration.hours(24),
+  /** EventBridge's own default, which is also its maximum: 185 retries of a target. */
+  targetRetryAttempts: AWS_DEFAULTS.targetRetryAttempts,
+  /** EventBridge's own default, which is also its maximum: a target is retried for 24 hours. */
+  targetMaxEventAge: Duration.seconds(AWS_DEFAULTS.targetMaxEventAgeSeconds),
   /** How long the replay function waits for a replay to end. */
   replayFunctionTimeout: Duration.minutes(5),
+  /** The replay function makes two API calls and holds no data: the smallest size that starts fast enough. */
+  replayFunctionMemorySize: 256,
+  /** `AppConfigProfile`: the environment the configuration deploys to. */
+  appConfigEnvironmentName: 'default',
+  /** `AppConfigProfile`: the name of the hosted configuration profile. */
+  appConfigProfileName: 'configuration',
+  /** `FailureInjection`: the AppConfig environment of the experiments. */
+  failureInjectionEnvironmentName: 'chaos',
+  /** `FailureInjection`: the name of its feature-flags profile. */
+  failureInjectionProfileName: 'failure-injection',
   /** FIS: how long a Lambda fault lasts when the props do not say. */
   fisExperimentDuration: Duration.minutes(10),
   /** FIS action reference: a Lambda fault strikes every invocation unless told otherwise. */
@@ -84,6 +94,32 @@ export const DEFAULTS = {
   fisLogRetention: RetentionDays.THREE_MONTHS,
   /** The content type of an injected HTTP response. */
   fisContentType: 'application/json',
+  // StreamConsumerFunction (Kinesis Data Streams, DynamoDB Streams); the README's table repeats them.
+  /**
+   * Lambda's own default for Kinesis and DynamoDB Streams, written into the
+   * template so that it says what it does. With bisecting, a poison record
+   * is alone in its batch after ceil(log2(100)) = 7 splits.
+   */
+  streamBatchSize: AWS_DEFAULTS.streamBatchSize,
+  /**
+   * Retries of a batch that failed (bisecting does not use them up): a poison
+   * record costs at most 1 + 3 + ceil(log2(batchSize)) invocations, 11 with
+   * the default batch size, and then goes to the failure destination.
+   */
+  streamRetryAttempts: 3,
+  /**
+   * Lambda retries a batch it cannot invoke (throttles) until the record is
+   * this old, whatever `retryAttempts` says: one hour bounds how long a shard
+   * can wait, and leaves 23 of the default 24 hours of retention to read the
+   * data back.
+   */
+  streamMaxRecordAge: Duration.hours(1),
+  /** A failing batch is split until the record that fails is alone. */
+  streamBisectBatchOnError: true,
+  /** The handler names the first record it could not process, so the records before it are not retried. */
+  streamReportBatchItemFailures: true,
+  /** The iterator age alarms at this fraction of the shorter of the stream's retention and `maxRecordAge`. */
+  iteratorAgeAlarmFraction: 0.5,
 } as const;
 
 /** Limits that AWS enforces and that props are validated against. */
@@ -125,51 +161,20 @@ export const LIMITS = {
   fisStatusCode: { min: 0, max: 999 },
   /** CloudFormation: an experiment template's description has at most 512 characters. */
   fisDescription: 512,
-} as const;
-
-// ---------------------------------------------------------------------------
-// Streams (Kinesis Data Streams, DynamoDB Streams): StreamConsumerFunction's
-// own block, kept apart from AWS_DEFAULTS above (which holds what AWS does
-// when a template leaves a setting out, such as the -1 of unbounded retries).
-// ---------------------------------------------------------------------------
-
-/** `StreamConsumerFunction`'s defaults, each with the reason it is what it is (the README's table repeats them). */
-export const STREAM_DEFAULTS = {
-  /**
-   * Lambda's own default for Kinesis and DynamoDB Streams, written into the
-   * template so that it says what it does. With bisecting, a poison record
-   * is alone in its batch after ceil(log2(100)) = 7 splits.
-   */
-  batchSize: AWS_DEFAULTS.streamBatchSize,
-  /**
-   * Retries of a batch that failed (bisecting does not use them up): a poison
-   * record costs at most 1 + 3 + ceil(log2(batchSize)) invocations, 11 with
-   * the default batch size, and then goes to the failure destination.
-   */
-  retryAttempts: 3,
-  /**
-   * Lambda retries a batch it cannot invoke (throttles) until the record is
-   * this old, whatever `retryAttempts` says: one hour bounds how long a shard
-   * can wait, and leaves 23 of the default 24 hours of retention to read the
-   * data back.
-   */
-  maxRecordAge: Duration.hours(1),
-  /** A failing batch is split until the record that fails is alone. */
-  bisectBatchOnError: true,
-  /** The handler names the first record it could not process, so the records before it are not retried. */
-  reportBatchItemFailures: true,
-  /** The iterator age alarms at this fraction of the shorter of the stream's retention and `maxRecordAge`. */
-  iteratorAgeAlarmFraction: 0.5,
-} as const;
-
-/** Limits that AWS enforces on stream event source mappings. */
-export const STREAM_LIMITS = {
+  /** AppConfig: an application name has at most 64 characters. */
+  appConfigApplicationName: 64,
+  /** SNS: a topic name has at most 256 characters, a FIFO topic's `.fifo` suffix included. */
+  topicName: 256,
+  // Stream event source mappings (Kinesis Data Streams, DynamoDB Streams).
   /** Kinesis and DynamoDB Streams alike: 1-10,000 records per batch. */
-  batchSize: { min: 1, max: 10_000 },
+  streamBatchSize: { min: 1, max: 10_000 },
   /** 0-10,000 retries (AWS's -1, retry until the record expires, is refused). */
-  retryAttempts: { min: 0, max: 10_000 },
+  streamRetryAttempts: { min: 0, max: 10_000 },
   /** 60 seconds - 7 days (AWS's -1, no limit, is refused). */
-  maxRecordAge: { min: Duration.seconds(60), max: Duration.days(7) },
+  streamMaxRecordAge: { min: Duration.seconds(60), max: Duration.days(7) },
   /** Concurrent batches per shard. */
   parallelizationFactor: { min: 1, max: 10 },
 } as const;
+
+/** SNS: the alias of its AWS managed key, whose key policy no one can change. */
+export const AWS_MANAGED_SNS_KEY_ALIAS = 'alias/aws/sns';

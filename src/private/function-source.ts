@@ -1,6 +1,6 @@
 import { Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { requireExactlyOne } from './validation';
 
 /** How a construct gets the function it wires: one it creates, or one the user brings. */
@@ -29,14 +29,15 @@ export function functionOf(scope: Construct, owner: string, source: FunctionSour
 }
 
 /**
- * The function that `attachTo()` of a construct wires: one whose environment,
+ * The function that `attachTo()` of `owner` wires: one whose environment,
  * layers and role it can change (a `lambda.Function` of this app, such as a
- * `NodejsFunction`), or a clear error.
+ * `NodejsFunction`), or an error that names the construct, the function, the
+ * variable to set by hand and what grants the rest (`instead`).
  */
-export function attachableFunction(method: string, fn: lambda.IFunction, variable: string, grantMethod: string): lambda.Function {
+export function attachableFunction(owner: IConstruct, fn: lambda.IFunction, variable: string, instead: string): lambda.Function {
   if (!(fn instanceof lambda.Function)) {
-    throw new Error(`${method} needs a lambda.Function of this app (or a NodejsFunction, PythonFunction, ...) whose environment and layers it can set, `
-      + `got ${fn.node.path} (${fn.constructor.name}): for an imported function, an alias or a version, set ${variable} on the function yourself and use ${grantMethod}`);
+    throw new Error(`${owner.constructor.name}.attachTo needs a lambda.Function of this app (or a NodejsFunction, PythonFunction, ...) whose environment and layers it can set, `
+      + `got ${fn.node.path} (${fn.constructor.name}): for an imported function, an alias or a version, set ${variable} on the function yourself and use ${instead}`);
   }
   return fn;
 }

@@ -27,8 +27,3 @@ export function deterministicName(scope: IConstruct, maxLength: number, suffix =
 export function deterministicQueueName(scope: IConstruct, fifo: boolean): string {
   return deterministicName(scope, LIMITS.queueName, fifo ? '.fifo' : '');
 }
-
-/** The ARN of a queue in the stack of `scope`, built from its name (no reference to the queue). */
-export function queueArnFromName(scope: IConstruct, queueName: string): string {
-  return Stack.of(scope).formatArn({ service: 'sqs', resource: queueName });
-}
