@@ -67,7 +67,7 @@ const DEFAULTS: Record<string, string> = {
   VisibilityTimeout: '30',
   DelaySeconds: '0',
   MessageRetentionPeriod: '345600',
-  MaximumMessageSize: '262144',
+  MaximumMessageSize: '1048576',
   ReceiveMessageWaitTimeSeconds: '0',
 };
 const NUMERIC_ATTRIBUTES: Record<string, [number, number]> = {
