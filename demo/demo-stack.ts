@@ -73,10 +73,21 @@ exports.handler = async (event) => {
 };
 `;
 
+/**
+ * The newest Node.js runtime this app's aws-cdk-lib knows (NODEJS_24_X on 2.269, NODEJS_26_X on 2.278):
+ * the one cdk-nag's AwsSolutions-L1 asks for, so the demo passes it on any aws-cdk-lib it is built with.
+ */
+function newestNodeRuntime(): lambda.Runtime {
+  const major = (runtime: lambda.Runtime) => Number(/^nodejs(\d+)\.x$/.exec(runtime.name)?.[1] ?? 0);
+  return lambda.Runtime.ALL
+    .filter(runtime => runtime.family === lambda.RuntimeFamily.NODEJS && !runtime.isVariable)
+    .reduce((newest, runtime) => major(runtime) > major(newest) ? runtime : newest, lambda.Runtime.NODEJS_24_X);
+}
+
 function consumerProps(description: string, code = BATCH_HANDLER): lambda.FunctionProps {
   return {
     description,
-    runtime: lambda.Runtime.NODEJS_24_X,
+    runtime: newestNodeRuntime(),
     architecture: lambda.Architecture.ARM_64,
     handler: 'index.handler',
     code: lambda.Code.fromInline(code),
@@ -105,7 +116,7 @@ function bundledHandler(scope: Construct, id: string, description: string, file:
   const fn = new nodejs.NodejsFunction(scope, id, {
     description,
     entry: path.join(__dirname, 'handlers', file),
-    runtime: lambda.Runtime.NODEJS_24_X,
+    runtime: newestNodeRuntime(),
     architecture: lambda.Architecture.ARM_64,
     timeout,
     memorySize: 256,
@@ -176,7 +187,7 @@ export class DemoStack extends Stack {
       targets: [new events_targets.LambdaFunction(shipper.function)],
       acceptReplays: false,
     });
-    bus.grantPutEvents(orders.function);
+    bus.grantPutEventsTo(orders.function);
     bus.grantReplay(operator);
 
     // A function that calls a payments API through a circuit breaker whose
@@ -206,7 +217,7 @@ export class DemoStack extends Stack {
     }).attachTo(reserve);
     new FailureInjection(this, 'Chaos', {
       // the experiment ends when the reservations' oldest message grows too old
-      monitors: [reservations.oldestMessageAgeAlarm],
+      stopConditions: [reservations.oldestMessageAgeAlarm],
     }).attachTo(reserve);
     bus.replayFunction.grantInvoke(operator);
     Validations.of(operator).acknowledge({

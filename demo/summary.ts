@@ -11,7 +11,7 @@ import { Duration } from 'aws-cdk-lib';
 import { RETRY_BUDGET_FILE } from './app';
 import { CircuitBreakerTable, IdempotencyTable, ResilienceChecks } from '../src';
 // The library's own knowledge of AWS's defaults and its duration format, so the summary reads templates as the checks do.
-import { AWS_DEFAULTS, STREAM_DEFAULTS } from '../src/private/defaults';
+import { AWS_DEFAULTS, DEFAULTS } from '../src/private/defaults';
 import { formatDuration } from '../src/private/validation';
 
 type Resource = { Type: string; Properties?: any; Metadata?: Record<string, any>; DeletionPolicy?: string };
@@ -115,7 +115,7 @@ function summarizeStreamConsumers(resources: Record<string, Resource>): string[]
       ? (source.Properties?.RetentionPeriodHours ?? AWS_DEFAULTS.kinesisRetentionHours) * 3600
       : AWS_DEFAULTS.dynamoDbStreamRetentionSeconds;
     lines.push(`  • ${functionId ? pathOf(resources[functionId]) : parentPath(mapping)} ← ${STREAM_SOURCES[source.Type]} ${pathOf(source)}, retention ${seconds(retention)}`);
-    lines.push(`      batch size ${p.BatchSize ?? STREAM_DEFAULTS.batchSize} from ${p.StartingPosition}`
+    lines.push(`      batch size ${p.BatchSize ?? DEFAULTS.streamBatchSize} from ${p.StartingPosition}`
       + `${p.ParallelizationFactor ? `, ${p.ParallelizationFactor} batches per shard` : ''}`
       + `, ${unbounded(p.MaximumRetryAttempts) ? 'UNBOUNDED retries' : `${p.MaximumRetryAttempts} retries`}`
       + `, records kept ${unbounded(p.MaximumRecordAgeInSeconds) ? 'UNTIL THEY EXPIRE' : seconds(p.MaximumRecordAgeInSeconds)}`

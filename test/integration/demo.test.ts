@@ -73,7 +73,7 @@ describe('demo app', () => {
     expect(summary).toContain('dead-letter queue CdkResilienceDemo/SharedDeadLetters after 5 receives, retention 14 days, redrive allowed from 2 named source(s)');
     expect(summary).toContain('batch size 100, batching window 10 s, max concurrency 5, partial batch responses on');
     expect(summary).toContain('alarms: ApproximateNumberOfMessagesVisible ≥ 1 (notifies); ApproximateAgeOfOldestMessage ≥ 2 days (notifies); Errors ≥ 1 (notifies)');
-    expect(summary).toContain('• CdkResilienceDemo/Shipper/Function\n      2 retries, events kept 6 h, on failure → CdkResilienceDemo/Shipper/FailureQueue');
+    expect(summary).toContain('• CdkResilienceDemo/Shipper/Function\n      2 retries, events kept 6 h, on failure → CdkResilienceDemo/Shipper/DeadLetterQueue');
     expect(summary).toContain('alarms: ApproximateNumberOfMessagesVisible ≥ 1 (notifies); Errors ≥ 1 (notifies); Throttles ≥ 1 (notifies); AsyncEventsDropped ≥ 1 (notifies)');
     expect(summary).toMatch(/• CdkResilienceDemo\/OrderEvents \(CdkResilienceDemo-OrderEvents-[0-9a-f]{8}\)\n      archive: 30 days, every event; undeliverable events → CdkResilienceDemo\/OrderEvents\/DeadLetterQueue/);
     expect(summary).toContain('rule OrderPlaced: refuses replayed events\n        → CdkResilienceDemo/Shipper/Function: 185 retries over 1 day, dead-letter queue CdkResilienceDemo/OrderEvents/DeadLetterQueue');
@@ -97,7 +97,7 @@ describe('demo app', () => {
       + '      alarms: ApproximateNumberOfMessagesVisible ≥ 1 (notifies); NumberOfNotificationsFailed ≥ 1 (notifies); NumberOfNotificationsFailedToRedriveToDlq ≥ 1 (notifies)');
     expect(summary).toContain('• CdkResilienceDemo/PaymentEvents (FIFO, content-based deduplication, encrypted with CdkResilienceDemo/PaymentEvents/Key)\n'
       + '      → CdkResilienceDemo/Payments/Queue (sqs, raw delivery), undeliverable messages → CdkResilienceDemo/PaymentEvents/DeadLetterQueue');
-    expect(summary).toContain('• CdkResilienceDemo/Notifier/Function\n      2 retries, events kept 6 h, on failure → CdkResilienceDemo/Notifier/FailureQueue');
+    expect(summary).toContain('• CdkResilienceDemo/Notifier/Function\n      2 retries, events kept 6 h, on failure → CdkResilienceDemo/Notifier/DeadLetterQueue');
     expect(summary).toContain('  Stream consumers (stream → Lambda, bisect and bounded retries → on-failure queue)\n'
       + '  • CdkResilienceDemo/ClickStream/Function ← Kinesis stream CdkResilienceDemo/Clicks, retention 1 day\n'
       + '      batch size 100 from TRIM_HORIZON, 3 retries, records kept 1 h, bisect on, partial batch responses on\n'
