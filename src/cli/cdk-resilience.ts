@@ -10,8 +10,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { PolicyValidationPluginReport } from 'aws-cdk-lib';
+import { render } from './render';
 import type { RetryBudgetReport, RetryPath } from '../checks/retry-budget';
 import type { TemplateStackOptions } from '../private/template-stack';
+import { applyTransforms, TransformedTemplate } from '../private/template-transforms';
 
 /** The exit codes. */
 export const EXIT = {
@@ -24,13 +26,19 @@ export const EXIT = {
 } as const;
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
-type Format = typeof FORMATS[number];
+/** An output format. */
+export type Format = typeof FORMATS[number];
+
+/** The rule of the finding that says what a transform left unchecked. */
+export const UNCHECKED_TRANSFORM_RULE = 'Resilience-Checks2';
 
 const USAGE = `Usage: cdk-resilience check [options] <cdk.out directory | template file...>
 
 Runs the ResilienceChecks rules and the RetryBudget analysis on CloudFormation
 templates (JSON; YAML too when aws-cdk-lib can read it) or on every stack of a
-cloud assembly (cdk.out), and prints the findings and the retry paths.
+cloud assembly (cdk.out), and prints the findings and the retry paths. An AWS SAM
+template (Transform: AWS::Serverless-2016-10-31) is expanded as the SAM
+translator would expand it; what no transform expansion covers is reported.
 
 Options:
   --format text|json|markdown   output format (default: text)
@@ -54,6 +62,14 @@ export interface CliFinding {
   readonly logicalId?: string;
   /** The construct path, when the template has `aws:cdk:path` metadata (or the cloud assembly records it). */
   readonly path?: string;
+  /** For a resource of an AWS SAM template: the SAM resource it is, or that generates it. */
+  readonly samResource?: string;
+  /** For a resource that an event of an AWS SAM resource generates: the event's name. */
+  readonly samEvent?: string;
+  /** For a finding of `Resilience-Checks2`: the transform that left resources unchecked. */
+  readonly transform?: string;
+  /** For a finding of `Resilience-Checks2`: the logical IDs of the resources it left unchecked. */
+  readonly uncheckedLogicalIds?: string[];
   readonly message: string;
 }
 
@@ -65,6 +81,12 @@ export interface CliTemplateResult {
   readonly resources: number;
   readonly findings: CliFinding[];
   readonly retryPaths: RetryPath[];
+  /** The transforms the template declares. */
+  readonly transforms?: string[];
+  /** The logical IDs of the resources that a transform left unchecked, in whole or in part (see `Resilience-Checks2`). */
+  readonly uncheckedLogicalIds?: string[];
+  /** What the checks could not read (a state machine definition in S3, a nested application's template). */
+  readonly notes?: string[];
 }
 
 interface Options {
@@ -79,6 +101,8 @@ interface Unit {
   readonly file: string;
   readonly template: any;
   readonly options: TemplateStackOptions;
+  /** The template's transforms, applied where the command can. */
+  readonly transformed?: TransformedTemplate;
 }
 
 class UsageError extends Error {}
@@ -102,11 +126,6 @@ export function main(args: string[], io: CliOutput = { out: t => process.stdout.
     threshold = options.retryBudgetThreshold ?? loadModules().ResilienceChecks.DEFAULT_RETRY_BUDGET_THRESHOLD;
     const units = options.inputs.flatMap(readInput);
     results = units.map(unit => check(unit, options));
-    for (const unit of units.filter(u => isObject(u.template) && u.template.Transform !== undefined)) {
-      io.err(`cdk-resilience: note: '${unit.file}' declares a Transform (${JSON.stringify(unit.template.Transform)}): `
-        + 'what the transform creates is not in it and is not checked; check the processed template '
-        + '(aws cloudformation get-template --template-stage Processed)\n');
-    }
   } catch (error) {
     io.err(`cdk-resilience: ${messageOf(error)}\n`);
     return EXIT.USAGE;
@@ -164,15 +183,27 @@ function readInput(input: string): Unit[] {
     throw new Error(`cannot read '${input}': no such file or directory`);
   }
   if (stat.isDirectory()) return readAssembly(input);
-  const template = readTemplateFile(input);
+  const written = readTemplateFile(input);
+  // A file that the template names (a state machine's DefinitionUri) is read next to the template.
+  const transformed = written.Transform === undefined
+    ? undefined
+    : applyTransforms(written, relative => readFile(path.join(path.dirname(input), relative)));
+  const template = transformed?.template ?? written;
   const hasPaths = Object.values<any>(isObject(template) && isObject(template.Resources) ? template.Resources : {})
     .some(r => typeof r?.Metadata?.['aws:cdk:path'] === 'string');
   // A template without construct paths is rebuilt as a stack named after its file.
   const stackPath = hasPaths ? undefined : path.basename(input).replace(/\.(template\.)?(json|ya?ml|template)$/i, '') || 'Template';
-  return [{ file: input, template, options: { stackPath } }];
+  return [{ file: input, template, options: { stackPath }, transformed }];
 }
 
-function readTemplateFile(file: string): unknown {
+function readTemplateFile(file: string): Record<string, any> {
+  const template = readFile(file);
+  if (!isObject(template) || !isObject(template.Resources)) throw new Error(`cannot read '${file}': not a CloudFormation template (no Resources)`);
+  return template;
+}
+
+/** A JSON or YAML file, parsed. */
+function readFile(file: string): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -189,7 +220,6 @@ function readTemplateFile(file: string): unknown {
       throw new Error(`cannot read '${file}': not valid JSON (${messageOf(error)})`);
     }
   }
-  if (!isObject(template) || !isObject(template.Resources)) throw new Error(`cannot read '${file}': not a CloudFormation template (no Resources)`);
   return template;
 }
 
@@ -290,17 +320,32 @@ function check(unit: Unit, options: Options): CliTemplateResult {
   const checks = new ResilienceChecks(undefined, { retryBudgetThreshold: options.retryBudgetThreshold, failOnWarnings: options.failOnWarnings });
   const report: PolicyValidationPluginReport = checks.validateScope(rebuilt.stack);
   const budget: RetryBudgetReport = RetryBudget.analyze(rebuilt.stack);
+  const origins = unit.transformed?.origins;
   const findings = report.violations.flatMap(violation => violation.violatingResources.map(resource => {
     const constructPath = resource.constructPath ?? '';
     const hasPath = !rebuilt.placedByLogicalId.has(constructPath);
+    const logicalId = rebuilt.logicalIds.get(constructPath);
+    const origin = logicalId === undefined ? undefined : origins?.get(logicalId);
     return {
       rule: violation.ruleName,
       level: violation.severity === 'error' || violation.severity === 'fatal' ? 'error' : 'warning',
-      logicalId: rebuilt.logicalIds.get(constructPath),
+      logicalId,
       ...hasPath ? { path: constructPath } : {},
+      ...origin && { samResource: origin.resource, ...origin.event !== undefined && { samEvent: origin.event } },
       message: violation.description,
     } as CliFinding;
   }));
+  for (const unchecked of unit.transformed?.unchecked ?? []) {
+    findings.push({
+      rule: UNCHECKED_TRANSFORM_RULE,
+      level: 'warning',
+      transform: unchecked.transform,
+      uncheckedLogicalIds: unchecked.logicalIds,
+      message: `The transform ${unchecked.transform} is not expanded for ${unchecked.parts.join('; ')}: `
+        + 'no Resilience rule checked what it makes of them, and retry paths through them are missing. '
+        + 'Check the processed template (aws cloudformation get-template --template-stage Processed) for these.',
+    });
+  }
   findings.sort((a, b) => Number(a.level !== 'error') - Number(b.level !== 'error') || a.rule.localeCompare(b.rule)
     || (a.path ?? a.logicalId ?? '').localeCompare(b.path ?? b.logicalId ?? ''));
   return {
@@ -309,6 +354,11 @@ function check(unit: Unit, options: Options): CliTemplateResult {
     resources: rebuilt.logicalIds.size,
     findings,
     retryPaths: budget.paths,
+    ...unit.transformed && {
+      transforms: unit.transformed.transforms,
+      uncheckedLogicalIds: [...new Set(unit.transformed.unchecked.flatMap(u => u.logicalIds))],
+      notes: [...unit.transformed.notes],
+    },
   };
 }
 
@@ -331,59 +381,6 @@ function loadModules() {
     RetryBudget: (require('../checks/retry-budget') as typeof import('../checks/retry-budget')).RetryBudget,
   };
   /* eslint-enable @typescript-eslint/no-require-imports */
-}
-
-function render(results: CliTemplateResult[], format: Format, threshold: number, failing: boolean): string {
-  const errors = results.reduce((n, r) => n + r.findings.filter(f => f.level === 'error').length, 0);
-  const warnings = results.reduce((n, r) => n + r.findings.filter(f => f.level === 'warning').length, 0);
-  const summary = `${errors} error(s), ${warnings} warning(s) in ${results.length} template(s)`;
-  if (format === 'json') {
-    return JSON.stringify({ success: !failing, errors, warnings, retryBudgetThreshold: threshold, templates: results }, null, 2) + '\n';
-  }
-  const lines: string[] = [];
-  if (format === 'markdown') {
-    for (const result of results) {
-      lines.push(`## ${result.stack}`, '', `\`${result.file}\`: ${result.resources} resources, ${result.findings.length} finding(s).`, '');
-      if (result.findings.length > 0) {
-        lines.push('| Level | Rule | Resource | Finding |', '|---|---|---|---|');
-        for (const f of result.findings) {
-          const resource = f.path ? `\`${f.logicalId}\` (\`${f.path}\`)` : `\`${f.logicalId}\``;
-          lines.push(`| ${f.level} | ${f.rule} | ${cell(resource)} | ${cell(f.message)} |`);
-        }
-        lines.push('');
-      }
-      lines.push(`Retry budget (threshold ${threshold}):`, '', budgetReport(result).toMarkdown());
-    }
-    lines.push(`**${summary}**`, '');
-    return lines.join('\n');
-  }
-  for (const result of results) {
-    lines.push(`${result.stack} (${result.file}): ${result.resources} resources`);
-    for (const f of result.findings) {
-      lines.push(`  ${f.level.toUpperCase().padEnd(7)} ${f.rule}  ${f.logicalId ?? ''}${f.path ? ` (${f.path})` : ''}`);
-      lines.push(`          ${f.message}`);
-    }
-    if (result.findings.length === 0) lines.push('  no findings');
-    lines.push(`  Retry paths (worst-case invocations of the last hop per event; threshold ${threshold}):`);
-    for (const p of result.retryPaths) {
-      const hops = p.hops.map((hop, i) => `${hop}${p.attempts[i] > 1 ? ` ×${p.attempts[i]}` : ''}`).join(' → ');
-      lines.push(`  ${String(p.worstCaseInvocations).padStart(6)}${p.cyclic ? ` per trip (${p.certainLoop ? 'certain' : 'possible'} loop)` : ''}  ${hops}`);
-    }
-    if (result.retryPaths.length === 0) lines.push('  (no path)');
-    lines.push('');
-  }
-  lines.push(summary, '');
-  return lines.join('\n');
-}
-
-function budgetReport(result: CliTemplateResult): RetryBudgetReport {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { RetryBudgetReport: Report } = require('../checks/retry-budget') as typeof import('../checks/retry-budget');
-  return new Report(result.retryPaths);
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
 function messageOf(error: unknown): string {

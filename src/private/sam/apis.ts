@@ -47,12 +47,12 @@ export function addRoute(context: ExpansionContext, kind: 'rest' | 'http', props
 
 type Add = (id: string, body: CfnResourceBody) => void;
 
-interface Invoked { readonly logicalId: string; readonly name: unknown }
+interface Invoked { readonly logicalId: string; readonly name: unknown; readonly arn: unknown }
 
 /** An `Api` event of a function: its route, and the permission `<Function><Event>Permission<Stage>`. */
 export function apiEventPermission(context: ExpansionContext, add: Add, fn: Invoked, logicalId: string, props: Record<string, any>,
   origin: SamOrigin): void {
-  const apiId = addRoute(context, 'rest', props, origin, lambdaIntegration(fn.logicalId, 'rest'));
+  const apiId = addRoute(context, 'rest', props, origin, lambdaIntegration(fn, 'rest'));
   const declared = context.source[apiId];
   const stage = apiId === IMPLICIT_REST_API ? 'Prod' : declared?.Properties?.StageName;
   const suffix = apiId === IMPLICIT_REST_API ? 'Prod' : typeof stage !== 'string' ? 'AllStages' : /^[A-Za-z0-9]+$/.test(stage) ? stage : 'Stage';
@@ -62,7 +62,7 @@ export function apiEventPermission(context: ExpansionContext, add: Add, fn: Invo
 /** An `HttpApi` event of a function: its route, and the permission `<Function><Event>Permission`. */
 export function httpApiEventPermission(context: ExpansionContext, add: Add, fn: Invoked, logicalId: string, props: Record<string, any>,
   origin: SamOrigin): void {
-  const apiId = addRoute(context, 'http', props, origin, { ...lambdaIntegration(fn.logicalId, 'http'), payloadFormatVersion: props.PayloadFormatVersion ?? '2.0' });
+  const apiId = addRoute(context, 'http', props, origin, { ...lambdaIntegration(fn, 'http'), payloadFormatVersion: props.PayloadFormatVersion ?? '2.0' });
   add(`${logicalId}Permission`, permissionFor(fn, apiId, props, 'arn:${AWS::Partition}:execute-api'));
 }
 
@@ -105,13 +105,17 @@ export function writeApis(context: ExpansionContext): void {
   }
 }
 
-/** SAM writes a REST API's Lambda integration in the `aws` partition, an HTTP API's in the stack's. */
-function lambdaIntegration(functionId: string, kind: 'rest' | 'http'): Record<string, unknown> {
+/**
+ * A Lambda proxy integration of the function, or of its alias when it has one. SAM writes a REST API's in the
+ * `aws` partition, an HTTP API's in the stack's.
+ */
+function lambdaIntegration(fn: Invoked, kind: 'rest' | 'http'): Record<string, unknown> {
   const partition = kind === 'rest' ? 'aws' : '${AWS::Partition}';
+  const target = isObject(fn.arn) && typeof fn.arn.Ref === 'string' ? fn.arn.Ref : `${fn.logicalId}.Arn`;
   return {
     httpMethod: 'POST',
     type: 'aws_proxy',
-    uri: { 'Fn::Sub': `arn:${partition}:apigateway:\${AWS::Region}:lambda:path/2015-03-31/functions/\${${functionId}.Arn}/invocations` },
+    uri: { 'Fn::Sub': `arn:${partition}:apigateway:\${AWS::Region}:lambda:path/2015-03-31/functions/\${${target}}/invocations` },
   };
 }
 

@@ -52,12 +52,23 @@ const PULL_EVENTS: Record<string, { source?: string; managedPolicy?: string }> =
   SelfManagedKafka: {},
 };
 
-/** The events that only let a service invoke the function, with the service's principal and the resource SAM adds. */
-const PERMISSION_EVENTS: Record<string, { principal: string; resource?: (props: Record<string, any>, fn: FunctionHandle) => CfnResourceBody }> = {
+/**
+ * The events that only let a service invoke the function: the service's principal, what the permission says of
+ * the source, and the resource SAM adds (with its `DependsOn`).
+ */
+const PERMISSION_EVENTS: Record<string, {
+  principal: string;
+  source?: (props: Record<string, any>, logicalId: string) => Record<string, unknown>;
+  resource?: (props: Record<string, any>, fn: FunctionHandle, logicalId: string) => CfnResourceBody;
+}> = {
   AlexaSkill: { principal: 'alexa-appkit.amazon.com' },
   Cognito: { principal: 'cognito-idp.amazonaws.com' },
   IoTRule: {
     principal: 'iot.amazonaws.com',
+    source: (_props, logicalId) => ({
+      SourceAccount: { 'Fn::Sub': '${AWS::AccountId}' },
+      SourceArn: { 'Fn::Sub': ['arn:aws:iot:${AWS::Region}:${AWS::AccountId}:rule/${RuleName}', { RuleName: ref(logicalId) }] },
+    }),
     resource: (props, fn) => ({
       Type: 'AWS::IoT::TopicRule',
       Properties: {
@@ -69,8 +80,12 @@ const PERMISSION_EVENTS: Record<string, { principal: string; resource?: (props: 
   },
   CloudWatchLogs: {
     principal: 'logs.amazonaws.com',
-    resource: (props, fn) => ({
+    source: props => ({
+      SourceArn: { 'Fn::Sub': ['arn:aws:logs:${AWS::Region}:${AWS::AccountId}:log-group:${__LogGroupName__}:*', { __LogGroupName__: props.LogGroupName }] },
+    }),
+    resource: (props, fn, logicalId) => ({
       Type: 'AWS::Logs::SubscriptionFilter',
+      DependsOn: [`${logicalId}Permission`],
       Properties: { DestinationArn: fn.arn, FilterPattern: props.FilterPattern, LogGroupName: props.LogGroupName },
     }),
   },
@@ -100,10 +115,10 @@ export function expandFunctionEvents(context: ExpansionContext, fn: FunctionHand
     } else if (type === 'HttpApi') {
       httpApiEventPermission(context, add, fn, logicalId, props, origin);
     } else if (typeof type === 'string' && PERMISSION_EVENTS[type]) {
-      const { principal, resource } = PERMISSION_EVENTS[type];
-      if (resource) add(logicalId, resource(props, fn));
+      const { principal, resource, source } = PERMISSION_EVENTS[type];
+      if (resource) add(logicalId, resource(props, fn, logicalId));
       const permissionId = type === 'Cognito' ? `${fn.logicalId}CognitoPermission` : `${logicalId}Permission`;
-      if (!context.resources[permissionId]) add(permissionId, permission(fn, principal, {}));
+      if (!context.resources[permissionId]) add(permissionId, permission(fn, principal, source?.(props, logicalId) ?? {}));
     } else {
       context.unexpanded(fn.logicalId, `AWS::Serverless::Function event of type ${JSON.stringify(type)}`, name);
     }
