@@ -417,7 +417,8 @@ describe('FailureInjection', () => {
         warn: (message, details) => warnings.push({ message, ...details }),
         error: () => undefined,
       };
-      await injectFailure(async () => 'handled', { path: route, host: '127.0.0.1', port: extension.port, dryRun: true, logger })({}, {});
+      // The read only needs an answer: a loaded machine may take longer than the runtime's default 1 s to give it.
+      await injectFailure(async () => 'handled', { path: route, host: '127.0.0.1', port: extension.port, timeout: 30_000, dryRun: true, logger })({}, {});
       return warnings.flatMap(w => (w.problems as string[] | undefined) ?? [String(w.message)]);
     }
 

@@ -2,8 +2,11 @@
  * Tests of the runtime `getConfiguration` against a real HTTP server on
  * 127.0.0.1 (random port) that serves the AppConfig Lambda extension's route
  * `/applications/{app}/environments/{env}/configurations/{profile}`. Durations
- * are small and real (no fake timers).
+ * are real (no fake timers); a read that only needs an answer waits as long as
+ * a loaded machine needs, and a cache's age is set with a clock the test moves.
  */
+import * as http from 'http';
+import { AddressInfo } from 'net';
 import { APPCONFIG_CONFIGURATION_PATH_ENV, clearConfigurationCache, ExtensionUnreachableError, getConfiguration } from '../../src/runtime';
 import { LocalAppConfigExtension, startLocalAppConfigExtension } from '../../src/testing';
 
@@ -45,12 +48,28 @@ function sleep(ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms));
 }
 
+/**
+ * How long a read that only needs an answer waits for it: the runtime's
+ * default (1 s) is a deadline in Lambda, and a loaded machine can take longer
+ * to answer over loopback.
+ */
+const PATIENCE = 30_000;
+
+/** Polls `condition` every few ms; throws after `timeout` ms. */
+async function until(condition: () => boolean, timeout = PATIENCE): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeout} ms`);
+    await sleep(2);
+  }
+}
+
 describe('getConfiguration', () => {
   test('reads the path of APPCONFIG_CONFIGURATION_PATH and parses JSON', async () => {
     // GIVEN the extension serves the profile as JSON
 
     // WHEN
-    const configuration = await getConfiguration<typeof DOCUMENT>({ port, host: HOST });
+    const configuration = await getConfiguration<typeof DOCUMENT>({ port, host: HOST, timeout: PATIENCE });
 
     // THEN
     expect(configuration).toEqual(DOCUMENT);
@@ -67,7 +86,7 @@ describe('getConfiguration', () => {
     extension.answer(PATH, { contentType: 'text/plain', body: 'maxItems=10' });
 
     // WHEN
-    const configuration = await getConfiguration({ port, host: HOST });
+    const configuration = await getConfiguration({ port, host: HOST, timeout: PATIENCE });
 
     // THEN
     expect(configuration).toBe('maxItems=10');
@@ -78,7 +97,7 @@ describe('getConfiguration', () => {
     extension.answer(PATH, { contentType: 'application/json; charset=utf-8', body: '[1,2]' });
 
     // WHEN
-    const configuration = await getConfiguration({ port, host: HOST });
+    const configuration = await getConfiguration({ port, host: HOST, timeout: PATIENCE });
 
     // THEN
     expect(configuration).toEqual([1, 2]);
@@ -90,7 +109,7 @@ describe('getConfiguration', () => {
     extension.answer(other, { body: '{"other":true}' });
 
     // WHEN
-    const configuration = await getConfiguration({ port, host: HOST, path: other });
+    const configuration = await getConfiguration({ port, host: HOST, path: other, timeout: PATIENCE });
 
     // THEN
     expect(configuration).toEqual({ other: true });
@@ -99,11 +118,11 @@ describe('getConfiguration', () => {
 
   test('cached within maxAge: two calls, one request', async () => {
     // GIVEN
-    const first = await getConfiguration({ port, host: HOST });
+    const first = await getConfiguration({ port, host: HOST, timeout: PATIENCE });
     extension.answer(PATH, { body: '{"changed":true}' });
 
     // WHEN
-    const second = await getConfiguration({ port, host: HOST });
+    const second = await getConfiguration({ port, host: HOST, timeout: PATIENCE });
 
     // THEN
     expect(second).toEqual(first);
@@ -112,14 +131,18 @@ describe('getConfiguration', () => {
   });
 
   test('read again after maxAge', async () => {
-    // GIVEN
-    const first = await getConfiguration({ port, host: HOST, maxAge: 50 });
+    // GIVEN a clock the test moves (the cache reads Date.now()), so that a loaded machine cannot age the cache in between
+    let now = Date.now();
+    jest.spyOn(Date, 'now').mockImplementation(() => now);
+    const first = await getConfiguration({ port, host: HOST, maxAge: 50, timeout: PATIENCE });
     extension.answer(PATH, { body: '{"changed":true}' });
 
-    // WHEN
-    const cached = await getConfiguration({ port, host: HOST, maxAge: 50 });
-    await sleep(80);
-    const fresh = await getConfiguration({ port, host: HOST, maxAge: 50 });
+    // WHEN read 49 ms later, then 80 ms later
+    now += 49;
+    const cached = await getConfiguration({ port, host: HOST, maxAge: 50, timeout: PATIENCE });
+    now += 31;
+    const fresh = await getConfiguration({ port, host: HOST, maxAge: 50, timeout: PATIENCE });
+    jest.restoreAllMocks();
 
     // THEN
     expect(first).toEqual(DOCUMENT);
@@ -141,12 +164,12 @@ describe('getConfiguration', () => {
 
   test('clearConfigurationCache() forgets the cached configuration', async () => {
     // GIVEN
-    await getConfiguration({ port, host: HOST });
+    await getConfiguration({ port, host: HOST, timeout: PATIENCE });
     extension.answer(PATH, { body: '{"changed":true}' });
 
     // WHEN
     clearConfigurationCache();
-    const configuration = await getConfiguration({ port, host: HOST });
+    const configuration = await getConfiguration({ port, host: HOST, timeout: PATIENCE });
 
     // THEN
     expect(configuration).toEqual({ changed: true });
@@ -158,7 +181,7 @@ describe('getConfiguration', () => {
     extension.answer(PATH, { body: JSON.stringify(DOCUMENT), delay: 50 });
 
     // WHEN
-    const results = await Promise.all([1, 2, 3, 4, 5].map(() => getConfiguration({ port, host: HOST })));
+    const results = await Promise.all([1, 2, 3, 4, 5].map(() => getConfiguration({ port, host: HOST, timeout: PATIENCE })));
 
     // THEN
     expect(requests).toEqual([PATH]);
@@ -173,8 +196,8 @@ describe('getConfiguration', () => {
     extension.answer(other, { body: '{"other":true}' });
 
     // WHEN
-    const a = await getConfiguration({ port, host: HOST });
-    const b = await getConfiguration({ port, host: HOST, path: other });
+    const a = await getConfiguration({ port, host: HOST, timeout: PATIENCE });
+    const b = await getConfiguration({ port, host: HOST, path: other, timeout: PATIENCE });
 
     // THEN
     expect(a).toEqual(DOCUMENT);
@@ -187,18 +210,18 @@ describe('getConfiguration', () => {
     extension.answer(PATH, { status: 400, contentType: 'text/plain', body: 'Bad request: no such configuration' });
 
     // WHEN / THEN
-    await expect(getConfiguration({ port, host: HOST }))
+    await expect(getConfiguration({ port, host: HOST, timeout: PATIENCE }))
       .rejects.toThrow(new RegExp(`^AppConfig extension answered 400 for http://127\\.0\\.0\\.1:${port}${PATH}: Bad request: no such configuration$`));
   });
 
   test('a failed read is not cached: the next call reads again', async () => {
     // GIVEN
     extension.answer(PATH, { status: 503, contentType: 'text/plain', body: 'starting' });
-    await expect(getConfiguration({ port, host: HOST })).rejects.toThrow(/AppConfig extension answered 503/);
+    await expect(getConfiguration({ port, host: HOST, timeout: PATIENCE })).rejects.toThrow(/AppConfig extension answered 503/);
     extension.answer(PATH, { body: JSON.stringify(DOCUMENT) });
 
     // WHEN
-    const configuration = await getConfiguration({ port, host: HOST });
+    const configuration = await getConfiguration({ port, host: HOST, timeout: PATIENCE });
 
     // THEN
     expect(configuration).toEqual(DOCUMENT);
@@ -206,14 +229,26 @@ describe('getConfiguration', () => {
   });
 
   test('throws when the extension does not answer within timeout', async () => {
-    // GIVEN
-    extension.answer(PATH, { body: '{}', delay: 500 });
+    // GIVEN an extension that takes every request and never answers
+    const silent = http.createServer(() => undefined);
+    await new Promise<void>(resolve => silent.listen(0, HOST, () => resolve()));
+    const silentPort = (silent.address() as AddressInfo).port;
 
-    // WHEN / THEN
-    const start = Date.now();
-    await expect(getConfiguration({ port, host: HOST, timeout: 50 })).rejects.toThrow(
-      `could not reach the AWS AppConfig Lambda extension at http://${HOST}:${port}${PATH} (no answer within 50 ms)`);
-    expect(Date.now() - start).toBeLessThan(400);
+    try {
+      // WHEN
+      const start = Date.now();
+      const read = getConfiguration({ port: silentPort, host: HOST, timeout: 50 });
+
+      // THEN it gives up after its timeout (not before it; long before a loaded machine's slowest turn), naming it
+      await expect(read).rejects.toThrow(
+        `could not reach the AWS AppConfig Lambda extension at http://${HOST}:${silentPort}${PATH} (no answer within 50 ms)`);
+      const elapsed = Date.now() - start;
+      expect(elapsed).toBeGreaterThanOrEqual(45);
+      expect(elapsed).toBeLessThan(PATIENCE / 3);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise(resolve => silent.close(resolve));
+    }
   });
 
   test('throws when the JSON is invalid, and caches nothing', async () => {
@@ -221,27 +256,29 @@ describe('getConfiguration', () => {
     extension.answer(PATH, { body: '{"maxItems": 1' });
 
     // WHEN / THEN
-    await expect(getConfiguration({ port, host: HOST })).rejects.toThrow(/JSON/);
+    await expect(getConfiguration({ port, host: HOST, timeout: PATIENCE })).rejects.toThrow(/JSON/);
     extension.answer(PATH, { body: JSON.stringify(DOCUMENT) });
-    expect(await getConfiguration({ port, host: HOST })).toEqual(DOCUMENT);
+    expect(await getConfiguration({ port, host: HOST, timeout: PATIENCE })).toEqual(DOCUMENT);
     expect(requests).toHaveLength(2);
   });
 
   test('after clearConfigurationCache(), a read that was in flight is not reused', async () => {
     // GIVEN a read in flight, then a known change
-    extension.answer(PATH, { body: '{"version":1}', delay: 100 });
-    const before = getConfiguration({ port, host: HOST });
-    await sleep(20);
+    extension.answer(PATH, { body: '{"version":1}', delay: 2_000 });
+    let settled = false;
+    const before = getConfiguration({ port, host: HOST, timeout: PATIENCE }).finally(() => { settled = true; });
+    await until(() => extension.count(PATH) === 1); // the extension has taken the read (and picked version 1)
     extension.answer(PATH, { body: '{"version":2}' });
 
     // WHEN
+    expect(settled).toBe(false); // still in flight
     clearConfigurationCache();
-    const after = await getConfiguration({ port, host: HOST });
+    const after = await getConfiguration({ port, host: HOST, timeout: PATIENCE });
 
     // THEN the read after the change sees the change
     expect(await before).toEqual({ version: 1 });
     expect(after).toEqual({ version: 2 });
-    expect(await getConfiguration({ port, host: HOST })).toEqual({ version: 2 });
+    expect(await getConfiguration({ port, host: HOST, timeout: PATIENCE })).toEqual({ version: 2 });
   });
 
   test('outside Lambda, an error names the URL, the AppConfig Lambda extension and how to run locally', async () => {
@@ -249,7 +286,8 @@ describe('getConfiguration', () => {
     const closed = await startLocalAppConfigExtension();
     await closed.stop();
     // WHEN
-    const error = await getConfiguration({ port: closed.port, host: HOST }).then(() => undefined, (e: unknown) => e as ExtensionUnreachableError);
+    const error = await getConfiguration({ port: closed.port, host: HOST, timeout: PATIENCE })
+      .then(() => undefined, (e: unknown) => e as ExtensionUnreachableError);
     // THEN
     expect(error).toBeInstanceOf(ExtensionUnreachableError);
     expect(error?.url).toBe(`http://${HOST}:${closed.port}${PATH}`);
@@ -262,9 +300,9 @@ describe('getConfiguration', () => {
     // GIVEN the environment the helper gives, and a configuration changed between calls
     Object.assign(process.env, extension.environment);
     // WHEN
-    const first = await getConfiguration({ maxAge: 0 });
+    const first = await getConfiguration({ maxAge: 0, timeout: PATIENCE });
     extension.serve(PATH, { maxItems: 3 });
-    const second = await getConfiguration({ maxAge: 0 });
+    const second = await getConfiguration({ maxAge: 0, timeout: PATIENCE });
     // THEN
     expect(first).toEqual(DOCUMENT);
     expect(second).toEqual({ maxItems: 3 });
@@ -276,7 +314,7 @@ describe('getConfiguration', () => {
     delete process.env[APPCONFIG_CONFIGURATION_PATH_ENV];
 
     // WHEN / THEN
-    await expect(getConfiguration({ port, host: HOST }))
+    await expect(getConfiguration({ port, host: HOST, timeout: PATIENCE }))
       .rejects.toThrow(/^getConfiguration needs options\.path or APPCONFIG_CONFIGURATION_PATH \(AppConfigProfile\.attachTo\(fn\) sets it\)$/);
     expect(requests).toEqual([]);
   });
@@ -286,7 +324,7 @@ describe('getConfiguration', () => {
     process.env.AWS_APPCONFIG_EXTENSION_HTTP_PORT = String(port);
 
     // WHEN
-    const configuration = await getConfiguration({ host: HOST });
+    const configuration = await getConfiguration({ host: HOST, timeout: PATIENCE });
 
     // THEN
     expect(configuration).toEqual(DOCUMENT);
@@ -298,7 +336,7 @@ describe('getConfiguration', () => {
     process.env.AWS_APPCONFIG_EXTENSION_HTTP_PORT = '1';
 
     // WHEN
-    const configuration = await getConfiguration({ port, host: HOST });
+    const configuration = await getConfiguration({ port, host: HOST, timeout: PATIENCE });
 
     // THEN
     expect(configuration).toEqual(DOCUMENT);
