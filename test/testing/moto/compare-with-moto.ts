@@ -178,7 +178,9 @@ const scenarios: Record<string, Scenario> = {
     for (let i = 1; i <= 3; i++) {
       const messages = await c.receive(url);
       steps.push([`receive ${i}`, messages.map(m => `${m.Body}#${m.Attributes?.ApproximateReceiveCount}`)]);
-      for (const m of messages) await c.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 }));
+      for (const m of messages) {
+        await c.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 }));
+      }
     }
     const [dead] = await c.receive(dlq);
     steps.push(['dead-letter queue', dead ? `${dead.Body}#${dead.Attributes?.ApproximateReceiveCount}` : '(empty)']);
@@ -231,7 +233,13 @@ const scenarios: Record<string, Scenario> = {
     const sent = await c.client.send(new SendMessageBatchCommand({
       QueueUrl: url,
       Entries: [
-        { Id: '1', MessageBody: 'one', MessageAttributes: { tenant: { DataType: 'String', StringValue: 'acme' }, n: { DataType: 'Number', StringValue: '42' }, blob: { DataType: 'Binary', BinaryValue: Buffer.from([1, 2, 3]) } } },
+        {
+          Id: '1',
+          MessageBody: 'one',
+          MessageAttributes: {
+            tenant: { DataType: 'String', StringValue: 'acme' }, n: { DataType: 'Number', StringValue: '42' }, blob: { DataType: 'Binary', BinaryValue: Buffer.from([1, 2, 3]) },
+          },
+        },
         { Id: '2', MessageBody: 'two' },
       ],
     }));
