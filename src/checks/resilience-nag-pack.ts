@@ -4,6 +4,7 @@ import { IConstruct } from 'constructs';
 import { ResilienceRule, RuleContext } from './rule';
 import { AppConfigAllAtOnce } from './rules/appconfig-all-at-once';
 import { AppConfigEnvironmentMonitors } from './rules/appconfig-environment-monitors';
+import { ChecksRetryPathLimit } from './rules/checks-retry-path-limit';
 import { ChecksUnreadableResource } from './rules/checks-unreadable-resource';
 import { EventBridgeBusArchive } from './rules/eventbridge-bus-archive';
 import { EventBridgeTargetDeadLetterQueue } from './rules/eventbridge-target-dead-letter-queue';
@@ -22,10 +23,8 @@ import { StepFunctionsTaskTransientErrors } from './rules/stepfunctions-task-tra
 import { StreamBoundedRetries } from './rules/stream-bounded-retries';
 import { StreamOnFailureDestination } from './rules/stream-on-failure-destination';
 import { StreamPoisonRecordIsolation } from './rules/stream-poison-record-isolation';
-import { CfnModel, ModelResource } from '../private/cfn-model';
-import { EventGraph } from '../private/event-graph';
 import { isAcknowledged, RULE_NAMESPACE } from '../private/nag';
-import { ResourcePath, retryPaths } from '../private/retry-paths';
+import { StackAnalysis } from '../private/stack-analysis';
 
 const RULES: ResilienceRule[] = [
   SqsConsumedQueueRedrive,
@@ -48,6 +47,7 @@ const RULES: ResilienceRule[] = [
   FisExperimentStopCondition,
   RetryBudgetThreshold,
   ChecksUnreadableResource,
+  ChecksRetryPathLimit,
 ];
 
 /** The ids of the pack's rules. */
@@ -57,6 +57,12 @@ export const RULE_IDS = RULES.map(rule => `${RULE_NAMESPACE}-${rule.id}`);
 export interface ResilienceNagPackProps extends NagPackProps {
   readonly retryBudgetThreshold: number;
   readonly failOnWarnings: boolean;
+  /**
+   * The analyses to share with a `RetryBudget` of the same stacks (the command line runs both): the pack adds
+   * the analysis of each stack it checks, and uses one that is there.
+   * @default - an analysis per stack, for this validation only
+   */
+  readonly analyses?: Map<Stack, StackAnalysis>;
 }
 
 /**
@@ -152,23 +158,17 @@ export class ResilienceNagPack extends NagPack {
   private contextOf(stack: Stack): RuleContext {
     let context = this.contexts.get(stack);
     if (!context) {
-      const model = new CfnModel(stack);
-      const graph = new EventGraph(model);
-      // The paths are walked once per stack, when the first resource asks.
-      let byFirstHop: Map<ModelResource, ResourcePath[]> | undefined;
-      const pathsFrom = (resource: ModelResource) => {
-        byFirstHop ??= groupByFirstHop(retryPaths(graph));
-        return byFirstHop.get(resource) ?? [];
+      // The model and graph are built once per stack; the paths are walked when the first resource asks.
+      const analysis = StackAnalysis.of(stack, this.props.analyses);
+      context = {
+        model: analysis.model,
+        graph: analysis.graph,
+        pathsFrom: resource => analysis.pathsFrom(resource),
+        pathsIncompleteFrom: resource => analysis.pathsIncompleteFrom(resource),
+        retryBudgetThreshold: this.props.retryBudgetThreshold,
       };
-      context = { model, graph, pathsFrom, retryBudgetThreshold: this.props.retryBudgetThreshold };
       this.contexts.set(stack, context);
     }
     return context;
   }
-}
-
-function groupByFirstHop(paths: ResourcePath[]): Map<ModelResource, ResourcePath[]> {
-  const byFirstHop = new Map<ModelResource, ResourcePath[]>();
-  for (const path of paths) byFirstHop.set(path.nodes[0], [...byFirstHop.get(path.nodes[0]) ?? [], path]);
-  return byFirstHop;
 }

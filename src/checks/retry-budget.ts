@@ -51,11 +51,31 @@ export interface RetryPath {
 
 /** The paths of a `RetryBudget` analysis. */
 export class RetryBudgetReport {
+  /**
+   * The most paths listed from one resource. Fan-outs multiply paths (two
+   * topics of 100 subscriptions in a row make 10,000 from one queue): the
+   * listing from a resource stops here, says so in `incomplete`, and
+   * `Resilience-Checks3` reports it.
+   */
+  public static readonly PATH_LIMIT = 1000;
+
   /** Every path, longest first (then the largest worst case first). */
   public readonly paths: RetryPath[];
 
-  constructor(paths: RetryPath[]) {
+  /**
+   * The construct paths of the resources from which not every path is
+   * listed: the listing stopped at `PATH_LIMIT` paths from each. Empty when
+   * every path is listed.
+   */
+  public readonly incomplete: string[];
+
+  /**
+   * @param paths the paths
+   * @param incomplete the resources from which not every path is listed
+   */
+  constructor(paths: RetryPath[], incomplete: string[] = []) {
     this.paths = [...paths].sort(comparePaths);
+    this.incomplete = [...incomplete];
   }
 
   /** The paths whose worst case exceeds `threshold`, and every certain loop (not the possible ones: see `certainLoop`). */
@@ -80,6 +100,9 @@ export class RetryBudgetReport {
       lines.push(`| ${hops.join(' → ')} | ${worst} |`);
     }
     if (this.paths.length === 0) lines.push('| (no path) | |');
+    for (const first of this.incomplete) {
+      lines.push(`| \`${first.replace(/\|/g, '\\|')}\` → … | not listed: the listing stopped at ${RetryBudgetReport.PATH_LIMIT.toLocaleString('en-US')} paths from here |`);
+    }
     return lines.join('\n') + '\n';
   }
 }
@@ -108,17 +131,10 @@ export class RetryBudget {
     // Loaded on first use, like the checks: an app that never analyzes does not pay for the model.
     /* eslint-disable @typescript-eslint/no-require-imports */
     const { CfnModel } = require('../private/cfn-model') as typeof import('../private/cfn-model');
-    const { EventGraph } = require('../private/event-graph') as typeof import('../private/event-graph');
-    const { retryPaths } = require('../private/retry-paths') as typeof import('../private/retry-paths');
+    const { StackAnalysis } = require('../private/stack-analysis') as typeof import('../private/stack-analysis');
     /* eslint-enable @typescript-eslint/no-require-imports */
-    const paths = CfnModel.of(scope).flatMap(model => retryPaths(new EventGraph(model)));
-    return new RetryBudgetReport(paths.map(p => ({
-      hops: p.nodes.map(n => n.name),
-      attempts: p.attempts,
-      worstCaseInvocations: p.worstCaseInvocations,
-      cyclic: p.cyclic,
-      certainLoop: p.cyclic && p.certain,
-    })));
+    const budgets = CfnModel.of(scope).map(model => new StackAnalysis(model).budget());
+    return new RetryBudgetReport(budgets.flatMap(b => b.paths), budgets.flatMap(b => b.incomplete));
   }
 
   /**

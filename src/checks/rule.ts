@@ -12,6 +12,8 @@ export interface RuleContext {
   readonly graph: EventGraph;
   /** The retry paths of the stack that start at `resource`. */
   readonly pathsFrom: (resource: ModelResource) => ResourcePath[];
+  /** Whether the listing of the paths that start at `resource` stopped at its limit (`PATH_LIMIT`). */
+  readonly pathsIncompleteFrom: (resource: ModelResource) => boolean;
   /** The worst case above which a retry path is reported. */
   readonly retryBudgetThreshold: number;
 }

@@ -159,6 +159,17 @@ export class CfnModel {
   private readonly byLogicalId = new Map<string, ModelResource>();
   private readonly byConstruct = new Map<CfnResource, ModelResource>();
   private readonly byName = new Map<string, ModelResource>();
+  private readonly byType = new Map<string, ModelResource[]>();
+  /** Each resource's position in `resources`, so that lookups over several types keep the template's order. */
+  private readonly position = new Map<ModelResource, number>();
+  /**
+   * What each value refers to (`referencedBy` with no type), by the value:
+   * rules and links ask about the same property objects again and again
+   * (every policy asks about every function's role), and the model does not
+   * change once built.
+   */
+  private readonly referencesOfObject = new WeakMap<object, readonly ModelResource[]>();
+  private readonly referencesOfString = new Map<string, readonly ModelResource[]>();
 
   constructor(public readonly stack: Stack) {
     for (const child of stack.node.findAll()) {
@@ -177,7 +188,11 @@ export class CfnModel {
         construct: child,
         name: ownerPath(child),
       };
+      this.position.set(resource, this.resources.length);
       this.resources.push(resource);
+      const ofType = this.byType.get(resource.type);
+      if (ofType) ofType.push(resource);
+      else this.byType.set(resource.type, [resource]);
       this.byLogicalId.set(resource.logicalId, resource);
       this.byConstruct.set(child, resource);
       const naming = NAME_PROPERTIES[resource.type];
@@ -186,9 +201,11 @@ export class CfnModel {
     }
   }
 
-  /** The resources of these types. */
+  /** The resources of these types, in template order. */
   public ofType(...types: string[]): ModelResource[] {
-    return this.resources.filter(r => types.includes(r.type));
+    if (types.length === 1) return [...this.byType.get(types[0]) ?? []];
+    const found = [...new Set(types)].flatMap(type => this.byType.get(type) ?? []);
+    return found.sort((a, b) => this.position.get(a)! - this.position.get(b)!);
   }
 
   /** The model of a construct of this stack. */
@@ -208,6 +225,23 @@ export class CfnModel {
    * An array is read element by element.
    */
   public referencedBy(value: unknown, ...types: string[]): ModelResource[] {
+    const all = this.referencesOf(value);
+    return types.length === 0 ? [...all] : all.filter(r => types.includes(r.type));
+  }
+
+  /** What `value` refers to, of any type, computed once per value (see `referencesOfObject`). */
+  private referencesOf(value: unknown): readonly ModelResource[] {
+    if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean') return [];
+    const cache = typeof value === 'object' ? this.referencesOfObject : undefined;
+    const known = cache ? cache.get(value as object) : typeof value === 'string' ? this.referencesOfString.get(value) : undefined;
+    if (known) return known;
+    const found = this.lookUpReferences(value);
+    if (cache) cache.set(value as object, found);
+    else if (typeof value === 'string') this.referencesOfString.set(value, found);
+    return found;
+  }
+
+  private lookUpReferences(value: unknown): ModelResource[] {
     const found = new Set<ModelResource>();
     const values = Array.isArray(value) ? value : [value];
     for (const element of values) {
@@ -228,7 +262,7 @@ export class CfnModel {
         }
       }
     }
-    return [...found].filter(r => types.length === 0 || types.includes(r.type));
+    return [...found];
   }
 
   /** The types of the resources of other stacks that a resolved value refers to (by their `CROSS_STACK` markers). */

@@ -49,9 +49,14 @@
  *    on the links, never on which edge won. The state machines started
  *    asynchronously (`isStartedAsynchronously`) are found the same way.
  *
- * Left out before any link is made: the functions that aws-cdk-lib creates for
- * its own machinery (`machineryFunctions`). They are no part of a user's
- * event paths, and no rule about asynchronous invocation applies to them.
+ * Left out once every link is made: the functions that serve custom resources
+ * (`machineryFunctions`: what aws-cdk-lib creates for its own machinery, and
+ * the handlers of the user's custom resources) and every link from or to
+ * them. They are no part of a user's event paths, and no rule about
+ * asynchronous invocation applies to them. A function that serves a custom
+ * resource and that something else wires events to (a queue it consumes, a
+ * rule that targets it) stays: only the custom resource's invocation, which
+ * is no link, is left out.
  */
 import { Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
@@ -295,7 +300,7 @@ export class EventGraph {
   /** One edge per pair of resources that events move between. */
   public readonly edges: GraphEdge[];
   /** Every link found in the template, before one edge per pair is chosen. */
-  private readonly links: GraphEdge[] = [];
+  private links: GraphEdge[] = [];
   /** The functions that something in the stack invokes asynchronously. */
   private readonly invokedAsynchronously: ReadonlySet<ModelResource>;
   /** The state machines that something in the stack starts asynchronously. */
@@ -304,9 +309,11 @@ export class EventGraph {
   private readonly machinery: ReadonlySet<ModelResource>;
   /** The functions that consume a queue through an event source mapping, and the pipes that read it, per queue (from the links). */
   private readonly consumers = new Map<ModelResource, ModelResource[]>();
+  /** The event invoke configurations of each function, indexed on first use. */
+  private invokeConfigs?: Map<ModelResource, ModelResource[]>;
 
   constructor(public readonly model: CfnModel) {
-    this.machinery = machineryFunctions(model);
+    const serving = machineryFunctions(model);
     this.linkEventSourceMappings();
     this.linkRules();
     this.linkSubscriptions();
@@ -317,6 +324,12 @@ export class EventGraph {
     this.linkGrants();
     this.linkStreamMappings();
     this.linkPipes();
+    // A function that serves a custom resource is machinery unless something of the user's wires events to it
+    // (a queue it consumes, a rule that targets it): then only the custom resource's invocation is left out, which
+    // is no link. What machinery sends (the grants of an AwsCustomResource, say) is no part of a user's paths.
+    const wired = new Set(this.links.filter(l => l.kind !== 'grant' && !serving.has(l.from)).map(l => l.to));
+    this.machinery = new Set([...serving].filter(fn => !wired.has(fn)));
+    this.links = this.links.filter(l => !this.machinery.has(l.from) && !this.machinery.has(l.to));
     this.edges = chooseEdges(this.links);
     this.invokedAsynchronously = asynchronouslyInvoked(model, this.links, this.machinery);
     this.startedAsynchronously = asynchronouslyStarted(this.links, this.invokedAsynchronously);
@@ -353,8 +366,15 @@ export class EventGraph {
 
   /** The event invoke configurations of `fn`. */
   public eventInvokeConfigsOf(fn: ModelResource): ModelResource[] {
-    return this.model.ofType(CFN_TYPE.EVENT_INVOKE_CONFIG)
-      .filter(config => this.model.referencedBy(readEventInvokeConfig(config).functionName, FUNCTION).includes(fn));
+    if (!this.invokeConfigs) {
+      this.invokeConfigs = new Map();
+      for (const config of this.model.ofType(CFN_TYPE.EVENT_INVOKE_CONFIG)) {
+        for (const configured of this.model.referencedBy(readEventInvokeConfig(config).functionName, FUNCTION)) {
+          this.invokeConfigs.set(configured, [...this.invokeConfigs.get(configured) ?? [], config]);
+        }
+      }
+    }
+    return [...this.invokeConfigs.get(fn) ?? []];
   }
 
   /**
@@ -375,7 +395,6 @@ export class EventGraph {
    */
   private link(from: ModelResource, to: ModelResource, kind: EdgeKind, attempts = to.type === FUNCTION ? this.asyncAttempts(to) : 1,
     events?: EventShape, shared = false): void {
-    if (this.machinery.has(from) || this.machinery.has(to)) return;
     this.links.push({
       from,
       to,
@@ -509,9 +528,15 @@ export class EventGraph {
       [QUEUE, 'sqs:SendMessage'], [TOPIC, 'sns:Publish'], [BUS, 'events:PutEvents'], [FUNCTION, 'lambda:InvokeFunction'],
       [STATE_MACHINE, 'states:StartExecution'],
     ];
+    // The functions of each role, once: a policy names roles, and each role's functions are looked up, not searched for.
+    const functionsOfRole = new Map<ModelResource, ModelResource[]>();
+    const allFunctions = this.model.ofType(FUNCTION);
+    const order = new Map(allFunctions.map((fn, i) => [fn, i]));
+    for (const fn of allFunctions) {
+      for (const role of this.model.referencedBy(readFunction(fn).role)) functionsOfRole.set(role, [...functionsOfRole.get(role) ?? [], fn]);
+    }
     for (const { roles, statements } of this.policies()) {
-      const functions = this.model.ofType(FUNCTION)
-        .filter(fn => this.model.referencedBy(readFunction(fn).role).some(role => roles.includes(role)));
+      const functions = [...new Set(roles.flatMap(role => functionsOfRole.get(role) ?? []))].sort((a, b) => order.get(a)! - order.get(b)!);
       if (functions.length === 0) continue;
       for (const statement of statements) {
         if (statement.effect !== 'Allow') continue;
@@ -592,7 +617,6 @@ export class EventGraph {
 
   /** A link whose count follows `per` (see `GraphEdge`). */
   private linkCounted(from: ModelResource, to: ModelResource, kind: EdgeKind, attempts: number, per: GraphEdge['per']): void {
-    if (this.machinery.has(from) || this.machinery.has(to)) return;
     this.links.push({ from, to, kind, per, attempts, failure: FAILURE_KINDS.has(kind) });
   }
 

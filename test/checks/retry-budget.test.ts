@@ -14,7 +14,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { ArchivedEventBus, AsyncFunction, FanOutTopic, QueueDecoupledFunction, RetryBudget, RetryBudgetReport } from '../../src';
+import { ArchivedEventBus, AsyncFunction, FanOutTopic, QueueDecoupledFunction, ResilienceChecks, RetryBudget, RetryBudgetReport } from '../../src';
 import { handlerProps, newApp, newStack } from '../helpers';
 import { findings } from './nag';
 import { newPipe, readKinesis, readTable, safeSource, streamedTable } from './streams';
@@ -589,5 +589,77 @@ describe('RetryBudget: counting', () => {
       ['Test/ProvisionedQueue > Test/ProvisionedFunction', 5],
     ]);
     expect(findings(stack, 'Resilience-Lambda1')).toEqual([]);
+  });
+});
+
+describe('RetryBudget past the path limit', () => {
+  /**
+   * A template whose topic `Fan` fans out to `width` consumed queues whose functions all publish to a topic
+   * `Out` of `depth` subscribed queues (width × depth paths from `Fan`), and, apart, a queue `Zeta` with
+   * maxReceiveCount 100 consumed by a function: its one path (×100) comes after `Fan`'s in the walk.
+   */
+  function fanOutTemplate(width: number, depth: number): any {
+    const resources: Record<string, any> = {
+      Fan: { Type: 'AWS::SNS::Topic' },
+      Out: { Type: 'AWS::SNS::Topic' },
+      Role: { Type: 'AWS::IAM::Role', Properties: {} },
+      Publish: {
+        Type: 'AWS::IAM::Policy',
+        Properties: { Roles: [{ Ref: 'Role' }], PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'Out' } }] } },
+      },
+      ZetaDeadLetters: { Type: 'AWS::SQS::Queue' },
+      Zeta: { Type: 'AWS::SQS::Queue', Properties: { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['ZetaDeadLetters', 'Arn'] }, maxReceiveCount: 100 } } },
+      ZetaRole: { Type: 'AWS::IAM::Role', Properties: {} },
+      ZetaFunction: { Type: 'AWS::Lambda::Function', Properties: { Role: { 'Fn::GetAtt': ['ZetaRole', 'Arn'] } } },
+      ZetaMapping: { Type: 'AWS::Lambda::EventSourceMapping', Properties: { EventSourceArn: { 'Fn::GetAtt': ['Zeta', 'Arn'] }, FunctionName: { Ref: 'ZetaFunction' } } },
+    };
+    for (let i = 0; i < width; i++) {
+      resources[`In${i}`] = { Type: 'AWS::SQS::Queue', Properties: { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['ZetaDeadLetters', 'Arn'] }, maxReceiveCount: 1 } } };
+      resources[`In${i}Subscription`] = { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: { Ref: 'Fan' }, Protocol: 'sqs', Endpoint: { 'Fn::GetAtt': [`In${i}`, 'Arn'] } } };
+      resources[`In${i}Function`] = { Type: 'AWS::Lambda::Function', Properties: { Role: { 'Fn::GetAtt': ['Role', 'Arn'] } } };
+      resources[`In${i}Mapping`] = { Type: 'AWS::Lambda::EventSourceMapping', Properties: { EventSourceArn: { 'Fn::GetAtt': [`In${i}`, 'Arn'] }, FunctionName: { Ref: `In${i}Function` } } };
+    }
+    for (let j = 0; j < depth; j++) {
+      resources[`Sink${j}`] = { Type: 'AWS::SQS::Queue' };
+      resources[`Sink${j}Subscription`] = { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: { Ref: 'Out' }, Protocol: 'sqs', Endpoint: { 'Fn::GetAtt': [`Sink${j}`, 'Arn'] } } };
+    }
+    return { Resources: resources };
+  }
+
+  test('the listing stops at PATH_LIMIT paths from one resource, says so, and walks every other resource', () => {
+    // GIVEN 40 × 30 = 1,200 paths from Fan, and Zeta's path after them
+    const template = fanOutTemplate(40, 30);
+    // WHEN
+    const report = RetryBudget.fromTemplate(template);
+    // THEN Fan's listing stopped at the limit, and says so
+    expect(RetryBudgetReport.PATH_LIMIT).toBe(1000);
+    expect(report.paths.filter(p => p.hops[0] === 'Template/Fan')).toHaveLength(RetryBudgetReport.PATH_LIMIT);
+    expect(report.incomplete).toEqual(['Template/Fan']);
+    expect(report.toMarkdown()).toContain('| `Template/Fan` → … | not listed: the listing stopped at 1,000 paths from here |');
+    // and Zeta's ×100 path is still there
+    expect(report.paths.filter(p => p.hops[0] === 'Template/Zeta').map(p => [p.hops, p.worstCaseInvocations])).toEqual([
+      [['Template/Zeta', 'Template/ZetaFunction'], 100],
+    ]);
+  });
+
+  test('below the limit every path is listed and nothing is incomplete', () => {
+    // GIVEN 10 × 10 = 100 paths from Fan
+    // WHEN
+    const report = RetryBudget.fromTemplate(fanOutTemplate(10, 10));
+    // THEN
+    expect(report.paths.filter(p => p.hops[0] === 'Template/Fan')).toHaveLength(100);
+    expect(report.incomplete).toEqual([]);
+  });
+
+  test('Resilience-Checks3 reports where the listing stopped; Resilience-RetryBudget1 still reports the ×100 path after it', () => {
+    // GIVEN
+    const template = fanOutTemplate(40, 30);
+    // WHEN
+    const report = ResilienceChecks.checkTemplate(template);
+    const on = (rule: string) => report.violations.filter(v => v.ruleName === rule)
+      .flatMap(v => v.violatingResources.map(r => [r.resourceLogicalId, v.description]));
+    // THEN
+    expect(on('Resilience-Checks3')).toEqual([['Fan', expect.stringMatching(/more than 1,000 paths.*\(1000 path\(s\) listed\)$/)]]);
+    expect(on('Resilience-RetryBudget1')).toEqual([['Zeta', expect.stringMatching(/Template\/Zeta → Template\/ZetaFunction ×100: 100 worst-case invocations, budget 25/)]]);
   });
 });

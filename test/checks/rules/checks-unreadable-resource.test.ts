@@ -21,7 +21,7 @@ function unreadableQueue(stack: Stack, message = 'not known yet'): CfnResource {
 /** What a rule sees of `stack`. */
 function contextOf(stack: Stack): RuleContext {
   const model = new CfnModel(stack);
-  return { model, graph: new EventGraph(model), pathsFrom: () => [], retryBudgetThreshold: 25 };
+  return { model, graph: new EventGraph(model), pathsFrom: () => [], pathsIncompleteFrom: () => false, retryBudgetThreshold: 25 };
 }
 
 describe('Resilience-Checks1: the checks could read the resource', () => {

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -26,6 +26,17 @@ describe('Resilience-SQS1: a queue that a Lambda function consumes has a redrive
 
     // THEN
     expect(findings(fixed, RULE)).toEqual([]);
+  });
+
+  test('a function that serves a custom resource and also consumes a queue still has its queue checked', () => {
+    // GIVEN a function that is the service token of a custom resource, and that consumes a queue without a redrive policy
+    const stack = newStack();
+    const fn = new lambda.Function(stack, 'Fn', handlerProps);
+    new CustomResource(stack, 'Seed', { serviceToken: fn.functionArn });
+    fn.addEventSource(new SqsEventSource(new sqs.Queue(stack, 'Queue', { visibilityTimeout: Duration.minutes(3) }), { reportBatchItemFailures: true }));
+
+    // WHEN / THEN the queue is reported: only the custom resource's invocation is left out, not the function
+    expect(reported(stack, RULE)).toEqual([{ path: 'Test/Queue/Resource', severity: 'error' }]);
   });
 
   test('a queue that nothing consumes is not checked, even without a redrive policy', () => {
