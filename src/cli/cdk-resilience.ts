@@ -208,7 +208,7 @@ function readFile(file: string): unknown {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read '${file}': ${messageOf(error)}`);
+    throw new Error(`cannot read '${file}': ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : messageOf(error)}`);
   }
   let template: unknown;
   if (/\.ya?ml$/i.test(file) || !text.trimStart().startsWith('{')) {
