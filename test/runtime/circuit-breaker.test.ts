@@ -1,8 +1,12 @@
 /**
  * Tests of the runtime `CircuitBreaker` against dynalite, a real DynamoDB-API
  * server on 127.0.0.1: conditional writes, atomic counters and consistent
- * reads are enforced by the server, not by a mock. Durations are small and
- * real (no fake timers): the breaker compares `Date.now()` with what it wrote.
+ * reads are enforced by the server, not by a mock. No fake timers: the
+ * breaker compares `Date.now()` with what it wrote. A test whose steps must
+ * fit in an open timeout, a window or a cache's life stops that clock and
+ * moves it itself (`stopClock()`), so that a loaded machine, however slow
+ * between two steps, cannot let the time run out; DynamoDB and the SDK keep
+ * real time.
  */
 import { Agent } from 'http';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -56,13 +60,34 @@ async function sleepUntil(time: number, margin = 20): Promise<void> {
   await sleep(time - Date.now() + margin);
 }
 
-/** Polls `condition` every few ms; throws after `timeout` ms. */
-async function until(condition: () => boolean, timeout = 5_000): Promise<void> {
-  const deadline = Date.now() + timeout;
+/** The real clock, whatever a test does to `Date.now()`. */
+const realNow = Date.now.bind(Date);
+
+/** Polls `condition` every few ms; throws after `timeout` ms of real time (a loaded machine's). */
+async function until(condition: () => boolean, timeout = 30_000): Promise<void> {
+  const deadline = realNow() + timeout;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeout} ms`);
+    if (realNow() > deadline) throw new Error(`condition not met within ${timeout} ms`);
     await sleep(2);
   }
+}
+
+/** A clock that stands still until the test moves it. */
+interface StoppedClock {
+  /** Moves the clock `ms` forward. */
+  advance(ms: number): void;
+  /** Moves the clock to `time` (epoch ms) plus a margin, as `sleepUntil()` waits. */
+  passes(time: number, margin?: number): void;
+}
+
+/** Stops the clock the breaker reads (`Date.now()`) for the rest of the test (`afterEach` restores it). */
+function stopClock(): StoppedClock {
+  let now = realNow();
+  jest.spyOn(Date, 'now').mockImplementation(() => now);
+  return {
+    advance: ms => { now += ms; },
+    passes: (time, margin = 20) => { now = Math.max(now, time + margin); },
+  };
 }
 
 /** The circuit's record in DynamoDB (strings and numbers), or undefined. */
@@ -166,13 +191,14 @@ describe('CircuitBreaker', () => {
     test('failures older than windowDuration do not count: a new window starts', async () => {
       // GIVEN
       const circuitId = newCircuitId('window');
+      const clock = stopClock();
       const cb = breaker({ circuitId, failureThreshold: 3, windowDuration: 1_000, stateCacheTtl: 0 });
       await expect(cb.fire(failing)).rejects.toBeInstanceOf(DownstreamError);
       await expect(cb.fire(failing)).rejects.toBeInstanceOf(DownstreamError);
       const firstWindow = (await record(circuitId))!.windowStart as number;
 
       // WHEN: the window passes, then two more failures
-      await sleep(1_100);
+      clock.advance(1_100);
       await expect(cb.fire(failing)).rejects.toBeInstanceOf(DownstreamError);
       await expect(cb.fire(failing)).rejects.toBeInstanceOf(DownstreamError);
 
@@ -194,6 +220,7 @@ describe('CircuitBreaker', () => {
     test('refuses while OPEN until openTimeout, then one probe (HALF_OPEN); successThreshold probes close it', async () => {
       // GIVEN: a circuit opened by one environment, watched by another
       const circuitId = newCircuitId('lifecycle');
+      const clock = stopClock();
       const options = { circuitId, failureThreshold: 1, successThreshold: 2, openTimeout: 500, stateCacheTtl: 0 };
       const cb = breaker(options);
       const other = breaker(options);
@@ -219,7 +246,7 @@ describe('CircuitBreaker', () => {
       expect(operation).not.toHaveBeenCalled();
 
       // WHEN: openTimeout passes; the probe runs; while it runs, another call comes
-      await sleepUntil(refused.retryAfter.getTime());
+      clock.passes(refused.retryAfter.getTime());
       let stateDuringProbe: unknown;
       let refusedDuringProbe: any;
       const probe = jest.fn(async () => {
@@ -256,6 +283,7 @@ describe('CircuitBreaker', () => {
     test('a failed probe reopens with the open timeout doubled, capped at maxOpenTimeout; closing resets it', async () => {
       // GIVEN
       const circuitId = newCircuitId('doubling');
+      const clock = stopClock();
       const cb = breaker({ circuitId, failureThreshold: 1, successThreshold: 1, openTimeout: 250, maxOpenTimeout: 750, stateCacheTtl: 0 });
 
       /** Runs `operation` (which opens the circuit), checks how long it stays OPEN, and waits for that. */
@@ -268,7 +296,7 @@ describe('CircuitBreaker', () => {
         const retryAfter = refused.retryAfter.getTime();
         expect(retryAfter).toBeGreaterThanOrEqual(before + expected);
         expect(retryAfter).toBeLessThanOrEqual(after + expected);
-        await sleepUntil(retryAfter);
+        clock.passes(retryAfter);
       };
 
       // WHEN / THEN: opened, then three failed probes: 250, 500, 750 (not 1000), 750 ms
@@ -299,6 +327,7 @@ describe('CircuitBreaker', () => {
   test('the record: its state, a version incremented on every transition, and a TTL refreshed on every write', async () => {
     // GIVEN
     const circuitId = newCircuitId('record');
+    const clock = stopClock();
     const cb = breaker({ circuitId, failureThreshold: 1, successThreshold: 1, openTimeout: 1_100, stateCacheTtl: 0 });
     expect(await record(circuitId)).toBeUndefined();
 
@@ -316,7 +345,7 @@ describe('CircuitBreaker', () => {
     expect(opened.openUntil).toBeLessThanOrEqual(after + 1_100);
 
     // WHEN: more than a second later, a probe closes it
-    await sleepUntil(opened.openUntil as number);
+    clock.passes(opened.openUntil as number);
     let probing: Record<string, string | number> | undefined;
     await expect(cb.fire(async () => {
       probing = await record(circuitId);
@@ -331,7 +360,7 @@ describe('CircuitBreaker', () => {
     expect(closed.expiresAt).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + DAY_SECONDS);
 
     // WHEN / THEN: a failure counted later refreshes the TTL too (no transition: same version)
-    await sleep(1_000);
+    clock.advance(1_000);
     const cb2 = breaker({ circuitId, failureThreshold: 2, stateCacheTtl: 0 });
     await expect(cb2.fire(failing)).rejects.toBeInstanceOf(DownstreamError);
     const counted = (await record(circuitId))!;
@@ -342,19 +371,24 @@ describe('CircuitBreaker', () => {
   describe('DynamoDB requests', () => {
     test('the healthy path: 100 calls read once per stateCacheTtl and write nothing', async () => {
       // GIVEN
+      const clock = stopClock();
       const client = db.client();
       const send = jest.spyOn(client, 'send');
       const cb = new CircuitBreaker({ circuitId: newCircuitId('healthy'), tableName: TABLE, client, stateCacheTtl: 1_000 });
 
-      // WHEN
-      const started = Date.now();
+      // WHEN: 100 calls within one stateCacheTtl (999 ms from the first)
       for (let i = 0; i < 100; i++) {
+        if (i === 99) clock.advance(999);
         await expect(cb.fire(() => i)).resolves.toBe(i);
       }
 
       // THEN
-      expect(Date.now() - started).toBeLessThan(1_000);
       expect(commandsOf(send)).toEqual(['GetItemCommand']);
+
+      // WHEN / THEN: once stateCacheTtl has passed, the next call reads again
+      clock.advance(1);
+      await expect(cb.fire(() => 100)).resolves.toBe(100);
+      expect(commandsOf(send)).toEqual(['GetItemCommand', 'GetItemCommand']);
     });
 
     test('the healthy path: 100 concurrent calls in one environment share one read', async () => {
@@ -390,6 +424,7 @@ describe('CircuitBreaker', () => {
     test('while OPEN, calls make no DynamoDB request until openTimeout passes', async () => {
       // GIVEN: a circuit opened by one environment and read once by another
       const circuitId = newCircuitId('open-cached');
+      const clock = stopClock();
       const options = { circuitId, failureThreshold: 1, successThreshold: 1, openTimeout: 1_000, stateCacheTtl: 0 };
       const openerClient = db.client();
       const opener = new CircuitBreaker({ ...options, tableName: TABLE, client: openerClient });
@@ -416,7 +451,7 @@ describe('CircuitBreaker', () => {
       expect(commandsOf(send)).toEqual(['GetItemCommand']);
 
       // WHEN: openTimeout passes
-      await sleepUntil(retryAfter);
+      clock.passes(retryAfter);
       await expect(watcher.fire(operation)).resolves.toBe('ok');
 
       // THEN: a read, the probe's claim and the closing write
@@ -805,6 +840,7 @@ describe('CircuitBreaker', () => {
     test('50 environments: one CLOSED -> OPEN, no lost failures, one probe at a time, one HALF_OPEN -> CLOSED', async () => {
       // GIVEN: 50 environments sharing a circuit
       const circuitId = newCircuitId('shared');
+      const clock = stopClock();
       const breakers = Array.from({ length: ENVIRONMENTS }, () => environment({
         circuitId, failureThreshold: 5, successThreshold: 2, openTimeout: 1_000, stateCacheTtl: 0,
       }));
@@ -825,7 +861,7 @@ describe('CircuitBreaker', () => {
       expect(opened.failures).toBeGreaterThanOrEqual(5);
 
       // WHEN: after openTimeout, the downstream has recovered; all fire at once, round after round
-      await sleepUntil(opened.openUntil as number);
+      clock.passes(opened.openUntil as number);
       const rounds = [];
       const records = [];
       for (let round = 0; round < 3; round++) {
@@ -902,12 +938,13 @@ describe('CircuitBreaker', () => {
     test('a probe whose environment died: after probeTimeout, one and only one other environment probes', async () => {
       // GIVEN: an OPEN circuit whose timeout is over; one environment claims the probe and never reports
       const circuitId = newCircuitId('dead-probe');
+      const clock = stopClock();
       const breakers = Array.from({ length: 20 }, () => environment({
         circuitId, failureThreshold: 1, successThreshold: 1, openTimeout: 200, probeTimeout: 1_000, stateCacheTtl: 0,
       }));
       const [dying, ...others] = breakers;
       await expect(dying.fire(failing)).rejects.toBeInstanceOf(DownstreamError);
-      await sleepUntil((await record(circuitId))!.openUntil as number);
+      clock.passes((await record(circuitId))!.openUntil as number);
       let reportLate!: (value: string) => void;
       const claimedAt = Date.now();
       const hungProbe = dying.fire(() => new Promise<string>(resolve => { reportLate = resolve; }));
@@ -929,7 +966,7 @@ describe('CircuitBreaker', () => {
       }
 
       // WHEN: probeTimeout passes; the others fire at once
-      await sleepUntil(claimed.probeUntil as number);
+      clock.passes(claimed.probeUntil as number);
       const reclaimedAt = Date.now();
       let duringProbe: Record<string, string | number> | undefined;
       let probeStarted = 0;
