@@ -83,7 +83,7 @@ describe('ArchivedEventBus', () => {
     expect(eb.targetRetryAttempts).toBe(185);
     expect(eb.targetMaxEventAge.toSeconds()).toBe(86400);
     expect(eb.deadLetterQueue).toBeInstanceOf(DeadLetterQueue);
-    expect(eb.alarms).toEqual([eb.deadLetterQueue.alarm]);
+    expect(eb.alarms).toEqual([eb.deadLetterQueue.depthAlarm]);
 
     const busId = logicalIdOf(eb.eventBus);
     const dlqArn = { 'Fn::GetAtt': [logicalIdOf(eb.deadLetterQueue.queue), 'Arn'] };
@@ -242,7 +242,7 @@ describe('ArchivedEventBus', () => {
       expect(statements).toContainEqual({
         Effect: 'Allow',
         Principal: { Service: 'events.amazonaws.com' },
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
         Resource: '*',
         Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
       });
@@ -264,6 +264,31 @@ describe('ArchivedEventBus', () => {
       }));
     });
 
+    test.each([
+      ['an imported key', (stack: Stack) => kms.Key.fromKeyArn(stack, 'Imported', 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab')],
+      ['an alias', (stack: Stack) => kms.Alias.fromAliasName(stack, 'Alias', 'alias/orders')],
+    ])('fails if encryptionKey is %s, whose key policy the app cannot change', (_, keyOf) => {
+      // GIVEN
+      const stack = newStack();
+      const key = keyOf(stack);
+
+      // WHEN / THEN EventBridge could not encrypt what it sends to the dead-letter queue: refused, not lost
+      expect(() => bus(stack, { encryptionKey: key }))
+        .toThrow(new RegExp(`^the dead-letter queue of Test/Bus is encrypted with the key ${key.node.path}, whose key policy this app cannot change `
+          + '\\(an imported key or an alias\\): EventBridge could not use it, so every event it could not deliver to a target would be lost; use a kms.Key of this app as encryptionKey'));
+    });
+
+    test('fails if a shared deadLetterQueue is encrypted with an imported key', () => {
+      // GIVEN
+      const stack = newStack();
+      const imported = kms.Key.fromKeyArn(stack, 'Imported', 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+      const dlq = new DeadLetterQueue(stack, 'Dlq', { encryptionKey: imported });
+
+      // WHEN / THEN
+      expect(() => bus(stack, { deadLetterQueue: dlq }))
+        .toThrow(/^the dead-letter queue of Test\/Bus is encrypted with the key Test\/Imported, whose key policy this app cannot change/);
+    });
+
     test('no dependency cycle, also with a rule', () => {
       // GIVEN
       const stack = newStack();
@@ -271,7 +296,7 @@ describe('ArchivedEventBus', () => {
       const eb = bus(stack, { encryptionKey: key });
 
       // WHEN
-      const rule = eb.addRule('Orders', {
+      const { rule } = eb.addRule('Orders', {
         eventPattern: ORDERS,
         targets: [new targets.LambdaFunction(newFunction(stack)), new targets.SqsQueue(newQueue(stack, 'Target'))],
       });
@@ -294,11 +319,11 @@ describe('ArchivedEventBus', () => {
 
     // WHEN
     const eb = bus(stack, { deadLetterQueue: dlq });
-    const rule = eb.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(newFunction(stack))] });
+    const { rule } = eb.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(newFunction(stack))] });
 
     // THEN
     expect(eb.deadLetterQueue).toBe(dlq);
-    expect(eb.alarms[0]).toBe(dlq.alarm);
+    expect(eb.alarms[0]).toBe(dlq.depthAlarm);
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::SQS::Queue', 1);
     const dlqArn = { 'Fn::GetAtt': [logicalIdOf(dlq.queue), 'Arn'] };
@@ -317,8 +342,8 @@ describe('ArchivedEventBus', () => {
     const min = bus(stack, { targetRetryAttempts: 0, targetMaxEventAge: Duration.seconds(60) }, 'Min');
 
     // WHEN
-    const rule = eb.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(newFunction(stack))] });
-    const minRule = min.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.SqsQueue(newQueue(stack, 'Target'))] });
+    const { rule } = eb.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(newFunction(stack))] });
+    const { rule: minRule } = min.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.SqsQueue(newQueue(stack, 'Target'))] });
 
     // THEN
     expect(eb.targetRetryAttempts).toBe(3);
@@ -357,7 +382,7 @@ describe('ArchivedEventBus', () => {
     eb.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(newFunction(stack))] });
 
     // THEN
-    expect(propertiesOf(stack, dlq.alarm).AlarmActions).toBeUndefined();
+    expect(propertiesOf(stack, dlq.depthAlarm).AlarmActions).toBeUndefined();
     expect(propertiesOf(stack, eb.alarms[1]).AlarmActions).toEqual([{ Ref: logicalIdOf(topic) }]);
   });
 
@@ -370,7 +395,7 @@ describe('ArchivedEventBus', () => {
       const queue = newQueue(stack, 'Target');
 
       // WHEN
-      const rule = eb.addRule('Orders', {
+      const { rule } = eb.addRule('Orders', {
         eventPattern: ORDERS,
         targets: [new targets.LambdaFunction(fn), new targets.SqsQueue(queue)],
         description: 'Orders to the handler and the queue',
@@ -402,7 +427,7 @@ describe('ArchivedEventBus', () => {
       const fn = newFunction(stack);
 
       // WHEN
-      const rule = eb.addRule('Orders', {
+      const { rule } = eb.addRule('Orders', {
         eventPattern: ORDERS,
         targets: [
           new targets.SqsQueue(queue, { deadLetterQueue: otherQueue, retryAttempts: 3 }),
@@ -443,11 +468,11 @@ describe('ArchivedEventBus', () => {
       const fn = newFunction(stack);
 
       // WHEN
-      const orders = eb.addRule('Orders', {
+      const { rule: orders } = eb.addRule('Orders', {
         eventPattern: ORDERS,
         targets: [new targets.LambdaFunction(fn), new targets.SqsQueue(newQueue(stack, 'A')), new targets.SqsQueue(newQueue(stack, 'B'))],
       });
-      const payments = eb.addRule('Payments', {
+      const { rule: payments } = eb.addRule('Payments', {
         eventPattern: { source: ['payments'] },
         targets: [new targets.LambdaFunction(fn), new targets.SqsQueue(newQueue(stack, 'C'))],
       });
@@ -466,7 +491,7 @@ describe('ArchivedEventBus', () => {
       const eb = bus(stack);
 
       // WHEN
-      const rule = eb.addRule('Orders', {
+      const { rule } = eb.addRule('Orders', {
         eventPattern: { source: ['orders'], detailType: ['OrderPlaced'] },
         targets: [new targets.LambdaFunction(newFunction(stack))],
         acceptReplays: false,
@@ -487,8 +512,8 @@ describe('ArchivedEventBus', () => {
       const fn = newFunction(stack);
 
       // WHEN
-      const byDefault = eb.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(fn)] });
-      const explicit = eb.addRule('Payments', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(fn)], acceptReplays: true });
+      const { rule: byDefault } = eb.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(fn)] });
+      const { rule: explicit } = eb.addRule('Payments', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(fn)], acceptReplays: true });
 
       // THEN
       expect(propertiesOf(stack, byDefault).EventPattern).toEqual({ source: ['orders'] });
@@ -505,11 +530,11 @@ describe('ArchivedEventBus', () => {
       const orders = eb.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(fn)] });
       const payments = eb.addRule('Payments', { eventPattern: { source: ['payments'] }, targets: [new targets.LambdaFunction(fn)] });
 
-      // THEN
-      expect(eb.alarms).toHaveLength(3);
-      expect(eb.alarms[0]).toBe(eb.deadLetterQueue.alarm);
+      // THEN each rule comes back with its alarm, and alarms lists them all
+      expect(eb.alarms).toEqual([eb.deadLetterQueue.depthAlarm, orders.deadLetterFailuresAlarm, payments.deadLetterFailuresAlarm]);
+      expect(eb.rules).toEqual([orders, payments]);
       Template.fromStack(stack).resourceCountIs('AWS::CloudWatch::Alarm', 3);
-      for (const [alarm, rule] of [[eb.alarms[1], orders], [eb.alarms[2], payments]] as const) {
+      for (const { deadLetterFailuresAlarm: alarm, rule } of [orders, payments]) {
         const props = propertiesOf(stack, alarm);
         expect(props).toMatchObject({
           Namespace: 'AWS/Events',
@@ -534,7 +559,7 @@ describe('ArchivedEventBus', () => {
       const eb = bus(stack);
 
       // WHEN
-      const rule = eb.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(newFunction(stack))] });
+      const { rule } = eb.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(newFunction(stack))] });
 
       // THEN
       // CloudFormation's Ref of an AWS::Events::Rule on a custom bus returns `<bus name>|<rule name>`
@@ -567,14 +592,14 @@ describe('ArchivedEventBus', () => {
       .toEqual(['events:CancelReplay', 'events:CancelReplay', 'events:DescribeReplay', 'events:DescribeReplay']);
   });
 
-  test('grantPutEvents', () => {
+  test('grantPutEventsTo', () => {
     // GIVEN
     const stack = newStack();
     const eb = bus(stack);
     const producer = new iam.Role(stack, 'Producer', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
 
     // WHEN
-    const grant = eb.grantPutEvents(producer);
+    const grant = eb.grantPutEventsTo(producer);
 
     // THEN
     expect(grant.success).toBe(true);
@@ -590,7 +615,7 @@ describe('ArchivedEventBus', () => {
       // GIVEN a rule of the bus, and a target added to it afterwards
       const stack = newStack();
       const eb = bus(stack);
-      const rule = eb.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(newFunction(stack, 'First'))] });
+      const { rule } = eb.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(newFunction(stack, 'First'))] });
       rule.addTarget(new targets.LambdaFunction(newFunction(stack, 'Later')));
       // WHEN / THEN
       expect(() => Template.fromStack(stack)).toThrow(
@@ -601,7 +626,7 @@ describe('ArchivedEventBus', () => {
       // GIVEN
       const stack = newStack();
       const eb = bus(stack);
-      const rule = eb.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(newFunction(stack, 'First'))] });
+      const { rule } = eb.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(newFunction(stack, 'First'))] });
       rule.addTarget(new targets.LambdaFunction(newFunction(stack, 'Later'), {
         deadLetterQueue: eb.deadLetterQueue.queue, retryAttempts: 3, maxEventAge: Duration.hours(1),
       }));
@@ -614,7 +639,7 @@ describe('ArchivedEventBus', () => {
     // GIVEN
     const stack = newStack();
     const eb = bus(stack);
-    const rule = eb.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(newFunction(stack))] });
+    const { rule } = eb.addRule('Orders', { eventPattern: ORDERS, targets: [new targets.LambdaFunction(newFunction(stack))] });
     // WHEN
     const metric = eb.metricInvocationsFailedToBeSentToDlq(rule, { period: Duration.minutes(1) });
     // THEN
@@ -692,7 +717,7 @@ describe('ArchivedEventBus', () => {
       // WHEN / THEN
       expect(() => eb.addRule('Orders', { eventPattern: ORDERS, targets: six }))
         .toThrow(/targets must list 1 to 5 targets \(an EventBridge rule's limit\), got 6/);
-      expect(eb.addRule('Five', { eventPattern: ORDERS, targets: six.slice(0, 5) })).toBeInstanceOf(events.Rule);
+      expect(eb.addRule('Five', { eventPattern: ORDERS, targets: six.slice(0, 5) }).rule).toBeInstanceOf(events.Rule);
     });
 
     test('fails if addRule has an empty event pattern', () => {
