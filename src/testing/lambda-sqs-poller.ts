@@ -26,7 +26,12 @@ export interface LambdaSqsRecord {
   /** The body. */
   readonly body: string;
   /** The system attributes: `ApproximateReceiveCount`, `SentTimestamp`, ..., and for FIFO `MessageGroupId`, `SequenceNumber`, `MessageDeduplicationId`. */
-  readonly attributes: Record<string, string> & { readonly ApproximateReceiveCount: string; readonly MessageGroupId?: string };
+  readonly attributes: Record<string, string> & {
+    /** How many times the message was received, this receive included. */
+    readonly ApproximateReceiveCount: string;
+    /** FIFO: the message group. */
+    readonly MessageGroupId?: string;
+  };
   /** The message attributes. */
   readonly messageAttributes: Record<string, LambdaSqsMessageAttribute>;
   /** The MD5 of the body. */
@@ -44,7 +49,10 @@ export interface LambdaSqsRecord {
 /** What a handler of SQS batches answers with `ReportBatchItemFailures` (`SQSBatchResponse`). */
 export interface LambdaSqsBatchResponse {
   /** The records to leave in the queue, by message id. */
-  readonly batchItemFailures?: readonly { readonly itemIdentifier?: string | null }[] | null;
+  readonly batchItemFailures?: readonly {
+    /** The message id of a record to leave in the queue. */
+    readonly itemIdentifier?: string | null;
+  }[] | null;
 }
 
 /** What `completeBatch()` did with a batch, as Lambda would. */
