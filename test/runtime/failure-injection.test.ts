@@ -2,8 +2,10 @@
  * Tests of the runtime `injectFailure` against a real HTTP server on
  * 127.0.0.1 that serves the AppConfig Lambda extension's route
  * `/applications/{app}/environments/{env}/configurations/{profile}` with the
- * simplified feature-flag document each test sets. Durations are small and
- * real (no fake timers).
+ * simplified feature-flag document each test sets. No fake timers: a read
+ * that only needs an answer waits as long as a loaded machine needs, and a
+ * test whose steps must fit in a cache's life stops the clock that the cache
+ * reads (`Date.now()`) and moves it itself.
  */
 import dns from 'dns';
 import { promises as fs } from 'fs';
@@ -54,9 +56,20 @@ afterEach(async () => {
   await fs.rm(tmpDir, { recursive: true, force: true });
 });
 
-/** Options that read `route` from the local extension. */
+/**
+ * Options that read `route` from the local extension, waiting for its answer
+ * as long as a loaded machine needs (the runtime's default, 1 s, is meant for
+ * the extension in Lambda).
+ */
 function local(options: FailureInjectionOptions = {}): FailureInjectionOptions {
-  return { path: route, host: '127.0.0.1', port: extension.port, tmpDir, ...options };
+  return { path: route, host: '127.0.0.1', port: extension.port, tmpDir, timeout: 30_000, ...options };
+}
+
+/** Stops the clock that the caches read (`Date.now()`) for the rest of the test (`afterEach` restores it); returns how to move it. */
+function stopClock(): { advance(ms: number): void } {
+  let now = Date.now();
+  jest.spyOn(Date, 'now').mockImplementation(() => now);
+  return { advance: ms => { now += ms; } };
 }
 
 /** The flags with the given ones enabled (all others disabled). */
@@ -151,17 +164,20 @@ describe('injectFailure', () => {
     });
 
     test('timeout sleeps until only timeoutBuffer ms of the invocation are left', async () => {
-      // GIVEN
-      extension.serve(route, flags({ timeout: { enabled: true, percentage: 100, timeoutBuffer: 100 } }));
-      const context = contextEndingIn(400);
+      // GIVEN an invocation with 2 s left and a buffer of 1 s (room for a loaded machine's late timers)
+      extension.serve(route, flags({ timeout: { enabled: true, percentage: 100, timeoutBuffer: 1_000 } }));
+      const context = contextEndingIn(2_000);
       let remainingInHandler = 0;
       const handler = jest.fn(async (_event: unknown, c: typeof context) => { remainingInHandler = c.getRemainingTimeInMillis(); return OK; });
       // WHEN
       await injectFailure(handler, local())({}, context);
-      // THEN
-      expect(remainingInHandler).toBeLessThanOrEqual(105);
-      expect(remainingInHandler).toBeGreaterThan(20);
-      expect(lines(log)).toEqual([expect.objectContaining({ mode: 'timeout', timeoutBuffer: 100 })]);
+      // THEN it slept what was left but the buffer, and the handler runs with the buffer left (at most), not timed out
+      const [line] = lines(log);
+      expect(line).toEqual(expect.objectContaining({ mode: 'timeout', timeoutBuffer: 1_000 }));
+      expect(line.sleep).toBe(Math.max(0, line.remaining - 1_000));
+      expect(remainingInHandler).toBeLessThanOrEqual(1_005);
+      expect(remainingInHandler).toBeGreaterThan(200);
+      expect(lines(log)).toHaveLength(1);
     });
 
     test('timeout is skipped without a Lambda context', async () => {
@@ -471,7 +487,7 @@ describe('injectFailure', () => {
     test('dryRun logs one line per mode it would inject and injects nothing', async () => {
       // GIVEN
       extension.serve(route, flags({
-        latency: { enabled: true, percentage: 100, minLatency: 5_000, maxLatency: 5_000 },
+        latency: { enabled: true, percentage: 100, minLatency: 120_000, maxLatency: 120_000 },
         diskspace: { enabled: true, percentage: 100, diskSpace: 1 },
         statuscode: { enabled: true, percentage: 100, statusCode: 500 },
         exception: { enabled: true, percentage: 100, exceptionMessage: 'boom' },
@@ -481,11 +497,11 @@ describe('injectFailure', () => {
       const start = Date.now();
       // WHEN
       const result = await injectFailure(handler, local({ dryRun: true }))({}, {});
-      // THEN
-      expect(Date.now() - start).toBeLessThan(1_000);
+      // THEN it did not sleep the 2 minutes of latency (far less, however loaded the machine)
+      expect(Date.now() - start).toBeLessThan(60_000);
       expect(result).toEqual({ ...OK, files: 0 });
       expect(lines(log)).toEqual([
-        expect.objectContaining({ mode: 'latency', latency: 5_000, dryRun: true }),
+        expect.objectContaining({ mode: 'latency', latency: 120_000, dryRun: true }),
         expect.objectContaining({ mode: 'diskspace', diskSpace: 1, dryRun: true }),
         expect.objectContaining({ mode: 'statuscode', statusCode: 500, dryRun: true }),
         expect.objectContaining({ mode: 'exception', exceptionMessage: 'boom', dryRun: true }),
@@ -511,14 +527,16 @@ describe('injectFailure', () => {
     test('invocations within maxAge read the configuration once; after maxAge it is read again', async () => {
       // GIVEN
       extension.serve(route, ALL_FAILURE_FLAGS_OFF);
+      const clock = stopClock();
       const wrapped = injectFailure(handlerReturning(OK), local({ maxAge: 200 }));
-      // WHEN
+      // WHEN two invocations, the second 199 ms after the first
       await wrapped({}, {});
+      clock.advance(199);
       await wrapped({}, {});
       // THEN
       expect(requestCount()).toBe(1);
-      // WHEN
-      await new Promise(resolve => setTimeout(resolve, 250));
+      // WHEN 250 ms after the first
+      clock.advance(51);
       await wrapped({}, {});
       // THEN
       expect(requestCount()).toBe(2);
@@ -599,15 +617,17 @@ describe('injectFailure', () => {
     test('after a failed read, the extension is not asked again for maxAge', async () => {
       // GIVEN
       extension.answer(route, { status: 500, body: '{"message":"internal"}' });
+      const clock = stopClock();
       const wrapped = injectFailure(handlerReturning(OK), local({ maxAge: 200 }));
-      // WHEN
+      // WHEN two invocations, the second 199 ms after the first
       await wrapped({}, {});
+      clock.advance(199);
       await wrapped({}, {});
       // THEN
       expect(requestCount()).toBe(1);
       expect(warn).toHaveBeenCalledTimes(1);
-      // WHEN
-      await new Promise(resolve => setTimeout(resolve, 250));
+      // WHEN 250 ms after the first
+      clock.advance(51);
       await wrapped({}, {});
       // THEN: one more read, one more warning
       expect(requestCount()).toBe(2);
