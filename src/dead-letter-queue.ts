@@ -239,8 +239,9 @@ interface Source {
 function sourceQueueArn(queue: sqs.IQueue): string {
   const cfn = queue.node.defaultChild;
   if (!(cfn instanceof sqs.CfnQueue)) return queue.queueArn;
+  // aws-cdk-lib renders the name lazily (a physical name it may generate): resolved, it is absent when none was given.
   const name = cfn.queueName;
-  if (name === undefined) {
+  if (name === undefined || Stack.of(queue).resolve(name) === undefined) {
     throw new Error('addSource needs a queue with a queueName (its ARN is built from the name: a reference to the queue would be a dependency cycle, '
       + `since its redrive policy names this dead-letter queue), got ${queue.node.path} without one`);
   }

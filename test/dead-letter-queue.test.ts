@@ -4,10 +4,15 @@ import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { DeadLetterQueue } from '../src';
 import { actionsOn, maskAssetHashes, newStack, onlyLogicalId } from './helpers';
 
 const ORDERS_ARN = 'arn:aws:sqs:us-east-1:123456789012:orders';
+/** A source queue of another stack or app, imported by its ARN (and its key). */
+function sourceQueue(stack: Stack, queueArn: string, key?: kms.IKey): sqs.IQueue {
+  return sqs.Queue.fromQueueAttributes(stack, `Source-${queueArn.split(':').pop()}`, { queueArn, keyArn: key?.keyArn });
+}
 const PAYMENTS_ARN = 'arn:aws:sqs:us-east-1:123456789012:payments';
 
 function newRole(stack: Stack, id = 'Operator'): iam.Role {
@@ -171,8 +176,8 @@ describe('DeadLetterQueue', () => {
     const dlq = new DeadLetterQueue(stack, 'Dlq');
 
     // WHEN
-    dlq.addSource({ queueArn: ORDERS_ARN });
-    dlq.addSource({ queueArn: PAYMENTS_ARN });
+    dlq.addSource(sourceQueue(stack, ORDERS_ARN));
+    dlq.addSource(sourceQueue(stack, PAYMENTS_ARN));
 
     // THEN
     expect(dlq.sourceQueueArns).toEqual([ORDERS_ARN, PAYMENTS_ARN]);
@@ -185,6 +190,32 @@ describe('DeadLetterQueue', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
 
+  test('addSource names a queue of this app by an ARN built from its queueName: no dependency cycle', () => {
+    // GIVEN a source whose redrive policy names the dead-letter queue
+    const stack = newStack();
+    const dlq = new DeadLetterQueue(stack, 'Dlq');
+    const source = new sqs.Queue(stack, 'Orders', { queueName: 'orders', deadLetterQueue: { queue: dlq.queue, maxReceiveCount: 5 } });
+
+    // WHEN
+    dlq.addSource(source);
+
+    // THEN
+    const arn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sqs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':orders']] };
+    expect(stack.resolve(dlq.sourceQueueArns)).toEqual([arn]);
+    expect(() => Template.fromStack(stack)).not.toThrow();
+    Template.fromStack(stack).hasResourceProperties('AWS::SQS::Queue', { RedriveAllowPolicy: { redrivePermission: 'byQueue', sourceQueueArns: [arn] } });
+  });
+
+  test('fails if addSource is given a queue of this app without a queueName', () => {
+    // GIVEN
+    const stack = newStack();
+    const dlq = new DeadLetterQueue(stack, 'Dlq');
+    const source = new sqs.Queue(stack, 'Orders', { deadLetterQueue: { queue: dlq.queue, maxReceiveCount: 5 } });
+
+    // WHEN / THEN
+    expect(() => dlq.addSource(source)).toThrow(/^addSource needs a queue with a queueName .*got Test\/Orders without one$/);
+  });
+
   test('10 sources are all named in the redrive-allow policy, without a warning', () => {
     // GIVEN
     const stack = newStack();
@@ -192,13 +223,13 @@ describe('DeadLetterQueue', () => {
     const arns = Array.from({ length: 10 }, (_, i) => `arn:aws:sqs:us-east-1:123456789012:source-${i}`);
 
     // WHEN
-    arns.forEach(queueArn => dlq.addSource({ queueArn }));
+    arns.forEach(queueArn => dlq.addSource(sourceQueue(stack, queueArn)));
 
     // THEN
     Template.fromStack(stack).hasResourceProperties('AWS::SQS::Queue', {
       RedriveAllowPolicy: { redrivePermission: 'byQueue', sourceQueueArns: arns },
     });
-    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('dead-letter-queue-many-sources'));
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('DeadLetterQueueManySources'));
   });
 
   test('11 sources allow all queues of the account, with a warning', () => {
@@ -208,7 +239,7 @@ describe('DeadLetterQueue', () => {
     const arns = Array.from({ length: 11 }, (_, i) => `arn:aws:sqs:us-east-1:123456789012:source-${i}`);
 
     // WHEN
-    arns.forEach(queueArn => dlq.addSource({ queueArn }));
+    arns.forEach(queueArn => dlq.addSource(sourceQueue(stack, queueArn)));
 
     // THEN
     expect(dlq.sourceQueueArns).toEqual(arns);
@@ -216,17 +247,17 @@ describe('DeadLetterQueue', () => {
       RedriveAllowPolicy: { redrivePermission: 'allowAll', sourceQueueArns: Match.absent() },
     });
     const annotations = Annotations.fromStack(stack);
-    annotations.hasWarning('/Test/Dlq', Match.stringLikeRegexp('dead-letter-queue-many-sources'));
+    annotations.hasWarning('/Test/Dlq', Match.stringLikeRegexp('DeadLetterQueueManySources'));
     annotations.hasWarning('/Test/Dlq', Match.stringLikeRegexp('serves 11 sources, more than the 10'));
-    expect(annotations.findWarning('*', Match.stringLikeRegexp('dead-letter-queue-many-sources'))).toHaveLength(1);
+    expect(annotations.findWarning('*', Match.stringLikeRegexp('DeadLetterQueueManySources'))).toHaveLength(1);
   });
 
   test('grantRedrive grants exactly the message move task on the queue and SendMessage on each source', () => {
     // GIVEN
     const stack = newStack();
     const dlq = new DeadLetterQueue(stack, 'Dlq');
-    dlq.addSource({ queueArn: ORDERS_ARN });
-    dlq.addSource({ queueArn: PAYMENTS_ARN });
+    dlq.addSource(sourceQueue(stack, ORDERS_ARN));
+    dlq.addSource(sourceQueue(stack, PAYMENTS_ARN));
     const role = newRole(stack);
 
     // WHEN
@@ -264,14 +295,14 @@ describe('DeadLetterQueue', () => {
     // GIVEN
     const stack = newStack();
     const dlq = new DeadLetterQueue(stack, 'Dlq');
-    dlq.addSource({ queueArn: ORDERS_ARN });
+    dlq.addSource(sourceQueue(stack, ORDERS_ARN));
     const role = newRole(stack);
     const other = newRole(stack, 'Auditor');
 
     // WHEN
     dlq.grantRedrive(role);
     dlq.grantRedrive(other);
-    dlq.addSource({ queueArn: PAYMENTS_ARN });
+    dlq.addSource(sourceQueue(stack, PAYMENTS_ARN));
 
     // THEN
     const template = Template.fromStack(stack);
@@ -288,12 +319,12 @@ describe('DeadLetterQueue', () => {
     const sourceKey = new kms.Key(stack, 'SourceKey');
     const lateKey = new kms.Key(stack, 'LateKey');
     const dlq = new DeadLetterQueue(stack, 'Dlq', { encryptionKey: dlqKey });
-    dlq.addSource({ queueArn: ORDERS_ARN, encryptionKey: sourceKey });
+    dlq.addSource(sourceQueue(stack, ORDERS_ARN, sourceKey));
     const role = newRole(stack);
 
     // WHEN
     dlq.grantRedrive(role);
-    dlq.addSource({ queueArn: PAYMENTS_ARN, encryptionKey: lateKey });
+    dlq.addSource(sourceQueue(stack, PAYMENTS_ARN, lateKey));
 
     // THEN
     const template = Template.fromStack(stack);
@@ -314,7 +345,7 @@ describe('DeadLetterQueue', () => {
     const stack = newStack();
     const sourceKey = new kms.Key(stack, 'SourceKey');
     const dlq = new DeadLetterQueue(stack, 'Dlq');
-    dlq.addSource({ queueArn: ORDERS_ARN, encryptionKey: sourceKey });
+    dlq.addSource(sourceQueue(stack, ORDERS_ARN, sourceKey));
     const role = newRole(stack);
 
     // WHEN
@@ -330,7 +361,7 @@ describe('DeadLetterQueue', () => {
     // GIVEN
     const stack = newStack();
     const dlq = new DeadLetterQueue(stack, 'Dlq');
-    dlq.addSource({ queueArn: ORDERS_ARN });
+    dlq.addSource(sourceQueue(stack, ORDERS_ARN));
     const role = newRole(stack);
 
     // WHEN
@@ -371,7 +402,7 @@ describe('DeadLetterQueue', () => {
     const stack = newStack();
     const topic = new sns.Topic(stack, 'Topic');
     const dlq = new DeadLetterQueue(stack, 'Dlq', { alarmAction: new cw_actions.SnsAction(topic) });
-    dlq.addSource({ queueArn: ORDERS_ARN });
+    dlq.addSource(sourceQueue(stack, ORDERS_ARN));
 
     // WHEN
     dlq.grantRedrive(newRole(stack));
