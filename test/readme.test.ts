@@ -10,6 +10,9 @@ import { readmeFile, sqsRecord } from './helpers';
  */
 const ROOT = path.join(__dirname, '..');
 
+/** How long each test of a README example may take in the jest run it gets (the suite's own limit, 180 s, bounds the whole run). */
+const NESTED_TEST_TIMEOUT = 120_000;
+
 describe('README', () => {
   test('the local test example passes with jest, cdk-resilience/runtime and cdk-resilience/testing', () => {
     // GIVEN the handler and its test from the README, in a folder of their own; the package's
@@ -22,6 +25,8 @@ describe('README', () => {
       testEnvironment: 'node',
       moduleNameMapper: { '^cdk-resilience/(.*)$': path.join(ROOT, 'src', '$1') },
       transform: { '^.+\\.ts$': [require.resolve('ts-jest'), { tsconfig: path.join(ROOT, 'tsconfig.dev.json'), isolatedModules: true }] },
+      // jest's default of 5 s per test is no room for ts-jest compiling the library on a loaded machine; a failing test still fails
+      testTimeout: NESTED_TEST_TIMEOUT,
     };
     // WHEN jest runs the test as a user would
     const run = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--ci', '--config', JSON.stringify(config), '--json'], {
@@ -48,6 +53,8 @@ describe('README', () => {
       modulePaths: [path.join(ROOT, 'node_modules')],
       moduleNameMapper: { '^cdk-resilience/(.*)$': path.join(ROOT, 'src', '$1') },
       transform: { '^.+\\.ts$': [require.resolve('ts-jest'), { tsconfig: path.join(ROOT, 'tsconfig.dev.json'), isolatedModules: true }] },
+      // jest's default of 5 s per test is no room for ts-jest compiling the library on a loaded machine; a failing test still fails
+      testTimeout: NESTED_TEST_TIMEOUT,
     };
     // WHEN jest runs the test as a user would, with no AWS settings of its own
     const env: NodeJS.ProcessEnv = { ...process.env, JEST_WORKER_ID: undefined };
