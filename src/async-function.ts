@@ -243,9 +243,6 @@ class StandardDestination implements lambda.IDestination {
 
 /** `queue <path>` or `topic <path>` when `arn` is the ARN of a FIFO queue or topic, `undefined` otherwise. */
 function fifoTargetOf(scope: IConstruct, arn: string): string | undefined {
-  if (!Token.isUnresolved(arn)) {
-    return /^arn:[^:]+:(sqs|sns):/.test(arn) && arn.endsWith('.fifo') ? `${arn.split(':')[2] === 'sqs' ? 'queue' : 'topic'} ${arn}` : undefined;
-  }
   const stack = Stack.of(scope);
   const wanted = JSON.stringify(stack.resolve(arn));
   for (const node of stack.node.root.node.findAll()) {
@@ -254,7 +251,9 @@ function fifoTargetOf(scope: IConstruct, arn: string): string | undefined {
     const candidate = isQueue ? (node as sqs.IQueue).queueArn : (node as sns.ITopic).topicArn;
     if (JSON.stringify(stack.resolve(candidate)) === wanted) return `${isQueue ? 'queue' : 'topic'} ${node.node.path}`;
   }
-  return undefined;
+  // A destination built from an ARN alone: FIFO queues and topics are named `<name>.fifo`.
+  const service = Token.isUnresolved(arn) ? undefined : /^arn:[^:]+:(sqs|sns):/.exec(arn)?.[1];
+  return service && arn.endsWith('.fifo') ? `${service === 'sqs' ? 'queue' : 'topic'} ${arn}` : undefined;
 }
 
 function describe(value: unknown): string {

@@ -2,6 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -112,9 +113,9 @@ describe('AsyncFunction', () => {
     const af = worker(stack);
 
     // THEN
-    expect(af.alarms).toEqual([af.deadLetterQueue!.alarm, af.errorsAlarm, af.throttlesAlarm, af.droppedEventsAlarm]);
+    expect(af.alarms).toEqual([af.deadLetterQueue!.depthAlarm, af.errorsAlarm, af.throttlesAlarm, af.droppedEventsAlarm]);
     const [depth, errors, throttles, dropped] = af.alarms;
-    expect(depth).toBe(af.deadLetterQueue!.alarm);
+    expect(depth).toBe(af.deadLetterQueue!.depthAlarm);
     const functionId = logicalIdOf(af.function as lambda.Function);
     const failureQueueId = logicalIdOf(af.deadLetterQueue!.queue);
 
@@ -182,6 +183,81 @@ describe('AsyncFunction', () => {
     expect(propertiesOf(min, short.throttlesAlarm).AlarmDescription).toMatch(/up to 1 minute/);
     expect(long.maxEventAge.toSeconds()).toBe(21600);
     expect(eventInvokeConfigOf(max)).toMatchObject({ MaximumEventAgeInSeconds: 21600 });
+  });
+
+  test('the dead-letter queue it creates is its child DeadLetterQueue', () => {
+    // GIVEN
+    const stack = newStack();
+
+    // WHEN
+    const af = worker(stack);
+
+    // THEN
+    expect(af.node.tryFindChild('DeadLetterQueue')).toBe(af.deadLetterQueue);
+    expect(af.deadLetterQueue!.encryptionKey).toBeUndefined();
+    expect(propertiesOf(stack, af.deadLetterQueue!.queue).SqsManagedSseEnabled).toBe(true);
+  });
+
+  test('encryptionKey encrypts the dead-letter queue it creates, and the function may send there', () => {
+    // GIVEN
+    const stack = newStack();
+    const key = new kms.Key(stack, 'Key');
+
+    // WHEN
+    const af = worker(stack, { encryptionKey: key });
+
+    // THEN
+    const keyArn = { 'Fn::GetAtt': [logicalIdOf(key), 'Arn'] };
+    expect(af.deadLetterQueue!.encryptionKey).toBe(key);
+    expect(propertiesOf(stack, af.deadLetterQueue!.queue).KmsMasterKeyId).toEqual(keyArn);
+    expect(actionsOn(Template.fromStack(stack), keyArn)).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']));
+  });
+
+  test('a shared deadLetterQueue: the destination, its alarm listed, no queue of its own', () => {
+    // GIVEN
+    const stack = newStack();
+    const shared = new DeadLetterQueue(stack, 'Shared');
+
+    // WHEN
+    const af = worker(stack, { deadLetterQueue: shared });
+
+    // THEN
+    expect(af.deadLetterQueue).toBe(shared);
+    expect(af.node.tryFindChild('DeadLetterQueue')).toBeUndefined();
+    expect(af.alarms).toEqual([shared.depthAlarm, af.errorsAlarm, af.throttlesAlarm, af.droppedEventsAlarm]);
+    Template.fromStack(stack).resourceCountIs('AWS::SQS::Queue', 1);
+    expect(eventInvokeConfigOf(stack).DestinationConfig).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(shared.queue), 'Arn'] } } });
+  });
+
+  test('fails if deadLetterQueue and onFailure are both given', () => {
+    // GIVEN
+    const stack = newStack();
+    const shared = new DeadLetterQueue(stack, 'Shared');
+    const onFailure = new destinations.SnsDestination(new sns.Topic(stack, 'Failures'));
+
+    // WHEN / THEN
+    expect(() => worker(stack, { deadLetterQueue: shared, onFailure }))
+      .toThrow(/^AsyncFunction takes either deadLetterQueue or onFailure, not both: got deadLetterQueue Test\/Shared and an onFailure SnsDestination$/);
+  });
+
+  test('fails if deadLetterQueue is FIFO', () => {
+    // GIVEN
+    const stack = newStack();
+    const fifo = new DeadLetterQueue(stack, 'Fifo', { fifo: true });
+
+    // WHEN / THEN
+    expect(() => worker(stack, { deadLetterQueue: fifo }))
+      .toThrow(/^deadLetterQueue must be a standard queue: Lambda destinations do not support FIFO, got the FIFO queue Test\/Fifo$/);
+  });
+
+  test('fails if encryptionKey is given with a destination it does not create', () => {
+    // GIVEN
+    const stack = newStack();
+    const key = new kms.Key(stack, 'Key');
+
+    // WHEN / THEN
+    expect(() => worker(stack, { encryptionKey: key, deadLetterQueue: new DeadLetterQueue(stack, 'Shared') }))
+      .toThrow(/^encryptionKey encrypts the dead-letter queue AsyncFunction creates, and it creates none when deadLetterQueue is given: .*got encryptionKey Test\/Key$/);
   });
 
   test('onFailure an SNS topic: no failure queue, 3 alarms, the function may publish', () => {
