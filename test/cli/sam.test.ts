@@ -179,6 +179,21 @@ describe('cdk-resilience check on AWS SAM templates', () => {
     expect(templates[0].findings.map(f => `${f.rule} ${f.logicalId}`)).toContain('Resilience-SQS1 Orders');
   });
 
+  test('the README\'s SAM example is what the command prints on the queue consumer fixture', () => {
+    // GIVEN the fixture as the README names it, and the README's text block under "### AWS SAM templates"
+    const template = path.join(fs.mkdtempSync(path.join(work, 'readme-')), 'template.yaml');
+    fs.copyFileSync(rawTemplateFile('queue-consumer'), template);
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### AWS SAM templates'));
+    const block = /```text\n([\s\S]*?)```/.exec(section)![1];
+    // WHEN
+    const { out } = run('check', template);
+    // THEN every line the README shows in full is printed (the README shortens long ones with '(...)')
+    const shown = block.split('\n').filter(line => line.trim() !== '' && !line.includes('(...)'));
+    expect(shown.length).toBeGreaterThan(8);
+    for (const line of shown) expect(out.replace(template, 'template.yaml')).toContain(line);
+  });
+
   test('every fixture is read whole: no fixture leaves a resource unchecked', () => {
     // GIVEN the fixtures (every feature the command reads)
     // WHEN / THEN
