@@ -71,7 +71,7 @@ const scenarios: Record<string, Scenario> = {
     return [
       ['GetQueueUrl = CreateQueue URL', QueueUrl === url],
       ['URL path', new URL(url).pathname.replace(/\d{12}/, '<account>')],
-      ['attributes', Object.fromEntries(pick.map(k => [k, Attributes?.[k] ?? '(absent)']))],
+      ['attributes', Object.fromEntries(pick.map(k => [k, (Attributes as Record<string, string> | undefined)?.[k] ?? '(absent)']))],
       ['same name, other VisibilityTimeout', await outcome(c.create('attrs', { VisibilityTimeout: '6' }))],
       ['same name, same attributes', await outcome(c.create('attrs', { VisibilityTimeout: '5' }))],
       ['FifoQueue true without .fifo', await outcome(c.create('nofifo', { FifoQueue: 'true' }))],
