@@ -5,6 +5,7 @@ import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -146,7 +147,7 @@ describe('StreamConsumerFunction', () => {
     const scf = consumer(stack);
 
     // THEN
-    expect(scf.alarms).toEqual([scf.deadLetterQueue.alarm, scf.iteratorAgeAlarm, scf.errorsAlarm]);
+    expect(scf.alarms).toEqual([scf.deadLetterQueue.depthAlarm, scf.iteratorAgeAlarm, scf.errorsAlarm]);
     const functionName = [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(scf.function) } }];
     expect(propertiesOf(stack, scf.iteratorAgeAlarm)).toEqual({
       AlarmDescription: 'Iterator age is 30 min, half of maxRecordAge (1 h): the consumer falls behind; records older than maxRecordAge go to the dead-letter queue unprocessed.',
@@ -167,7 +168,7 @@ describe('StreamConsumerFunction', () => {
       Statistic: 'Sum',
       Threshold: 1,
     });
-    expect(propertiesOf(stack, scf.deadLetterQueue.alarm)).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
+    expect(propertiesOf(stack, scf.deadLetterQueue.depthAlarm)).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
     for (const alarm of scf.alarms) {
       expect(propertiesOf(stack, alarm).AlarmActions).toBeUndefined();
     }
@@ -419,21 +420,50 @@ describe('StreamConsumerFunction', () => {
     expect(grantsOf(stack, scf.function.role!)).toContain(`kms:Decrypt on ${JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(stream.encryptionKey!), 'Arn'] })}`);
   });
 
-  test('a shared onFailure queue: no queue of its own, the shared queue\'s alarm listed', () => {
+  test('a shared deadLetterQueue: no queue of its own, the shared queue\'s alarm listed', () => {
     // GIVEN
     const stack = newStack();
     const shared = new DeadLetterQueue(stack, 'Failures');
     // WHEN
-    const first = consumer(stack, { onFailure: shared }, 'First');
-    const second = consumer(stack, { stream: newStream(stack, {}, 'Other'), onFailure: shared }, 'Second');
+    const first = consumer(stack, { deadLetterQueue: shared }, 'First');
+    const second = consumer(stack, { stream: newStream(stack, {}, 'Other'), deadLetterQueue: shared }, 'Second');
     // THEN
     expect(first.deadLetterQueue).toBe(shared);
-    expect(second.alarms[0]).toBe(shared.alarm);
+    expect(second.alarms[0]).toBe(shared.depthAlarm);
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::SQS::Queue', 1);
     for (const mapping of Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))) {
       expect(mapping.Properties.DestinationConfig).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(shared.queue), 'Arn'] } } });
     }
+  });
+
+  test('encryptionKey encrypts the dead-letter queue it creates; the function may send there before the mapping exists', () => {
+    // GIVEN
+    const stack = newStack();
+    const key = new kms.Key(stack, 'Key');
+    // WHEN
+    const scf = consumer(stack, { encryptionKey: key });
+    // THEN
+    const keyArn = { 'Fn::GetAtt': [logicalIdOf(key), 'Arn'] };
+    expect(scf.node.tryFindChild('DeadLetterQueue')).toBe(scf.deadLetterQueue);
+    expect(scf.deadLetterQueue.encryptionKey).toBe(key);
+    expect(propertiesOf(stack, scf.deadLetterQueue.queue).KmsMasterKeyId).toEqual(keyArn);
+    const policy = scf.function.role!.node.tryFindChild('DefaultPolicy') as iam.Policy;
+    expect(propertiesOf(stack, policy).PolicyDocument.Statement).toContainEqual(expect.objectContaining({
+      Action: expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']),
+      Resource: keyArn,
+    }));
+    expect(resourceOf(stack, scf.eventSourceMapping).DependsOn).toContain(logicalIdOf(policy));
+  });
+
+  test('fails if encryptionKey is given with a deadLetterQueue', () => {
+    // GIVEN
+    const stack = newStack();
+    const key = new kms.Key(stack, 'Key');
+    const shared = new DeadLetterQueue(stack, 'Failures');
+    // WHEN / THEN
+    expect(() => consumer(stack, { encryptionKey: key, deadLetterQueue: shared }))
+      .toThrow(/^encryptionKey encrypts the dead-letter queue StreamConsumerFunction creates, and it creates none when deadLetterQueue is given: .*got encryptionKey Test\/Key and deadLetterQueue Test\/Failures$/);
   });
 
   test('alarmAction on every alarm, on ALARM and on OK', () => {
@@ -461,7 +491,7 @@ describe('StreamConsumerFunction', () => {
     }
   });
 
-  test('a NodejsFunction the user brings: the mapping and the acknowledgement are on it', () => {
+  test('a NodejsFunction the user brings: its mapping reads into it and the acknowledgement is on it', () => {
     // GIVEN
     const stack = newStack();
     const fn = new nodejs.NodejsFunction(stack, 'ClicksHandler', {
@@ -474,7 +504,7 @@ describe('StreamConsumerFunction', () => {
     const scf = consumer(stack, { function: fn, functionProps: undefined });
     // THEN
     expect(scf.function).toBe(fn);
-    expect(scf.eventSourceMapping.node.scope).toBe(fn);
+    expect(scf.eventSourceMapping.node.scope).toBe(scf);
     Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 1);
     expect(mappingOf(stack).FunctionName).toEqual({ Ref: logicalIdOf(fn) });
     expect(acknowledgementsOn(fn)['Annotation::Serverless-LambdaDLQ']).toMatch(/on-failure destination/);
@@ -588,13 +618,13 @@ describe('StreamConsumerFunction', () => {
       expect(() => app.synth()).toThrow(/table must have a stream, got Test\/Orders without one/);
     });
 
-    test('fails if onFailure is a FIFO dead-letter queue', () => {
+    test('fails if deadLetterQueue is a FIFO queue', () => {
       // GIVEN
       const stack = newStack();
       const fifo = new DeadLetterQueue(stack, 'Failures', { fifo: true });
       // WHEN / THEN
-      expect(() => consumer(stack, { onFailure: fifo }))
-        .toThrow(/onFailure must be a standard queue: Lambda does not send stream failure records to FIFO queues, got the FIFO dead-letter queue Test\/Failures/);
+      expect(() => consumer(stack, { deadLetterQueue: fifo }))
+        .toThrow(/deadLetterQueue must be a standard queue: Lambda does not send stream failure records to FIFO queues, got the FIFO dead-letter queue Test\/Failures/);
     });
 
     test('fails if an imported function has no role, naming what it needs and how to import it', () => {
