@@ -24,7 +24,7 @@ const SCHEMA = JSON.stringify({
   required: ['greeting'],
 });
 const READ_ACTIONS = ['appconfig:GetLatestConfiguration', 'appconfig:StartConfigurationSession'];
-const ALL_AT_ONCE_WARNING = 'cdk-resilience:all-at-once-without-monitors';
+const ALL_AT_ONCE_WARNING = 'Resilience-AllAtOnceWithoutMonitors';
 
 /** An AppConfigProfile with JSON content and the given props. */
 function profile(scope: Stack, props: Partial<AppConfigProfileProps> = {}, id = 'Config'): AppConfigProfile {
@@ -660,7 +660,7 @@ describe('AppConfigProfile', () => {
       // THEN
       const warnings = Annotations.fromStack(stack).findWarning('/Test/Config', Match.anyValue());
       expect(warnings).toHaveLength(1);
-      expect(warnings[0].entry.data).toMatch(/deploymentStrategy deploys all at once and no monitor can roll it back: a bad configuration reaches every function at once\. .*\[ack: cdk-resilience:all-at-once-without-monitors\]/);
+      expect(warnings[0].entry.data).toMatch(/deploymentStrategy deploys all at once and no monitor can roll it back: a bad configuration reaches every function at once\. .*\[ack: Resilience-AllAtOnceWithoutMonitors\]/);
     });
 
     test('warns if a custom strategy grows by 100% at once', () => {
@@ -672,7 +672,7 @@ describe('AppConfigProfile', () => {
       profile(stack, { deploymentStrategy: strategy });
 
       // THEN
-      Annotations.fromStack(stack).hasWarning('/Test/Config', Match.stringLikeRegexp('all-at-once-without-monitors'));
+      Annotations.fromStack(stack).hasWarning('/Test/Config', Match.stringLikeRegexp('AllAtOnceWithoutMonitors'));
     });
 
     test('the warning can be acknowledged', () => {

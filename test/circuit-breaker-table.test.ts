@@ -43,8 +43,8 @@ describe('CircuitBreakerTable', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 0);
     // an alarm on opened circuits, with no action
     template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
-    expect(propertiesOf(stack, circuits.alarm)).toMatchObject({ MetricName: 'CircuitOpened', Threshold: 1 });
-    expect(propertiesOf(stack, circuits.alarm).AlarmActions).toBeUndefined();
+    expect(propertiesOf(stack, circuits.circuitOpenedAlarm)).toMatchObject({ MetricName: 'CircuitOpened', Threshold: 1 });
+    expect(propertiesOf(stack, circuits.circuitOpenedAlarm).AlarmActions).toBeUndefined();
     const id = onlyLogicalId(template, 'AWS::DynamoDB::GlobalTable');
     expect(logicalIdOf(circuits.table)).toBe(id);
 
@@ -120,8 +120,8 @@ describe('CircuitBreakerTable', () => {
       AlarmActions: [{ Ref: topicId }],
       OKActions: [{ Ref: topicId }],
     });
-    expect(circuits.alarm).toBeInstanceOf(cloudwatch.Alarm);
-    expect(stack.resolve(circuits.alarm.alarmArn)).toEqual({ 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::CloudWatch::Alarm'), 'Arn'] });
+    expect(circuits.circuitOpenedAlarm).toBeInstanceOf(cloudwatch.Alarm);
+    expect(stack.resolve(circuits.circuitOpenedAlarm.alarmArn)).toEqual({ 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::CloudWatch::Alarm'), 'Arn'] });
   });
 
   test('attachTo tells the function the table and grants exactly GetItem and UpdateItem on it', () => {

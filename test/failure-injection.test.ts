@@ -482,7 +482,7 @@ describe('FailureInjection', () => {
     });
   });
 
-  test('applicationName, environmentName, deploymentStrategy, monitors', () => {
+  test('applicationName, environmentName, deploymentStrategy, stopConditions (the environment\'s monitors)', () => {
     // GIVEN
     const stack = newStack();
     const strategy = appconfig.DeploymentStrategy.fromDeploymentStrategyId(stack, 'S', appconfig.DeploymentStrategyId.CANARY_10_PERCENT_20_MINUTES);
@@ -498,7 +498,7 @@ describe('FailureInjection', () => {
       applicationName: 'orders-chaos',
       environmentName: 'staging',
       deploymentStrategy: strategy,
-      monitors: [steady],
+      stopConditions: [steady],
     });
 
     // THEN
@@ -553,11 +553,11 @@ describe('FailureInjection', () => {
       Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
     });
 
-    test('with monitors: only the steady-state alarms roll an experiment back', () => {
+    test('with stopConditions: only the steady-state alarms roll an experiment back', () => {
       // GIVEN
       const stack = regionalStack('S');
       const steady = cloudwatch.Alarm.fromAlarmArn(stack, 'Steady', 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:steady');
-      const fi = new FailureInjection(stack, 'Chaos', { monitors: [steady] });
+      const fi = new FailureInjection(stack, 'Chaos', { stopConditions: [steady] });
       const fn = new lambda.Function(stack, 'Fn', handlerProps);
 
       // WHEN

@@ -57,7 +57,7 @@ describe('FanOutTopic', () => {
     expect(topic.deadLetterQueue.fifo).toBe(false);
     expect(propertiesOf(stack, topic.deadLetterQueue.queue)).toEqual({ MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true });
     // three alarms: the dead-letter queue's depth, failed deliveries, lost deliveries
-    expect(topic.alarms).toEqual([topic.deadLetterQueue.alarm, topic.notificationsFailedAlarm, topic.notificationsFailedToRedriveToDlqAlarm]);
+    expect(topic.alarms).toEqual([topic.deadLetterQueue.depthAlarm, topic.notificationsFailedAlarm, topic.notificationsFailedToRedriveToDlqAlarm]);
     for (const [alarm, metric] of [[topic.notificationsFailedAlarm, 'NumberOfNotificationsFailed'],
       [topic.notificationsFailedToRedriveToDlqAlarm, 'NumberOfNotificationsFailedToRedriveToDlq']] as const) {
       expect(propertiesOf(stack, alarm)).toMatchObject({
@@ -173,7 +173,7 @@ describe('FanOutTopic', () => {
       expect(snsStatementsOn(stack, topic.deadLetterQueue.queue)).toEqual([]);
       expect(snsStatementsOn(stack, own.queue)).toHaveLength(1);
       expect(topic.alarms).toEqual([
-        topic.deadLetterQueue.alarm, topic.notificationsFailedAlarm, topic.notificationsFailedToRedriveToDlqAlarm, own.alarm,
+        topic.deadLetterQueue.depthAlarm, topic.notificationsFailedAlarm, topic.notificationsFailedToRedriveToDlqAlarm, own.depthAlarm,
       ]);
     });
 
@@ -362,7 +362,7 @@ describe('FanOutTopic', () => {
     // THEN
     expect(topic.deadLetterQueue).toBe(shared);
     expect(subscriptionsOf(stack)[0].RedrivePolicy).toEqual(redriveTo(shared.queue));
-    expect(propertiesOf(stack, shared.alarm).AlarmActions).toBeUndefined();
+    expect(propertiesOf(stack, shared.depthAlarm).AlarmActions).toBeUndefined();
   });
 
   test('metricX() are what the alarms watch', () => {

@@ -147,9 +147,9 @@ describe('QueueDecoupledFunction', () => {
     const qdf = orders(stack);
 
     // THEN
-    expect(qdf.alarms).toEqual([qdf.deadLetterQueue.alarm, qdf.oldestMessageAgeAlarm, qdf.errorsAlarm]);
+    expect(qdf.alarms).toEqual([qdf.deadLetterQueue.depthAlarm, qdf.oldestMessageAgeAlarm, qdf.errorsAlarm]);
     const [depth, age, errors] = qdf.alarms;
-    expect(depth).toBe(qdf.deadLetterQueue.alarm);
+    expect(depth).toBe(qdf.deadLetterQueue.depthAlarm);
     const dlqId = logicalIdOf(qdf.deadLetterQueue.queue);
     const queueId = logicalIdOf(qdf.queue);
     const functionId = logicalIdOf(qdf.function as lambda.Function);
@@ -378,7 +378,7 @@ describe('QueueDecoupledFunction', () => {
         deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
         maxReceiveCount: 5,
       });
-      expect(q.alarms[0]).toBe(dlq.alarm);
+      expect(q.alarms[0]).toBe(dlq.depthAlarm);
     }
   });
 
@@ -436,7 +436,7 @@ describe('QueueDecoupledFunction', () => {
     const qdf = orders(stack, { deadLetterQueue: dlq, alarmAction: new cw_actions.SnsAction(topic) });
 
     // THEN
-    expect(propertiesOf(stack, dlq.alarm).AlarmActions).toBeUndefined();
+    expect(propertiesOf(stack, dlq.depthAlarm).AlarmActions).toBeUndefined();
     expect(propertiesOf(stack, qdf.oldestMessageAgeAlarm).AlarmActions).toEqual([{ Ref: logicalIdOf(topic) }]);
     expect(propertiesOf(stack, qdf.errorsAlarm).AlarmActions).toEqual([{ Ref: logicalIdOf(topic) }]);
   });
