@@ -12,7 +12,7 @@
  * logical ID is not SAM's.
  * @see https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-api.html
  */
-import { CfnResourceBody, defined, ExpansionContext, isObject, logicalIdOf, ref, samHash, SamOrigin } from './context';
+import { CfnResourceBody, defined, ExpansionContext, isObject, logicalIdOf, passedThrough, ref, samHash, SamOrigin } from './context';
 
 const IMPLICIT_REST_API = 'ServerlessRestApi';
 const IMPLICIT_HTTP_API = 'ServerlessHttpApi';
@@ -77,7 +77,7 @@ export function writeApis(context: ExpansionContext): void {
   for (const [apiId, api] of apis(context)) {
     const declared = context.source[apiId];
     const p: Record<string, any> = isObject(declared?.Properties) ? declared!.Properties : {};
-    const attributes = declared?.Condition !== undefined ? { Condition: declared.Condition } : {};
+    const attributes = declared ? passedThrough(declared) : {};
     const origin = declared ? { resource: apiId } : api.origin;
     const add = (id: string, body: CfnResourceBody) => context.add(id, { ...body, ...attributes }, origin);
     const info = { title: p.Name ?? ref('AWS::StackName'), version: '1.0' };

@@ -47,6 +47,8 @@ export class ExpansionContext {
   public readonly unchecked: UncheckedPart[] = [];
   /** What could not be read, said in the output (a definition in S3, an application's own template, ...). */
   public readonly notes: string[] = [];
+  /** The logical IDs SAM changes (a layer version's gets a hash), by the SAM resource's own: references follow them. */
+  public readonly renamed = new Map<string, string>();
 
   constructor(
     /** The SAM template's own resources, with `Globals` applied. */
@@ -78,6 +80,12 @@ export class ExpansionContext {
   public unexpanded(logicalId: string, what: string, event?: string): void {
     this.unchecked.push({ logicalId, what, ...event !== undefined && { event } });
   }
+}
+
+/** The resource attributes SAM passes from a SAM resource to every resource it generates from it. */
+export function passedThrough(resource: CfnResourceBody): Record<string, unknown> {
+  return Object.fromEntries(['Condition', 'DeletionPolicy', 'UpdateReplacePolicy']
+    .filter(attribute => resource[attribute] !== undefined).map(attribute => [attribute, resource[attribute]]));
 }
 
 export function describe(origin: SamOrigin): string {

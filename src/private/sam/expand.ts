@@ -66,7 +66,9 @@ export function expandSam(template: Record<string, any>, readFile?: FileReader):
   attempt(context, 'Connectors', 'AWS::Serverless::Connector', () => expandConnectors(context));
   attempt(context, 'Apis', 'AWS::Serverless::Api', () => writeApis(context));
 
-  const resources = resolveSamReferences(context.resources, aliasesAndVersions(context)) as Record<string, CfnResourceBody>;
+  passMetadataOn(context);
+  const names = new Map([...aliasesAndVersions(context), ...context.renamed]);
+  const resources = resolveSamReferences(context.resources, names) as Record<string, CfnResourceBody>;
   const { Transform: _transform, Globals: _globals, ...rest } = template;
   return { template: { ...rest, Resources: resources }, origins: context.origins, unchecked: context.unchecked, notes: context.notes };
 }
@@ -77,6 +79,17 @@ function attempt(context: ExpansionContext, logicalId: string, type: string, exp
     expand();
   } catch (error) {
     context.unexpanded(logicalId, `${type} (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+/**
+ * The `Metadata` of a SAM resource on every resource generated from it, as the translator passes it on (and so
+ * cdk-nag's `cdk_nag` acknowledgements on a SAM function hold for its event source mappings, rules, ...).
+ */
+function passMetadataOn(context: ExpansionContext): void {
+  for (const [logicalId, origin] of context.origins) {
+    const metadata = context.source[origin.resource]?.Metadata;
+    if (isObject(metadata)) context.resources[logicalId].Metadata = metadata;
   }
 }
 

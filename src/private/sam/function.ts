@@ -4,10 +4,12 @@
  * (`AutoPublishAlias`: `<Function>Version<hash>`, `<Function>Alias<name>`), its
  * `EventInvokeConfig` (`<Function>EventInvokeConfig`, with the queue or topic
  * SAM creates for a destination of type `SQS` or `SNS` that names none), its
- * dead-letter queue, and its events (`function-events.ts`).
+ * dead-letter queue, its URL (`FunctionUrlConfig`), its CodeDeploy deployment
+ * group (`DeploymentPreference`, without hooks or alarms), and its events
+ * (`function-events.ts`).
  * @see https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-function.html
  */
-import { CfnResourceBody, defined, ExpansionContext, getAtt, isObject, ref, samHash, SamOrigin } from './context';
+import { CfnResourceBody, defined, ExpansionContext, getAtt, isObject, passedThrough, ref, samHash, SamOrigin } from './context';
 import { expandFunctionEvents, FunctionHandle } from './function-events';
 import { GeneratedRole, lambdaManagedPolicy } from './policies';
 
@@ -36,7 +38,7 @@ const DESTINATION_GRANTS: Record<string, { name: string; statements: (destinatio
 export function expandFunction(context: ExpansionContext, logicalId: string, resource: CfnResourceBody): void {
   const p = resource.Properties ?? {};
   const origin: SamOrigin = { resource: logicalId };
-  const attributes = resource.Condition !== undefined ? { Condition: resource.Condition } : {};
+  const attributes = passedThrough(resource);
   const add = (id: string, body: CfnResourceBody, from: SamOrigin = origin) => context.add(id, { ...body, ...attributes }, from);
 
   let role: GeneratedRole | undefined;
@@ -68,13 +70,19 @@ export function expandFunction(context: ExpansionContext, logicalId: string, res
     TracingConfig: typeof p.Tracing === 'string' ? { Mode: p.Tracing } : undefined,
     Tags: [{ Key: 'lambda:createdBy', Value: 'SAM' }, ...Object.entries(isObject(p.Tags) ? p.Tags : {}).map(([Key, Value]) => ({ Key, Value }))],
   });
-  add(logicalId, { Type: 'AWS::Lambda::Function', Properties: properties });
+  add(logicalId, { Type: 'AWS::Lambda::Function', ...resource.DependsOn !== undefined && { DependsOn: resource.DependsOn }, Properties: properties });
 
   if (alias) {
     const version = `${logicalId}Version${versionHash(p, properties)}`;
     add(version, { Type: 'AWS::Lambda::Version', DeletionPolicy: 'Retain', Properties: defined({ FunctionName: ref(logicalId), Description: p.VersionDescription }) });
+    const shifted = isObject(p.DeploymentPreference);
     add(alias, {
       Type: 'AWS::Lambda::Alias',
+      ...shifted && {
+        UpdatePolicy: {
+          CodeDeployLambdaAliasUpdate: { ApplicationName: ref('ServerlessDeploymentApplication'), DeploymentGroupName: ref(`${logicalId}DeploymentGroup`) },
+        },
+      },
       Properties: defined({
         Name: aliasName,
         FunctionName: ref(logicalId),
@@ -98,6 +106,9 @@ export function expandFunction(context: ExpansionContext, logicalId: string, res
     });
   }
 
+  if (isObject(p.FunctionUrlConfig)) functionUrl(add, logicalId, p.FunctionUrlConfig, alias);
+  if (isObject(p.DeploymentPreference) && alias) deploymentPreference(context, add, logicalId, p.DeploymentPreference);
+
   const handle: FunctionHandle = {
     logicalId,
     name: alias ? ref(alias) : ref(logicalId),
@@ -107,6 +118,54 @@ export function expandFunction(context: ExpansionContext, logicalId: string, res
   };
   expandFunctionEvents(context, handle, p.Events);
   if (role) add(role.logicalId, role.toResource(defined({ PermissionsBoundary: p.PermissionsBoundary, Path: p.RolePath, Tags: properties.Tags })));
+}
+
+/**
+ * `FunctionUrlConfig`: the URL `<Function>Url`, and with `AuthType: NONE` the permissions that let anyone call it
+ * (a synchronous invocation). The URL and permissions target the alias when there is one.
+ */
+function functionUrl(add: (id: string, body: CfnResourceBody) => void, logicalId: string, config: Record<string, any>,
+  alias: string | undefined): void {
+  const target = alias ? ref(alias) : ref(logicalId);
+  add(`${logicalId}Url`, {
+    Type: 'AWS::Lambda::Url',
+    Properties: defined({ AuthType: config.AuthType, Cors: config.Cors, InvokeMode: config.InvokeMode, TargetFunctionArn: target }),
+  });
+  if (config.AuthType !== 'NONE') return;
+  add(`${logicalId}UrlPublicPermissions`, {
+    Type: 'AWS::Lambda::Permission',
+    Properties: { Action: 'lambda:InvokeFunctionUrl', FunctionName: target, Principal: '*', FunctionUrlAuthType: 'NONE' },
+  });
+  add(`${logicalId}URLInvokeAllowPublicAccess`, {
+    Type: 'AWS::Lambda::Permission',
+    Properties: { Action: 'lambda:InvokeFunction', FunctionName: target, Principal: '*', InvokedViaFunctionUrl: true },
+  });
+}
+
+/**
+ * `DeploymentPreference` (with `AutoPublishAlias`): CodeDeploy shifts the alias's traffic. The application and
+ * service role SAM shares between functions, and the function's deployment group; no rule reads them.
+ */
+function deploymentPreference(context: ExpansionContext, add: (id: string, body: CfnResourceBody, from?: SamOrigin) => void,
+  logicalId: string, preference: Record<string, any>): void {
+  if (!context.resources.ServerlessDeploymentApplication) {
+    add('ServerlessDeploymentApplication', { Type: 'AWS::CodeDeploy::Application', Properties: { ComputePlatform: 'Lambda' } });
+  }
+  if (preference.Role === undefined && !context.resources.CodeDeployServiceRole) {
+    const role = new GeneratedRole('CodeDeployServiceRole', 'codedeploy.amazonaws.com');
+    role.addManaged('arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda');
+    add('CodeDeployServiceRole', role.toResource());
+  }
+  add(`${logicalId}DeploymentGroup`, {
+    Type: 'AWS::CodeDeploy::DeploymentGroup',
+    Properties: defined({
+      ApplicationName: ref('ServerlessDeploymentApplication'),
+      AutoRollbackConfiguration: { Enabled: true, Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'] },
+      DeploymentConfigName: { 'Fn::Sub': ['CodeDeployDefault.Lambda${ConfigName}', { ConfigName: preference.Type }] },
+      DeploymentStyle: { DeploymentOption: 'WITH_TRAFFIC_CONTROL', DeploymentType: 'BLUE_GREEN' },
+      ServiceRoleArn: preference.Role ?? getAtt('CodeDeployServiceRole', 'Arn'),
+    }),
+  });
 }
 
 /** The `EventInvokeConfig` with each destination resolved (and created, for a `SQS` or `SNS` type without one), and its grants. */

@@ -57,6 +57,7 @@ export function expandApplication(context: ExpansionContext, logicalId: string, 
 export function expandLayerVersion(context: ExpansionContext, logicalId: string, resource: CfnResourceBody): void {
   const p: Record<string, any> = resource.Properties ?? {};
   const content = isObject(p.ContentUri) ? defined({ S3Bucket: p.ContentUri.Bucket, S3Key: p.ContentUri.Key, S3ObjectVersion: p.ContentUri.Version }) : { S3Bucket: 'bucket', S3Key: 'value' };
+  context.renamed.set(logicalId, `${logicalId}${samHash(content)}`);
   context.add(`${logicalId}${samHash(content)}`, {
     Type: 'AWS::Lambda::LayerVersion',
     DeletionPolicy: p.RetentionPolicy === 'Delete' ? 'Delete' : 'Retain',

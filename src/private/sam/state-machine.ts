@@ -16,14 +16,14 @@
  * @see https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-statemachine.html
  */
 import { addRoute } from './apis';
-import { CfnResourceBody, defined, ExpansionContext, getAtt, isObject, pythonJson, ref, SamOrigin } from './context';
+import { CfnResourceBody, defined, ExpansionContext, getAtt, isObject, passedThrough, pythonJson, ref, SamOrigin } from './context';
 import { eventRule, schedulerSchedule } from './event-rules';
 import { GeneratedRole, serviceRole } from './policies';
 
 export function expandStateMachine(context: ExpansionContext, logicalId: string, resource: CfnResourceBody): void {
   const p: Record<string, any> = resource.Properties ?? {};
   const origin: SamOrigin = { resource: logicalId };
-  const attributes = resource.Condition !== undefined ? { Condition: resource.Condition } : {};
+  const attributes = passedThrough(resource);
   const add = (id: string, body: CfnResourceBody, from: SamOrigin = origin) => context.add(id, { ...body, ...attributes }, from);
 
   const definition = definitionOf(context, logicalId, p);
@@ -36,6 +36,7 @@ export function expandStateMachine(context: ExpansionContext, logicalId: string,
   const tags = [{ Key: 'stateMachine:createdBy', Value: 'SAM' }, ...Object.entries(isObject(p.Tags) ? p.Tags : {}).map(([Key, Value]) => ({ Key, Value }))];
   add(logicalId, {
     Type: 'AWS::StepFunctions::StateMachine',
+    ...resource.DependsOn !== undefined && { DependsOn: resource.DependsOn },
     Properties: defined({
       ...definition,
       RoleArn: p.Role ?? getAtt(`${logicalId}Role`, 'Arn'),
