@@ -129,7 +129,10 @@ describe('alarms: every alarm a construct makes is named, and alarms is the comp
       const c = new FanOutTopic(stack, 'Subject');
       const own = new DeadLetterQueue(c, 'Own');
       c.addSubscription(new subscriptions.SqsSubscription(new sqs.Queue(stack, 'Subscriber'), { deadLetterQueue: own.queue }));
-      return { construct: c, named: [c.deadLetterQueue.depthAlarm, c.notificationsFailedAlarm, c.notificationsFailedToRedriveToDlqAlarm, own.depthAlarm] };
+      return {
+        construct: c,
+        named: [c.deadLetterQueue.depthAlarm, c.notificationsFailedAlarm, c.notificationsFailedToRedriveToDlqAlarm, own.depthAlarm],
+      };
     }],
     ['AppConfigProfile, after attachTo()', (stack: Stack) => {
       const c = new AppConfigProfile(stack, 'Subject', { content });
