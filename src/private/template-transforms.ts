@@ -12,7 +12,8 @@
  *   CloudFormation's) are listed, and nothing it adds or changes is checked.
  * - `Fn::Transform` inside a resource (`AWS::Include` of a snippet, a macro)
  *   leaves that resource's content unknown: the resource is listed. Resources
- *   that an `Fn::Transform` in `Resources` adds are not checked.
+ *   that an `Fn::Transform` in `Resources` adds are not checked. An API's
+ *   OpenAPI `Body` included so is only noted: no rule reads an API's body.
  * A listed part is never dropped in silence: the command reports it.
  */
 import { isObject } from './sam/context';
@@ -62,9 +63,11 @@ export function applyTransforms(template: Record<string, any>, readFile?: (relat
     }
   }
   const resources: Record<string, any> = isObject(result.Resources) ? result.Resources : {};
+  // The SAM expansion drops what is not a resource (an Fn::ForEach entry): language extensions are looked for as written.
+  const written: Record<string, any> = isObject(template.Resources) ? template.Resources : {};
   for (const transform of transforms.filter(t => t !== SAM_TRANSFORM)) {
     const logicalIds = transform === LANGUAGE_EXTENSIONS
-      ? Object.keys(resources).filter(id => id.startsWith('Fn::ForEach::') || /"Fn::(Length|ToJsonString)"/.test(JSON.stringify(resources[id])))
+      ? Object.keys(written).filter(id => id.startsWith('Fn::ForEach::') || /"Fn::(Length|ToJsonString)"/.test(JSON.stringify(written[id])))
       : Object.keys(resources).filter(id => !isCloudFormationType(resources[id]?.Type));
     if (transform === LANGUAGE_EXTENSIONS && logicalIds.length === 0) continue;
     unchecked.push({
@@ -76,14 +79,22 @@ export function applyTransforms(template: Record<string, any>, readFile?: (relat
     });
   }
   const included = Object.keys(resources).filter(id => id === 'Fn::Transform' || JSON.stringify(resources[id]).includes('"Fn::Transform"'));
+  const extraNotes: string[] = [];
   for (const id of included) {
+    if (API_TYPES.includes(resources[id]?.Type) && !JSON.stringify({ ...resources[id], Properties: { ...resources[id].Properties, Body: undefined } }).includes('"Fn::Transform"')) {
+      extraNotes.push(`${id}: its OpenAPI body comes from Fn::Transform, which is not read; no rule reads an API's body`);
+      continue;
+    }
     const name = transformNames(id === 'Fn::Transform' ? resources[id] : findTransform(resources[id]))[0] ?? 'Fn::Transform';
     const entry = unchecked.find(u => u.transform === name) ?? (unchecked[unchecked.push({ transform: name, logicalIds: [], parts: [] }) - 1]);
     entry.logicalIds.push(id);
     entry.parts.push(id === 'Fn::Transform' ? 'the resources that Fn::Transform adds to Resources' : `${id} (its content comes from Fn::Transform)`);
   }
-  return { template: result, transforms, origins, unchecked, notes };
+  return { template: result, transforms, origins, unchecked, notes: [...notes, ...extraNotes] };
 }
+
+/** The APIs whose `Body` (an OpenAPI document, often included with `Fn::Transform`) no rule reads. */
+const API_TYPES = ['AWS::ApiGateway::RestApi', 'AWS::ApiGatewayV2::Api'];
 
 /** The names of the transforms a `Transform` value (or an `Fn::Transform`) declares. */
 export function transformNames(value: unknown): string[] {

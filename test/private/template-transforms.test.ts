@@ -54,6 +54,27 @@ describe('applyTransforms', () => {
     }]);
   });
 
+  test('an OpenAPI body that a SAM API includes with AWS::Include is noted, not left unchecked: no rule reads it', () => {
+    // GIVEN the usual way of giving a SAM API its OpenAPI document
+    const include = { 'Fn::Transform': { Name: 'AWS::Include', Parameters: { Location: 'openapi.yaml' } } };
+    const template = { Transform: 'AWS::Serverless-2016-10-31', Resources: { Api: { Type: 'AWS::Serverless::Api', Properties: { StageName: 'v1', DefinitionBody: include } } } };
+    // WHEN
+    const { unchecked, notes } = applyTransforms(template);
+    // THEN
+    expect(unchecked).toEqual([]);
+    expect(notes).toEqual(['Api: its OpenAPI body comes from Fn::Transform, which is not read; no rule reads an API\'s body']);
+  });
+
+  test('AWS::LanguageExtensions with SAM: an Fn::ForEach entry is listed even though the SAM expansion drops it', () => {
+    // GIVEN
+    const template = {
+      Transform: ['AWS::LanguageExtensions', 'AWS::Serverless-2016-10-31'],
+      Resources: { 'Fn::ForEach::Queues': ['Name', ['A', 'B'], { 'Queue${Name}': queue }] },
+    };
+    // WHEN / THEN
+    expect(applyTransforms(template).unchecked.map(u => [u.transform, u.logicalIds])).toEqual([['AWS::LanguageExtensions', ['Fn::ForEach::Queues']]]);
+  });
+
   test('the SAM transform is expanded; its origins and notes are handed on', () => {
     // GIVEN
     const template = {
