@@ -53,10 +53,12 @@ interface Invoked { readonly logicalId: string; readonly name: unknown; readonly
 export function apiEventPermission(context: ExpansionContext, add: Add, fn: Invoked, logicalId: string, props: Record<string, any>,
   origin: SamOrigin): void {
   const apiId = addRoute(context, 'rest', props, origin, lambdaIntegration(fn, 'rest'));
+  // SAM names the permission after the API's stage: 'Stage' when the stage is not a literal, 'AllStages' when
+  // the API is not in the template, a hash of a name that is not alphanumeric.
   const declared = context.source[apiId];
   const stage = apiId === IMPLICIT_REST_API ? 'Prod' : declared?.Properties?.StageName;
-  const suffix = apiId === IMPLICIT_REST_API ? 'Prod' : typeof stage !== 'string' ? 'AllStages' : /^[A-Za-z0-9]+$/.test(stage) ? stage : 'Stage';
-  add(`${logicalId}Permission${suffix}`, permissionFor(fn, apiId, props, 'arn:aws:execute-api'));
+  const suffix = !declared && apiId !== IMPLICIT_REST_API ? 'AllStages' : typeof stage === 'string' ? stage : 'Stage';
+  add(/^[A-Za-z0-9]+$/.test(suffix) ? `${logicalId}Permission${suffix}` : `${logicalId}Permission${samHash(suffix)}`, permissionFor(fn, apiId, props, 'arn:aws:execute-api'));
 }
 
 /** An `HttpApi` event of a function: its route, and the permission `<Function><Event>Permission`. */

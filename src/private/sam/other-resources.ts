@@ -54,16 +54,31 @@ export function expandApplication(context: ExpansionContext, logicalId: string, 
   context.notes.push(`${logicalId}: the resources of this AWS::Serverless::Application are in its own template (${typeof location === 'string' ? location : JSON.stringify(location)}), which is not checked here`);
 }
 
+/**
+ * A layer version under SAM's logical ID: the layer's own with the hash of the SAM resource (a local `ContentUri`
+ * hashed as `s3://bucket/value`, as for a function's code); references to the layer follow it.
+ */
 export function expandLayerVersion(context: ExpansionContext, logicalId: string, resource: CfnResourceBody): void {
-  const p: Record<string, any> = resource.Properties ?? {};
-  const content = isObject(p.ContentUri) ? defined({ S3Bucket: p.ContentUri.Bucket, S3Key: p.ContentUri.Key, S3ObjectVersion: p.ContentUri.Version }) : { S3Bucket: 'bucket', S3Key: 'value' };
-  context.renamed.set(logicalId, `${logicalId}${samHash(content)}`);
-  context.add(`${logicalId}${samHash(content)}`, {
+  const given: Record<string, any> = resource.Properties ?? {};
+  const local = typeof given.ContentUri === 'string' && !given.ContentUri.startsWith('s3://');
+  const p = local ? { ...given, ContentUri: 's3://bucket/value' } : given;
+  const { Metadata: _metadata, DeletionPolicy: _deletion, UpdateReplacePolicy: _replace, ...hashed } = { ...resource, Properties: p };
+  const id = `${logicalId}${samHash({ [logicalId]: hashed })}`;
+  const uri = p.ContentUri;
+  const s3 = typeof uri === 'string' ? /^s3:\/\/([^/]+)\/([^?]+)(?:\?versionId=(.+))?$/.exec(uri) : null;
+  const content = isObject(uri)
+    ? defined({ S3Bucket: uri.Bucket, S3Key: uri.Key, S3ObjectVersion: uri.Version })
+    : defined({ S3Bucket: s3?.[1], S3Key: s3?.[2], S3ObjectVersion: s3?.[3] });
+  context.renamed.set(logicalId, id);
+  context.add(id, {
     Type: 'AWS::Lambda::LayerVersion',
-    DeletionPolicy: p.RetentionPolicy === 'Delete' ? 'Delete' : 'Retain',
+    DeletionPolicy: p.RetentionPolicy === 'Delete' ? 'Delete' : resource.DeletionPolicy ?? 'Retain',
+    ...resource.Condition !== undefined && { Condition: resource.Condition },
     Properties: defined({
       Content: content,
       LayerName: p.LayerName ?? logicalId,
+      Description: p.Description,
+      LicenseInfo: p.LicenseInfo,
       CompatibleRuntimes: p.CompatibleRuntimes,
       CompatibleArchitectures: p.CompatibleArchitectures,
     }),
