@@ -22,9 +22,21 @@ export interface RetryPath {
   /**
    * The worst-case number of invocations of the last hop per event that
    * enters the first: the product of the attempts along the way, counting a
-   * send on every attempt of a function that sends.
+   * send on every attempt of a function that sends. With `countUnknown`, the
+   * least it can be.
    */
   readonly worstCaseInvocations: number;
+
+  /**
+   * Whether the template leaves how often a hop is attempted to deployment
+   * (a `Ref` to a parameter, `Fn::ImportValue`, `Fn::If` where a retry count,
+   * a `maxReceiveCount` or a timeout belongs). Such a hop counts as one
+   * attempt in `attempts`, so `worstCaseInvocations` is the least the worst
+   * case can be, never a guess of AWS's default.
+   *
+   * @default false
+   */
+  readonly countUnknown?: boolean;
 
   /**
    * Whether the path returns to a resource it already passed (the last hop).
@@ -94,9 +106,10 @@ export class RetryBudgetReport {
     ];
     for (const path of this.paths) {
       const hops = path.hops.map((hop, i) => `\`${hop.replace(/\|/g, '\\|')}\`${path.attempts[i] > 1 ? ` ×${path.attempts[i]}` : ''}`);
+      const count = path.countUnknown ? `at least ${path.worstCaseInvocations} (a hop's attempts are left to deployment)` : `${path.worstCaseInvocations}`;
       const worst = path.cyclic
-        ? `${path.worstCaseInvocations} per trip (${path.certainLoop ? 'certain loop' : 'possible loop: the template does not show that the event comes back'})`
-        : `${path.worstCaseInvocations}`;
+        ? `${count} per trip (${path.certainLoop ? 'certain loop' : 'possible loop: the template does not show that the event comes back'})`
+        : count;
       lines.push(`| ${hops.join(' → ')} | ${worst} |`);
     }
     if (this.paths.length === 0) lines.push('| (no path) | |');

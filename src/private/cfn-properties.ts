@@ -6,6 +6,16 @@
  * - A number is parsed (templates sometimes hold numbers as strings).
  * - A setting the template leaves out is AWS's default where AWS has one
  *   (`AWS_DEFAULTS`) and the field says so; otherwise `undefined`.
+ * - A setting the template does not fix (a `Ref` to a parameter,
+ *   `Fn::ImportValue`, `Fn::If`, any intrinsic where a literal belongs) is
+ *   unknown, never AWS's default: a number field is `undefined` then (its
+ *   type says `| undefined`), and a policy says `'unknown'`. No finding may
+ *   rest on it. What the template fixes statically (`Fn::FindInMap` with
+ *   literal keys, `Fn::Select` of a literal list, `Fn::Sub` and `Fn::Join` of
+ *   literals) is resolved when the template is rebuilt (`template-stack.ts`).
+ * - A property of CloudFormation type Json (`RedrivePolicy`, `RedriveAllowPolicy`,
+ *   a policy document) may be an object or a JSON string, also one built with
+ *   `Fn::Sub` from literals and references: each is read as the object.
  * - A value that refers to another resource (an ARN, a name, a URL) is
  *   returned as the template holds it (`ResolvedValue`), for
  *   `CfnModel.referencedBy()` to look up.
@@ -27,34 +37,40 @@ export type ResolvedValue = unknown;
 
 /** An `AWS::SQS::Queue`. */
 export interface QueueProperties {
+  /**
+   * Whether the queue has a `RedrivePolicy`: `'none'`, `'set'`, or `'unknown'`
+   * when the template leaves it to deployment (`Fn::If`, a parameter).
+   */
+  readonly redrive: 'none' | 'set' | 'unknown';
   /** `RedrivePolicy.deadLetterTargetArn`: the dead-letter queue. */
   readonly deadLetterTargetArn: ResolvedValue;
-  /** `RedrivePolicy.maxReceiveCount`, if the policy gives a number. */
+  /** `RedrivePolicy.maxReceiveCount`; `undefined` without a policy, or when the template does not fix it. */
   readonly maxReceiveCount: number | undefined;
-  /** `VisibilityTimeout` in seconds, or SQS's default (30). */
-  readonly visibilityTimeoutSeconds: number;
-  /** `MessageRetentionPeriod` in seconds, or SQS's default (4 days). */
-  readonly retentionPeriodSeconds: number;
+  /** `VisibilityTimeout` in seconds, or SQS's default (30); `undefined` when the template does not fix it. */
+  readonly visibilityTimeoutSeconds: number | undefined;
+  /** `MessageRetentionPeriod` in seconds, or SQS's default (4 days); `undefined` when the template does not fix it. */
+  readonly retentionPeriodSeconds: number | undefined;
   /** `FifoQueue`, or a literal `QueueName` that ends with `.fifo`. */
   readonly fifo: boolean;
 }
 
 export function readQueue(queue: ModelResource): QueueProperties {
   const p = propertiesOf(queue, CFN_TYPE.QUEUE);
-  const redrivePolicy = p.RedrivePolicy;
+  const redrivePolicy = jsonValue(p.RedrivePolicy);
   return {
+    redrive: redrivePolicy === undefined ? 'none' : redrivePolicy === UNKNOWN ? 'unknown' : 'set',
     deadLetterTargetArn: field(redrivePolicy, 'deadLetterTargetArn'),
-    maxReceiveCount: numberOrUndefined(field(redrivePolicy, 'maxReceiveCount')),
-    visibilityTimeoutSeconds: numberOr(p.VisibilityTimeout, AWS_DEFAULTS.queueVisibilityTimeoutSeconds),
-    retentionPeriodSeconds: numberOr(p.MessageRetentionPeriod, AWS_DEFAULTS.queueRetentionSeconds),
+    maxReceiveCount: readNumber(field(redrivePolicy, 'maxReceiveCount'), undefined),
+    visibilityTimeoutSeconds: readNumber(p.VisibilityTimeout, AWS_DEFAULTS.queueVisibilityTimeoutSeconds),
+    retentionPeriodSeconds: readNumber(p.MessageRetentionPeriod, AWS_DEFAULTS.queueRetentionSeconds),
     fifo: p.FifoQueue === true || p.FifoQueue === 'true' || (typeof p.QueueName === 'string' && p.QueueName.endsWith('.fifo')),
   };
 }
 
 /** An `AWS::Lambda::Function`. */
 export interface FunctionProperties {
-  /** `Timeout` in seconds, or Lambda's default (3). */
-  readonly timeoutSeconds: number;
+  /** `Timeout` in seconds, or Lambda's default (3); `undefined` when the template does not fix it. */
+  readonly timeoutSeconds: number | undefined;
   /** `DeadLetterConfig.TargetArn`: the function's dead-letter queue or topic. */
   readonly deadLetterTargetArn: ResolvedValue;
   /** `Role`: the execution role. */
@@ -66,7 +82,7 @@ export interface FunctionProperties {
 export function readFunction(fn: ModelResource): FunctionProperties {
   const p = propertiesOf(fn, CFN_TYPE.FUNCTION);
   return {
-    timeoutSeconds: numberOr(p.Timeout, AWS_DEFAULTS.functionTimeoutSeconds),
+    timeoutSeconds: readNumber(p.Timeout, AWS_DEFAULTS.functionTimeoutSeconds),
     deadLetterTargetArn: field(p.DeadLetterConfig, 'TargetArn'),
     role: p.Role,
     environment: Object.values(asObject(field(p.Environment, 'Variables'))),
@@ -79,32 +95,35 @@ export interface EventSourceMappingProperties {
   readonly eventSourceArn: ResolvedValue;
   /** `FunctionName`: the function invoked (a name, an ARN, an alias or version). */
   readonly functionName: ResolvedValue;
-  /** `BatchSize`, if given (Lambda's default depends on the source). */
+  /** `BatchSize`, or `defaultBatchSize` (Lambda's default depends on the source); `undefined` when the template does not fix it. */
   readonly batchSize: number | undefined;
-  /** `MaximumBatchingWindowInSeconds`, or 0. */
-  readonly maximumBatchingWindowSeconds: number;
+  /** `MaximumBatchingWindowInSeconds`, or 0; `undefined` when the template does not fix it. */
+  readonly maximumBatchingWindowSeconds: number | undefined;
   /** `FunctionResponseTypes` (e.g. `ReportBatchItemFailures`). */
   readonly functionResponseTypes: readonly unknown[];
-  /** Streams: `MaximumRetryAttempts`, or Lambda's default (-1: until the record expires). */
-  readonly maximumRetryAttempts: number;
-  /** Streams: `MaximumRecordAgeInSeconds`, or Lambda's default (-1: no limit). */
-  readonly maximumRecordAgeSeconds: number;
+  /** Streams: `MaximumRetryAttempts`, or Lambda's default (-1: until the record expires); `undefined` when not fixed. */
+  readonly maximumRetryAttempts: number | undefined;
+  /** Streams: `MaximumRecordAgeInSeconds`, or Lambda's default (-1: no limit); `undefined` when not fixed. */
+  readonly maximumRecordAgeSeconds: number | undefined;
   /** Streams: `BisectBatchOnFunctionError`. */
   readonly bisectBatchOnFunctionError: boolean;
   /** Streams: `DestinationConfig.OnFailure.Destination` (a queue, topic, bucket or Kafka topic). */
   readonly onFailureDestination: ResolvedValue;
 }
 
-export function readEventSourceMapping(mapping: ModelResource): EventSourceMappingProperties {
+/**
+ * @param defaultBatchSize Lambda's `BatchSize` for the mapping's source, when the template gives none
+ */
+export function readEventSourceMapping(mapping: ModelResource, defaultBatchSize?: number): EventSourceMappingProperties {
   const p = propertiesOf(mapping, CFN_TYPE.EVENT_SOURCE_MAPPING);
   return {
     eventSourceArn: p.EventSourceArn,
     functionName: p.FunctionName,
-    batchSize: numberOrUndefined(p.BatchSize),
-    maximumBatchingWindowSeconds: numberOr(p.MaximumBatchingWindowInSeconds, 0),
+    batchSize: readNumber(p.BatchSize, defaultBatchSize),
+    maximumBatchingWindowSeconds: readNumber(p.MaximumBatchingWindowInSeconds, 0),
     functionResponseTypes: asArray(p.FunctionResponseTypes),
-    maximumRetryAttempts: numberOr(p.MaximumRetryAttempts, AWS_DEFAULTS.streamRetryAttempts),
-    maximumRecordAgeSeconds: numberOr(p.MaximumRecordAgeInSeconds, AWS_DEFAULTS.streamMaxRecordAgeSeconds),
+    maximumRetryAttempts: readNumber(p.MaximumRetryAttempts, AWS_DEFAULTS.streamRetryAttempts),
+    maximumRecordAgeSeconds: readNumber(p.MaximumRecordAgeInSeconds, AWS_DEFAULTS.streamMaxRecordAgeSeconds),
     bisectBatchOnFunctionError: isTrue(p.BisectBatchOnFunctionError),
     onFailureDestination: field(field(p.DestinationConfig, 'OnFailure'), 'Destination'),
   };
@@ -139,20 +158,16 @@ export interface PipeProperties {
 
 /** What a pipe does with a stream record that fails. */
 export interface PipeStreamParameters {
-  /** `BatchSize`, or the default of Pipes (1). */
-  readonly batchSize: number;
+  /** `BatchSize`, or the default of Pipes (1); `undefined` when the template does not fix it. */
+  readonly batchSize: number | undefined;
   /** `DeadLetterConfig.Arn`: the queue or topic that failed records go to. */
   readonly deadLetterArn: ResolvedValue;
-  /** `MaximumRetryAttempts`, or EventBridge's default (-1: until the record expires). */
-  readonly maximumRetryAttempts: number;
-  /** `MaximumRecordAgeInSeconds`, or EventBridge's default (-1: no limit). */
-  readonly maximumRecordAgeSeconds: number;
+  /** `MaximumRetryAttempts`, or EventBridge's default (-1: until the record expires); `undefined` when not fixed. */
+  readonly maximumRetryAttempts: number | undefined;
+  /** `MaximumRecordAgeInSeconds`, or EventBridge's default (-1: no limit); `undefined` when not fixed. */
+  readonly maximumRecordAgeSeconds: number | undefined;
   /** `OnPartialBatchItemFailure` is `AUTOMATIC_BISECT`. */
   readonly bisect: boolean;
-  /** `MaximumRetryAttempts` as the template has it (a number, or an intrinsic left to deployment). */
-  readonly rawMaximumRetryAttempts: unknown;
-  /** `MaximumRecordAgeInSeconds` as the template has it. */
-  readonly rawMaximumRecordAgeSeconds: unknown;
 }
 
 export function readPipe(pipe: ModelResource): PipeProperties {
@@ -166,21 +181,20 @@ export function readPipe(pipe: ModelResource): PipeProperties {
     lambdaInvocationType: field(field(p.TargetParameters, 'LambdaFunctionParameters'), 'InvocationType'),
     stateMachineInvocationType: field(field(p.TargetParameters, 'StepFunctionStateMachineParameters'), 'InvocationType'),
     stream: {
-      batchSize: numberOr(field(stream, 'BatchSize'), AWS_DEFAULTS.pipeStreamBatchSize),
+      batchSize: readNumber(field(stream, 'BatchSize'), AWS_DEFAULTS.pipeStreamBatchSize),
       deadLetterArn: field(field(stream, 'DeadLetterConfig'), 'Arn'),
-      maximumRetryAttempts: numberOr(field(stream, 'MaximumRetryAttempts'), AWS_DEFAULTS.streamRetryAttempts),
-      maximumRecordAgeSeconds: numberOr(field(stream, 'MaximumRecordAgeInSeconds'), AWS_DEFAULTS.streamMaxRecordAgeSeconds),
+      maximumRetryAttempts: readNumber(field(stream, 'MaximumRetryAttempts'), AWS_DEFAULTS.streamRetryAttempts),
+      maximumRecordAgeSeconds: readNumber(field(stream, 'MaximumRecordAgeInSeconds'), AWS_DEFAULTS.streamMaxRecordAgeSeconds),
       bisect: field(stream, 'OnPartialBatchItemFailure') === 'AUTOMATIC_BISECT',
-      rawMaximumRetryAttempts: field(stream, 'MaximumRetryAttempts'),
-      rawMaximumRecordAgeSeconds: field(stream, 'MaximumRecordAgeInSeconds'),
     },
   };
 }
 
-/** An `AWS::Kinesis::Stream`: `RetentionPeriodHours` in seconds, or Kinesis's default (24 hours). */
-export function readKinesisStream(stream: ModelResource): { readonly retentionSeconds: number } {
+/** An `AWS::Kinesis::Stream`: `RetentionPeriodHours` in seconds, or Kinesis's default (24 hours); `undefined` when not fixed. */
+export function readKinesisStream(stream: ModelResource): { readonly retentionSeconds: number | undefined } {
   const p = propertiesOf(stream, CFN_TYPE.KINESIS_STREAM);
-  return { retentionSeconds: 3600 * numberOr(p.RetentionPeriodHours, AWS_DEFAULTS.kinesisRetentionHours) };
+  const hours = readNumber(p.RetentionPeriodHours, AWS_DEFAULTS.kinesisRetentionHours);
+  return { retentionSeconds: hours === undefined ? undefined : 3600 * hours };
 }
 
 /** An `AWS::Kinesis::StreamConsumer`: `StreamARN`, the stream it reads. */
@@ -192,8 +206,8 @@ export function readStreamConsumer(consumer: ModelResource): { readonly streamAr
 export interface EventInvokeConfigProperties {
   /** `FunctionName`: the function configured. */
   readonly functionName: ResolvedValue;
-  /** `MaximumRetryAttempts`, or Lambda's default (2). */
-  readonly maximumRetryAttempts: number;
+  /** `MaximumRetryAttempts`, or Lambda's default (2); `undefined` when the template does not fix it. */
+  readonly maximumRetryAttempts: number | undefined;
   /** `DestinationConfig.OnFailure.Destination`. */
   readonly onFailureDestination: ResolvedValue;
   /** `DestinationConfig.OnSuccess.Destination`. */
@@ -204,7 +218,7 @@ export function readEventInvokeConfig(config: ModelResource): EventInvokeConfigP
   const p = propertiesOf(config, CFN_TYPE.EVENT_INVOKE_CONFIG);
   return {
     functionName: p.FunctionName,
-    maximumRetryAttempts: numberOr(p.MaximumRetryAttempts, AWS_DEFAULTS.asyncRetryAttempts),
+    maximumRetryAttempts: readNumber(p.MaximumRetryAttempts, AWS_DEFAULTS.asyncRetryAttempts),
     onFailureDestination: field(field(p.DestinationConfig, 'OnFailure'), 'Destination'),
     onSuccessDestination: field(field(p.DestinationConfig, 'OnSuccess'), 'Destination'),
   };
@@ -242,8 +256,8 @@ export interface RuleTarget {
   readonly deadLetterArn: ResolvedValue;
   /** Whether the target has a `RetryPolicy` of its own. */
   readonly hasRetryPolicy: boolean;
-  /** `RetryPolicy.MaximumRetryAttempts`, or EventBridge's default (185). */
-  readonly maximumRetryAttempts: number;
+  /** `RetryPolicy.MaximumRetryAttempts`, or EventBridge's default (185); `undefined` when the template does not fix it. */
+  readonly maximumRetryAttempts: number | undefined;
 }
 
 export function readRule(rule: ModelResource): RuleProperties {
@@ -257,7 +271,7 @@ export function readRule(rule: ModelResource): RuleProperties {
       arn: field(target, 'Arn'),
       deadLetterArn: field(field(target, 'DeadLetterConfig'), 'Arn'),
       hasRetryPolicy: field(target, 'RetryPolicy') !== undefined,
-      maximumRetryAttempts: numberOr(field(field(target, 'RetryPolicy'), 'MaximumRetryAttempts'), AWS_DEFAULTS.targetRetryAttempts),
+      maximumRetryAttempts: readNumber(field(field(target, 'RetryPolicy'), 'MaximumRetryAttempts'), AWS_DEFAULTS.targetRetryAttempts),
     })),
   };
 }
@@ -269,11 +283,19 @@ export interface SubscriptionProperties {
   readonly endpoint: ResolvedValue;
   /** `RedrivePolicy.deadLetterTargetArn`: where SNS sends a message it could not deliver. */
   readonly deadLetterTargetArn: ResolvedValue;
+  /** Whether the subscription has a `RedrivePolicy`: `'none'`, `'set'`, or `'unknown'` when the template leaves it to deployment. */
+  readonly redrive: 'none' | 'set' | 'unknown';
 }
 
 export function readSubscription(subscription: ModelResource): SubscriptionProperties {
   const p = propertiesOf(subscription, CFN_TYPE.SUBSCRIPTION);
-  return { topicArn: p.TopicArn, endpoint: p.Endpoint, deadLetterTargetArn: field(p.RedrivePolicy, 'deadLetterTargetArn') };
+  const redrivePolicy = jsonValue(p.RedrivePolicy);
+  return {
+    topicArn: p.TopicArn,
+    endpoint: p.Endpoint,
+    deadLetterTargetArn: field(redrivePolicy, 'deadLetterTargetArn'),
+    redrive: redrivePolicy === undefined ? 'none' : redrivePolicy === UNKNOWN ? 'unknown' : 'set',
+  };
 }
 
 /** The notifications of an `AWS::S3::Bucket`, or of aws-cdk-lib's `Custom::S3BucketNotifications`. */
@@ -325,9 +347,9 @@ export interface PolicyStatement {
 export function readPolicies(resource: ModelResource): PolicyProperties[] {
   const p = propertiesOf(resource, CFN_TYPE.POLICY, CFN_TYPE.MANAGED_POLICY, CFN_TYPE.ROLE);
   if (resource.type === CFN_TYPE.ROLE) {
-    return asArray(p.Policies).map(inline => ({ roles: undefined, statements: statementsOf(field(inline, 'PolicyDocument')) }));
+    return asArray(p.Policies).map(inline => ({ roles: undefined, statements: statementsOf(jsonValue(field(inline, 'PolicyDocument'))) }));
   }
-  return [{ roles: p.Roles, statements: statementsOf(p.PolicyDocument) }];
+  return [{ roles: p.Roles, statements: statementsOf(jsonValue(p.PolicyDocument)) }];
 }
 
 function statementsOf(document: unknown): PolicyStatement[] {
@@ -352,7 +374,7 @@ export function readAppConfigEnvironment(environment: ModelResource): { readonly
 
 /** An `AWS::AppConfig::DeploymentStrategy`. */
 export function readDeploymentStrategy(strategy: ModelResource): { readonly growthFactor: number | undefined } {
-  return { growthFactor: numberOrUndefined(propertiesOf(strategy, CFN_TYPE.APPCONFIG_DEPLOYMENT_STRATEGY).GrowthFactor) };
+  return { growthFactor: readNumber(propertiesOf(strategy, CFN_TYPE.APPCONFIG_DEPLOYMENT_STRATEGY).GrowthFactor, undefined) };
 }
 
 /** An `AWS::AppConfig::Deployment`. */
@@ -465,13 +487,74 @@ function isTrue(value: unknown): boolean {
   return value === true || value === 'true';
 }
 
-/** A number from a template value (numbers are sometimes strings there), or `fallback`. */
-function numberOr(value: unknown, fallback: number): number {
+/**
+ * A number from a template value (numbers are sometimes strings there);
+ * `fallback` (AWS's default) when the template leaves the setting out;
+ * `undefined` when the template does not fix it (an intrinsic, or a value
+ * that is no number): unknown, never the default.
+ */
+function readNumber<F extends number | undefined>(value: unknown, fallback: F): number | F | undefined {
+  if (value === undefined || value === null) return fallback;
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  return Number.isFinite(n) ? n : fallback;
+  return Number.isFinite(n) ? n : undefined;
 }
 
-function numberOrUndefined(value: unknown): number | undefined {
-  const n = numberOr(value, NaN);
-  return Number.isNaN(n) ? undefined : n;
+/** A Json property that the template does not fix (an intrinsic such as `Fn::If`, or a `Ref` to a parameter). */
+const UNKNOWN = Symbol('unknown');
+
+/**
+ * A property of CloudFormation type Json as an object: an object as is, a
+ * JSON string parsed, and a JSON string built with `Fn::Sub` (which the
+ * rebuilt template holds as an `Fn::Join` of literals and references) parsed
+ * with the references put back where they stand (a whole string value
+ * becomes the reference itself). `undefined` when absent; `UNKNOWN` for any
+ * other intrinsic or for text that is not JSON.
+ */
+function jsonValue(value: unknown): unknown {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return parseJson(value) ?? UNKNOWN;
+  if (typeof value !== 'object' || Array.isArray(value)) return UNKNOWN;
+  const join = (value as Record<string, unknown>)['Fn::Join'];
+  if (Array.isArray(join) && join[0] === '' && Array.isArray(join[1])) return parseJsonWithReferences(join[1]) ?? UNKNOWN;
+  return isIntrinsic(value) ? UNKNOWN : value;
+}
+
+/** An intrinsic function or a `Ref`: an object whose one key is `Ref` or starts with `Fn::`. */
+function isIntrinsic(value: object): boolean {
+  const keys = Object.keys(value);
+  return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
+}
+
+/** Marks where a reference stood in a JSON text: a private-use character, which JSON strings may hold and templates do not. */
+const SLOT = '\uE000';
+
+/** The JSON text that `parts` (literals and references) make, parsed, with each reference back in its place. */
+function parseJsonWithReferences(parts: readonly unknown[]): unknown {
+  const references: unknown[] = [];
+  const text = parts.map(part => {
+    if (typeof part === 'string') return part;
+    references.push(part);
+    return `${SLOT}${references.length - 1}${SLOT}`;
+  }).join('');
+  const parsed = parseJson(text);
+  if (parsed === undefined) return undefined;
+  const slot = new RegExp(`${SLOT}(\\d+)${SLOT}`, 'g');
+  const restore = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const pieces: unknown[] = [];
+      let last = 0;
+      for (const match of v.matchAll(slot)) {
+        if (match.index! > last) pieces.push(v.slice(last, match.index));
+        pieces.push(references[Number(match[1])]);
+        last = match.index! + match[0].length;
+      }
+      if (pieces.length === 0) return v;
+      if (last < v.length) pieces.push(v.slice(last));
+      return pieces.length === 1 ? pieces[0] : { 'Fn::Join': ['', pieces] };
+    }
+    if (Array.isArray(v)) return v.map(restore);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, restore(x)]));
+    return v;
+  };
+  return restore(parsed);
 }

@@ -157,7 +157,9 @@ const API_INVOCATION_TYPE = { parameter: 'integration.request.header.x-amz-invoc
  * - `per`: what the count at the next resource follows: each `event` that
  *   reached `from`, or each `invocation` of `from` (a function that sends on
  *   every attempt sends once per attempt; only a `grant` counts so).
- * - `attempts`: how often `to` is invoked for each event it receives.
+ * - `attempts`: how often `to` is invoked for each event it receives;
+ *   `attemptsUnknown` when the template does not fix it (then 1, the least
+ *   it can be: a count over the edge is a lower bound).
  * - `failure`: the edge carries only what failed (a dead-letter queue, an
  *   on-failure destination).
  * - `copies`: how many copies of each event `to` receives over the edge
@@ -176,6 +178,8 @@ export interface GraphEdge {
   readonly kind: EdgeKind;
   readonly per: 'event' | 'invocation';
   readonly attempts: number;
+  /** The template does not fix how often `to` is attempted (a parameter, `Fn::If`): `attempts` is 1, the least it can be. */
+  readonly attemptsUnknown?: boolean;
   readonly failure: boolean;
   readonly copies?: number;
   readonly events?: EventShape;
@@ -211,7 +215,8 @@ export function chooseEdges(links: readonly GraphEdge[]): GraphEdge[] {
     const parallel = PARALLEL_KINDS.has(best.kind) ? pair.filter(l => l.kind === best.kind) : [best];
     if (parallel.length === 1) return withEvents;
     const copies = parallel.reduce((sum, l) => sum + (l.copies ?? 1), 0);
-    return { ...withEvents, copies, attempts: parallel.reduce((sum, l) => sum + l.attempts, 0) };
+    const unknown = parallel.some(l => l.attemptsUnknown);
+    return { ...withEvents, copies, attempts: parallel.reduce((sum, l) => sum + l.attempts, 0), ...unknown && { attemptsUnknown: true } };
   });
 }
 
@@ -358,10 +363,11 @@ export class EventGraph {
     return this.machinery.has(fn);
   }
 
-  /** How often Lambda attempts an asynchronous event for `fn`: 1 + its retry attempts. */
-  public asyncAttempts(fn: ModelResource): number {
+  /** How often Lambda attempts an asynchronous event for `fn`: 1 + its retry attempts; `undefined` when the template does not fix them. */
+  public asyncAttempts(fn: ModelResource): number | undefined {
     const retries = this.eventInvokeConfigsOf(fn).map(config => readEventInvokeConfig(config).maximumRetryAttempts);
-    return 1 + (retries.length > 0 ? Math.max(...retries) : AWS_DEFAULTS.asyncRetryAttempts);
+    if (retries.includes(undefined)) return undefined;
+    return 1 + (retries.length > 0 ? Math.max(...retries as number[]) : AWS_DEFAULTS.asyncRetryAttempts);
   }
 
   /** The event invoke configurations of `fn`. */
@@ -380,27 +386,35 @@ export class EventGraph {
   /**
    * How often a consumer receives a message of `queue`: its redrive policy's
    * `maxReceiveCount`, or, without one, as often as the retention period
-   * allows visibility timeouts.
+   * allows visibility timeouts (received at 0, V, 2V, ... while younger than
+   * the retention R: ceil(R / V) times). `undefined` when the template does
+   * not fix what decides it (a parameter, `Fn::If`).
    */
-  public receiveAttempts(queue: ModelResource): number {
-    const { maxReceiveCount, retentionPeriodSeconds, visibilityTimeoutSeconds } = readQueue(queue);
-    if (maxReceiveCount !== undefined) return maxReceiveCount;
-    return Math.max(1, Math.floor(retentionPeriodSeconds / Math.max(visibilityTimeoutSeconds, 1)));
+  public receiveAttempts(queue: ModelResource): number | undefined {
+    const { redrive, maxReceiveCount, retentionPeriodSeconds, visibilityTimeoutSeconds } = readQueue(queue);
+    if (redrive === 'unknown') return undefined;
+    if (redrive === 'set') return maxReceiveCount;
+    if (retentionPeriodSeconds === undefined || visibilityTimeoutSeconds === undefined) return undefined;
+    return Math.max(1, Math.ceil(retentionPeriodSeconds / Math.max(visibilityTimeoutSeconds, 1)));
   }
 
   /**
-   * A link from `from` to `to`. `attempts` defaults to what a target that
-   * receives events asynchronously or as a message sees: a function, at
-   * worst, an asynchronous invocation with its retries; anything else, one.
+   * A link from `from` to `to`, `to` attempted `given` times per event:
+   * `RECEIVED` for what a target that receives events asynchronously or as a
+   * message sees (a function, at worst, an asynchronous invocation with its
+   * retries; anything else, one). Attempts the template does not fix
+   * (`undefined`) count as 1, and the link says that its count is unknown.
    */
-  private link(from: ModelResource, to: ModelResource, kind: EdgeKind, attempts = to.type === FUNCTION ? this.asyncAttempts(to) : 1,
-    events?: EventShape, shared = false): void {
+  private link(from: ModelResource, to: ModelResource, kind: EdgeKind,
+    given: number | undefined | typeof RECEIVED, events?: EventShape, shared = false): void {
+    const attempts = given !== RECEIVED ? given : to.type === FUNCTION ? this.asyncAttempts(to) : 1;
     this.links.push({
       from,
       to,
       kind,
       per: kind === 'grant' ? 'invocation' : 'event',
-      attempts,
+      attempts: attempts ?? 1,
+      ...attempts === undefined && { attemptsUnknown: true },
       failure: FAILURE_KINDS.has(kind),
       ...events && { events },
       ...shared && { shared },
@@ -427,11 +441,14 @@ export class EventGraph {
       for (const target of targets ?? []) {
         for (const to of this.model.referencedBy(target.arn)) {
           // EventBridge retries an API destination that answers 429 or 5xx: each retry is a call.
-          const attempts = to.type === API_DESTINATION ? 1 + target.maximumRetryAttempts : undefined;
-          this.link(rule, to, 'rule-target', attempts);
+          if (to.type === API_DESTINATION) {
+            this.link(rule, to, 'rule-target', target.maximumRetryAttempts === undefined ? undefined : 1 + target.maximumRetryAttempts);
+          } else {
+            this.link(rule, to, 'rule-target', RECEIVED);
+          }
         }
         for (const dlq of this.model.referencedBy(target.deadLetterArn, QUEUE)) {
-          this.link(rule, dlq, 'rule-dead-letter');
+          this.link(rule, dlq, 'rule-dead-letter', RECEIVED);
         }
       }
     }
@@ -443,10 +460,10 @@ export class EventGraph {
       const topic = this.model.referencedOne(topicArn, TOPIC);
       if (!topic) continue;
       for (const to of this.model.referencedBy(endpoint, FUNCTION, QUEUE)) {
-        this.link(topic, to, 'subscription');
+        this.link(topic, to, 'subscription', RECEIVED);
       }
       for (const dlq of this.model.referencedBy(deadLetterTargetArn, QUEUE)) {
-        this.link(topic, dlq, 'subscription-dead-letter');
+        this.link(topic, dlq, 'subscription-dead-letter', RECEIVED);
       }
     }
   }
@@ -465,7 +482,7 @@ export class EventGraph {
   private linkNotifications(bucket: ModelResource, targets: readonly unknown[]): void {
     for (const target of targets) {
       for (const to of this.model.referencedBy(target, FUNCTION, QUEUE, TOPIC)) {
-        this.link(bucket, to, 'notification');
+        this.link(bucket, to, 'notification', RECEIVED);
       }
     }
   }
@@ -475,16 +492,16 @@ export class EventGraph {
       const { functionName, onFailureDestination, onSuccessDestination } = readEventInvokeConfig(config);
       for (const fn of this.model.referencedBy(functionName, FUNCTION)) {
         for (const to of this.model.referencedBy(onFailureDestination, FUNCTION, QUEUE, TOPIC, BUS)) {
-          this.link(fn, to, 'on-failure', undefined, to.type === BUS ? LAMBDA_DESTINATION_EVENTS['on-failure'] : undefined);
+          this.link(fn, to, 'on-failure', RECEIVED, to.type === BUS ? LAMBDA_DESTINATION_EVENTS['on-failure'] : undefined);
         }
         for (const to of this.model.referencedBy(onSuccessDestination, FUNCTION, QUEUE, TOPIC, BUS)) {
-          this.link(fn, to, 'on-success', undefined, to.type === BUS ? LAMBDA_DESTINATION_EVENTS['on-success'] : undefined);
+          this.link(fn, to, 'on-success', RECEIVED, to.type === BUS ? LAMBDA_DESTINATION_EVENTS['on-success'] : undefined);
         }
       }
     }
     for (const fn of this.model.ofType(FUNCTION)) {
       for (const to of this.model.referencedBy(readFunction(fn).deadLetterTargetArn, QUEUE, TOPIC)) {
-        this.link(fn, to, 'function-dead-letter');
+        this.link(fn, to, 'function-dead-letter', RECEIVED);
       }
     }
   }
@@ -492,7 +509,7 @@ export class EventGraph {
   private linkQueueRedrives(): void {
     for (const queue of this.model.ofType(QUEUE)) {
       for (const dlq of this.model.referencedBy(readQueue(queue).deadLetterTargetArn, QUEUE)) {
-        this.link(queue, dlq, 'redrive');
+        this.link(queue, dlq, 'redrive', RECEIVED);
       }
     }
   }
@@ -505,16 +522,16 @@ export class EventGraph {
       if (integrationType !== 'AWS') continue;
       const invocationType = Object.entries(requestParameters).find(([name]) => name.toLowerCase() === API_INVOCATION_TYPE.parameter)?.[1];
       if (invocationType !== API_INVOCATION_TYPE.asynchronous) continue;
-      for (const fn of this.model.referencedBy(integrationUri, FUNCTION)) this.link(method, fn, 'async-invoke');
+      for (const fn of this.model.referencedBy(integrationUri, FUNCTION)) this.link(method, fn, 'async-invoke', RECEIVED);
     }
     // An IoT Events detector model's Lambda action.
     for (const detector of this.model.ofType(CFN_TYPE.IOT_EVENTS_DETECTOR_MODEL)) {
-      for (const fn of this.model.referencedBy(readDetectorModel(detector).lambdaActions, FUNCTION)) this.link(detector, fn, 'async-invoke');
+      for (const fn of this.model.referencedBy(readDetectorModel(detector).lambdaActions, FUNCTION)) this.link(detector, fn, 'async-invoke', RECEIVED);
     }
     // A Step Functions Lambda task that invokes with InvocationType Event.
     for (const stateMachine of this.model.ofType(STATE_MACHINE)) {
       for (const task of taskStates(this.model, stateMachine) ?? []) {
-        for (const fn of task.invokedAsynchronously) this.link(stateMachine, fn, 'async-invoke');
+        for (const fn of task.invokedAsynchronously) this.link(stateMachine, fn, 'async-invoke', RECEIVED);
       }
     }
   }
@@ -544,7 +561,7 @@ export class EventGraph {
           if (!allows(statement.actions, action)) continue;
           for (const to of this.model.referencedBy(statement.resources, type)) {
             const events = type === BUS ? eventsAllowedBy(statement) : undefined;
-            for (const fn of functions) this.link(fn, to, 'grant', undefined, events, functions.length > 1);
+            for (const fn of functions) this.link(fn, to, 'grant', RECEIVED, events, functions.length > 1);
           }
         }
       }
@@ -571,7 +588,7 @@ export class EventGraph {
         attemptSeconds: readFunction(fn).timeoutSeconds,
       }));
       for (const to of this.model.referencedBy(settings.onFailureDestination, QUEUE, TOPIC, CFN_TYPE.BUCKET)) {
-        this.link(fn, to, 'stream-on-failure');
+        this.link(fn, to, 'stream-on-failure', RECEIVED);
       }
     }
   }
@@ -615,9 +632,11 @@ export class EventGraph {
     }
   }
 
-  /** A link whose count follows `per` (see `GraphEdge`). */
-  private linkCounted(from: ModelResource, to: ModelResource, kind: EdgeKind, attempts: number, per: GraphEdge['per']): void {
-    this.links.push({ from, to, kind, per, attempts, failure: FAILURE_KINDS.has(kind) });
+  /** A link whose count follows `per` (see `GraphEdge`); attempts the template does not fix count as 1, and say so. */
+  private linkCounted(from: ModelResource, to: ModelResource, kind: EdgeKind, attempts: number | undefined, per: GraphEdge['per']): void {
+    this.links.push({
+      from, to, kind, per, attempts: attempts ?? 1, ...attempts === undefined && { attemptsUnknown: true }, failure: FAILURE_KINDS.has(kind),
+    });
   }
 
   /** Every IAM policy of the stack, with the roles it applies to. */
@@ -629,6 +648,9 @@ export class EventGraph {
     return [...policies, ...inline];
   }
 }
+
+/** `EventGraph.link`'s attempts as the target receives events: a function's asynchronous attempts, 1 for anything else. */
+const RECEIVED = Symbol('received');
 
 /**
  * How long an attempt of a pipe whose target is not a function is counted

@@ -13,9 +13,16 @@ import { Match, matchAgain } from './event-patterns';
 export interface ResourcePath {
   readonly nodes: ModelResource[];
   readonly attempts: number[];
+  /** The product along the path; a lower bound when `countUnknown`. */
   readonly worstCaseInvocations: number;
   readonly cyclic: boolean;
   readonly certain: boolean;
+  /**
+   * The template does not fix how often some hop is attempted (a parameter,
+   * `Fn::If`): that hop counts once, so `worstCaseInvocations` is the least
+   * the worst case can be, and the true count is unknown.
+   */
+  readonly countUnknown: boolean;
 }
 
 /** The paths of a stack, and the resources from which the listing stopped at `PATH_LIMIT`. */
@@ -63,6 +70,8 @@ class PathWalker {
   private readonly onPath = new Map<ModelResource, number>();
   /** Paths recorded from the current first resource. */
   private recorded = 0;
+  /** Whether the first hop's attempts are unknown (see `ResourcePath.countUnknown`). */
+  private entryUnknown = false;
 
   constructor(private readonly graph: EventGraph) {
     for (const edge of graph.edges) {
@@ -88,7 +97,9 @@ class PathWalker {
 
   private walkFrom(start: ModelResource): void {
     this.recorded = 0;
-    const attempts = entryAttempts(this.graph, start);
+    const entry = entryAttempts(this.graph, start);
+    this.entryUnknown = entry === undefined;
+    const attempts = entry ?? 1;
     this.nodes.push(start);
     this.attempts.push(attempts);
     this.onPath.set(start, 0);
@@ -154,6 +165,7 @@ class PathWalker {
       worstCaseInvocations,
       cyclic,
       certain,
+      countUnknown: this.entryUnknown || this.taken.some(e => e.attemptsUnknown) || closing?.attemptsUnknown === true,
     });
     return true;
   }
@@ -186,8 +198,8 @@ function matchOf(arrival: GraphEdge | undefined, edge: GraphEdge): Match {
   return matchAgain(arrival, edge.to);
 }
 
-/** How often the first hop is attempted: a function invoked asynchronously retries. */
-function entryAttempts(graph: EventGraph, node: ModelResource): number {
+/** How often the first hop is attempted: a function invoked asynchronously retries (`undefined`: the template does not fix how often). */
+function entryAttempts(graph: EventGraph, node: ModelResource): number | undefined {
   if (node.type !== CFN_TYPE.FUNCTION) return 1;
   const async = graph.isInvokedAsynchronously(node) || graph.eventInvokeConfigsOf(node).length > 0;
   return async ? graph.asyncAttempts(node) : 1;

@@ -10,6 +10,7 @@ export interface BudgetPath {
   readonly worstCaseInvocations: number;
   readonly cyclic: boolean;
   readonly certainLoop: boolean;
+  readonly countUnknown?: boolean;
 }
 
 /**
@@ -71,6 +72,7 @@ export class StackAnalysis {
         worstCaseInvocations: p.worstCaseInvocations,
         cyclic: p.cyclic,
         certainLoop: p.cyclic && p.certain,
+        ...p.countUnknown && { countUnknown: true },
       })),
       incomplete: incomplete.map(resource => resource.name),
     };

@@ -20,21 +20,19 @@ export interface StreamConsumer {
   readonly kind: StreamKind;
   /** Where failed records go: the mapping's on-failure destination, the pipe's dead-letter queue or topic. */
   readonly onFailure: ResolvedValue;
-  /** -1: until the record expires. */
-  readonly retryAttempts: number;
-  /** -1: no limit. */
-  readonly maxRecordAgeSeconds: number;
-  /** How long the stream keeps a record (a Kinesis stream's retention; 24 hours for DynamoDB). */
-  readonly retentionSeconds: number;
-  readonly batchSize: number;
+  /**
+   * -1: until the record expires. `undefined` (here and in the record age): the template leaves it to deployment
+   * (a `Ref` to a parameter, `Fn::If`): the checks cannot tell whether it is bounded, and report nothing on it.
+   */
+  readonly retryAttempts: number | undefined;
+  /** -1: no limit; `undefined`: the template does not fix it. */
+  readonly maxRecordAgeSeconds: number | undefined;
+  /** How long the stream keeps a record (a Kinesis stream's retention; 24 hours for DynamoDB); `undefined` when not fixed. */
+  readonly retentionSeconds: number | undefined;
+  /** `undefined`: the template does not fix it. */
+  readonly batchSize: number | undefined;
   /** `BisectBatchOnFunctionError`, or a pipe's `AUTOMATIC_BISECT`. */
   readonly bisect: boolean;
-  /**
-   * Whether the retries or the record age are set to a value the template
-   * leaves to deployment (a `Ref` to a parameter, `Fn::If`): the checks
-   * cannot tell whether they are bounded, and report nothing on them.
-   */
-  readonly boundsUnknown: boolean;
   /**
    * A mapping's `ReportBatchItemFailures`, or a pipe whose target takes
    * batches through a batch API (SQS, SNS, EventBridge, Kinesis, Firehose,
@@ -52,7 +50,7 @@ const BATCH_TARGET_TYPES: readonly string[] = [
 /** The stream consumer that `resource` is, if it is an event source mapping or a pipe that reads a stream. */
 export function streamConsumerOf(model: CfnModel, resource: ModelResource | undefined): StreamConsumer | undefined {
   if (resource?.type === CFN_TYPE.EVENT_SOURCE_MAPPING) {
-    const mapping = readEventSourceMapping(resource);
+    const mapping = readEventSourceMapping(resource, AWS_DEFAULTS.streamBatchSize);
     const kind = model.streamKind(mapping.eventSourceArn);
     if (!kind) return undefined;
     return {
@@ -62,10 +60,9 @@ export function streamConsumerOf(model: CfnModel, resource: ModelResource | unde
       retryAttempts: mapping.maximumRetryAttempts,
       maxRecordAgeSeconds: mapping.maximumRecordAgeSeconds,
       retentionSeconds: retentionSecondsOf(model, mapping.eventSourceArn, kind),
-      batchSize: mapping.batchSize ?? AWS_DEFAULTS.streamBatchSize,
+      batchSize: mapping.batchSize,
       bisect: mapping.bisectBatchOnFunctionError,
       partialBatchResponses: mapping.functionResponseTypes.includes('ReportBatchItemFailures'),
-      boundsUnknown: isIntrinsic(resource.properties.MaximumRetryAttempts) || isIntrinsic(resource.properties.MaximumRecordAgeInSeconds),
     };
   }
   if (resource?.type === CFN_TYPE.PIPE) {
@@ -85,15 +82,9 @@ export function streamConsumerOf(model: CfnModel, resource: ModelResource | unde
       batchSize: pipe.stream.batchSize,
       bisect: pipe.stream.bisect,
       partialBatchResponses: batchTarget,
-      boundsUnknown: isIntrinsic(pipe.stream.rawMaximumRetryAttempts) || isIntrinsic(pipe.stream.rawMaximumRecordAgeSeconds),
     };
   }
   return undefined;
-}
-
-/** A value the template leaves to deployment: an object (`Ref`, `Fn::If`, ...) where a literal belongs. */
-function isIntrinsic(value: unknown): boolean {
-  return value !== null && typeof value === 'object';
 }
 
 /** The stream a value (an event source, a pipe's source) refers to: a Kinesis stream (for an enhanced fan-out consumer, its stream) or a table. */
@@ -103,35 +94,41 @@ export function streamOf(model: CfnModel, value: unknown): ModelResource | undef
   return model.referencedOne(readStreamConsumer(found).streamArn, CFN_TYPE.KINESIS_STREAM) ?? found;
 }
 
-/** How long the stream that a value refers to keeps a record: its retention when the model has it, else the default of its kind. */
-export function retentionSecondsOf(model: CfnModel, value: unknown, kind: StreamKind): number {
+/**
+ * How long the stream that a value refers to keeps a record: its retention when the model has it (`undefined`
+ * when the template does not fix it), else the default of its kind.
+ */
+export function retentionSecondsOf(model: CfnModel, value: unknown, kind: StreamKind): number | undefined {
   const stream = streamOf(model, value);
   if (stream?.type === CFN_TYPE.KINESIS_STREAM) return readKinesisStream(stream).retentionSeconds;
   return kind === 'kinesis' ? 3600 * AWS_DEFAULTS.kinesisRetentionHours : AWS_DEFAULTS.dynamoDbStreamRetentionSeconds;
 }
 
-/** When a consumer gives up on a record that always fails. */
+/** When a consumer gives up on a record that always fails (what the template does not fix is said to be unknown). */
 export function whenDropped(consumer: StreamConsumer): string {
-  const retries = consumer.retryAttempts >= 0 ? `after ${1 + consumer.retryAttempts} attempts` : undefined;
-  const age = consumer.maxRecordAgeSeconds >= 0 && consumer.maxRecordAgeSeconds < consumer.retentionSeconds
-    ? consumer.maxRecordAgeSeconds : consumer.retentionSeconds;
-  const expires = `when it is ${formatDuration(Duration.seconds(age))} old${age === consumer.retentionSeconds ? ' (the stream\'s retention)' : ''}`;
+  const { retryAttempts, maxRecordAgeSeconds, retentionSeconds } = consumer;
+  if (retryAttempts === undefined || maxRecordAgeSeconds === undefined || retentionSeconds === undefined) {
+    return 'after retries or at an age that the template leaves to deployment';
+  }
+  const retries = retryAttempts >= 0 ? `after ${1 + retryAttempts} attempts` : undefined;
+  const age = maxRecordAgeSeconds >= 0 && maxRecordAgeSeconds < retentionSeconds ? maxRecordAgeSeconds : retentionSeconds;
+  const expires = `when it is ${formatDuration(Duration.seconds(age))} old${age === retentionSeconds ? ' (the stream\'s retention)' : ''}`;
   return retries ? `${retries} or ${expires}, whichever comes first` : expires;
 }
 
 /** What decides how often a stream consumer is invoked with a poison record. */
 export interface StreamRetrySettings {
-  /** `MaximumRetryAttempts`; -1 is unbounded. */
-  readonly retryAttempts: number;
+  /** `MaximumRetryAttempts`; -1 is unbounded. `undefined` (here and below): the template does not fix it. */
+  readonly retryAttempts: number | undefined;
   /** `MaximumRecordAgeInSeconds`; -1 is unbounded. */
-  readonly maxRecordAgeSeconds: number;
+  readonly maxRecordAgeSeconds: number | undefined;
   /** Whether a failed batch is split in two (`BisectBatchOnFunctionError`, `AUTOMATIC_BISECT`). */
   readonly bisect: boolean;
-  readonly batchSize: number;
+  readonly batchSize: number | undefined;
   /** How long the stream keeps a record. */
-  readonly retentionSeconds: number;
+  readonly retentionSeconds: number | undefined;
   /** How long one attempt is counted to take (the function's timeout). */
-  readonly attemptSeconds: number;
+  readonly attemptSeconds: number | undefined;
 }
 
 /**
@@ -143,11 +140,18 @@ export interface StreamRetrySettings {
  * - splits: with bisecting, `ceil(log2(batchSize))` more invocations until
  *   the record is alone in its batch (a split does not use up a retry).
  */
-export function streamAttempts(settings: StreamRetrySettings): number {
-  const life = settings.maxRecordAgeSeconds >= 0
-    ? Math.min(settings.maxRecordAgeSeconds, settings.retentionSeconds)
-    : settings.retentionSeconds;
-  const retries = settings.retryAttempts >= 0 ? settings.retryAttempts : Math.floor(life / Math.max(settings.attemptSeconds, 1));
-  const splits = settings.bisect ? Math.ceil(Math.log2(Math.max(settings.batchSize, 1))) : 0;
+export function streamAttempts(settings: StreamRetrySettings): number | undefined {
+  const { retryAttempts, maxRecordAgeSeconds, retentionSeconds, attemptSeconds, batchSize } = settings;
+  let retries: number;
+  if (retryAttempts === undefined) return undefined;
+  if (retryAttempts >= 0) {
+    retries = retryAttempts;
+  } else {
+    if (maxRecordAgeSeconds === undefined || retentionSeconds === undefined || attemptSeconds === undefined) return undefined;
+    const life = maxRecordAgeSeconds >= 0 ? Math.min(maxRecordAgeSeconds, retentionSeconds) : retentionSeconds;
+    retries = Math.floor(life / Math.max(attemptSeconds, 1));
+  }
+  if (settings.bisect && batchSize === undefined) return undefined;
+  const splits = settings.bisect ? Math.ceil(Math.log2(Math.max(batchSize!, 1))) : 0;
   return 1 + retries + splits;
 }

@@ -17,7 +17,11 @@
  * app's own checks name), otherwise under the stack, with its logical ID as
  * construct ID.
  *
- * What the model cannot resolve stays as it is (`Ref` to a parameter,
+ * What the template fixes statically is resolved: `Fn::FindInMap` with
+ * literal keys (from the template's `Mappings`), `Fn::Select` of a literal
+ * list, `Fn::Join` of literals, and a `Ref` to a parameter whose value the
+ * caller gives (`parameters`, the command line's `--parameter`). What only a
+ * deployment knows stays as it is (`Ref` to any other parameter,
  * `Fn::ImportValue`, `Fn::If`, ...), as the app's own model leaves it: a rule
  * that cannot read a value reports nothing on it. Two short forms are written
  * out: `Fn::GetAtt` as a string (`Queue.Arn`), and `Fn::Sub`, which becomes
@@ -52,6 +56,11 @@ export interface TemplateStackOptions {
    * @default - the resources' `aws:cdk:path` metadata only
    */
   readonly paths?: ReadonlyMap<string, string>;
+  /**
+   * Values of the template's parameters, as a deployment would pass them: a `Ref` to one of them reads as its value.
+   * @default - none: every parameter is left to deployment (its `Default` too, which a deployment may override)
+   */
+  readonly parameters?: Readonly<Record<string, string>>;
 }
 
 /** A template rebuilt as a stack. */
@@ -79,11 +88,15 @@ export function templateStack(template: unknown, options: TemplateStackOptions =
 
   const logicalIds = new Map<string, string>();
   const placedByLogicalId = new Set<string>();
+  const fixed: StaticValues = {
+    mappings: isObject(template.Mappings) ? template.Mappings : {},
+    parameters: options.parameters ?? {},
+  };
   for (const [logicalId, body] of resources) {
     if (typeof body.Type !== 'string') continue;
     const metadata = isObject(body.Metadata) ? body.Metadata : {};
     const cdkPath = metadata[PATH_METADATA] ?? options.paths?.get(logicalId);
-    const resource = placeResource(stack, logicalId, body.Type, normalize(body.Properties ?? {}), cdkPath);
+    const resource = placeResource(stack, logicalId, body.Type, normalize(body.Properties ?? {}, fixed), cdkPath);
     resource.overrideLogicalId(logicalId);
     for (const [key, value] of Object.entries(metadata)) resource.addMetadata(key, value);
     for (const attribute of ATTRIBUTES) {
@@ -161,9 +174,18 @@ function findPath(root: IConstruct, path: string): IConstruct | undefined {
   return construct;
 }
 
-/** The value with `Fn::GetAtt` in its array form and `Fn::Sub` as `Fn::Join` (see the file's comment). */
-function normalize(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(normalize);
+/** What the template fixes without a deployment: its mappings, and the parameter values the caller gives. */
+interface StaticValues {
+  readonly mappings: Record<string, unknown>;
+  readonly parameters: Readonly<Record<string, string>>;
+}
+
+/**
+ * The value with `Fn::GetAtt` in its array form, `Fn::Sub` as `Fn::Join`,
+ * and what the template fixes statically resolved (see the file's comment).
+ */
+function normalize(value: unknown, fixed: StaticValues): unknown {
+  if (Array.isArray(value)) return value.map(v => normalize(v, fixed));
   if (!isObject(value)) return value;
   const keys = Object.keys(value);
   if (keys.length === 1 && keys[0] === 'Fn::GetAtt' && typeof value['Fn::GetAtt'] === 'string') {
@@ -173,17 +195,43 @@ function normalize(value: unknown): unknown {
   }
   if (keys.length === 1 && keys[0] === 'Fn::Sub') {
     const sub = value['Fn::Sub'];
-    if (typeof sub === 'string') return substitution(sub, {});
+    if (typeof sub === 'string') return substitution(sub, {}, fixed);
     if (Array.isArray(sub) && typeof sub[0] === 'string' && (sub[1] === undefined || isObject(sub[1]))) {
-      return substitution(sub[0], (sub[1] ?? {}) as Record<string, unknown>);
+      return substitution(sub[0], (sub[1] ?? {}) as Record<string, unknown>, fixed);
     }
     return value;
   }
-  return Object.fromEntries(keys.map(key => [key, normalize(value[key])]));
+  if (keys.length === 1 && keys[0] === 'Ref' && typeof value.Ref === 'string' && Object.prototype.hasOwnProperty.call(fixed.parameters, value.Ref)) {
+    return fixed.parameters[value.Ref];
+  }
+  const normalized = Object.fromEntries(keys.map(key => [key, normalize(value[key], fixed)]));
+  return keys.length === 1 ? staticValue(keys[0], normalized[keys[0]], fixed) ?? normalized : normalized;
+}
+
+/** What `Fn::FindInMap`, `Fn::Select` or `Fn::Join` gives when all its arguments are literals (after normalizing); else `undefined`. */
+function staticValue(fn: string, args: unknown, fixed: StaticValues): unknown {
+  if (!Array.isArray(args)) return undefined;
+  if (fn === 'Fn::FindInMap' && args.length >= 3 && args.slice(0, 3).every(a => typeof a === 'string')) {
+    const [map, top, second] = args as string[];
+    const mapping = fixed.mappings[map];
+    const entry = isObject(mapping) ? mapping[top] : undefined;
+    const found = isObject(entry) ? entry[second] : undefined;
+    // The value may itself be a list or use an intrinsic; it is read as the template gives it.
+    return found === undefined ? undefined : normalize(found, fixed);
+  }
+  if (fn === 'Fn::Select' && args.length === 2 && Array.isArray(args[1])) {
+    const index = typeof args[0] === 'number' ? args[0] : typeof args[0] === 'string' && /^\d+$/.test(args[0]) ? Number(args[0]) : NaN;
+    return Number.isInteger(index) && index < args[1].length ? args[1][index] : undefined;
+  }
+  if (fn === 'Fn::Join' && args.length === 2 && typeof args[0] === 'string' && Array.isArray(args[1])
+    && args[1].every(part => typeof part === 'string' || typeof part === 'number')) {
+    return args[1].join(args[0]);
+  }
+  return undefined;
 }
 
 /** `Fn::Sub` as the `Fn::Join` of its parts, or the string itself when it has no variable. */
-function substitution(text: string, variables: Record<string, unknown>): unknown {
+function substitution(text: string, variables: Record<string, unknown>, fixed: StaticValues): unknown {
   const parts: unknown[] = [];
   let literal = '';
   const pattern = /\$\{([^}]*)\}/g;
@@ -199,7 +247,9 @@ function substitution(text: string, variables: Record<string, unknown>): unknown
     if (literal) parts.push(literal);
     literal = '';
     if (name in variables) {
-      parts.push(normalize(variables[name]));
+      parts.push(normalize(variables[name], fixed));
+    } else if (Object.prototype.hasOwnProperty.call(fixed.parameters, name)) {
+      parts.push(fixed.parameters[name]);
     } else if (name.includes('.') && !name.startsWith('AWS::')) {
       const dot = name.indexOf('.');
       parts.push({ 'Fn::GetAtt': [name.slice(0, dot), name.slice(dot + 1)] });
@@ -209,7 +259,7 @@ function substitution(text: string, variables: Record<string, unknown>): unknown
   }
   literal += text.slice(last);
   if (literal) parts.push(literal);
-  if (parts.every(p => typeof p === 'string')) return parts.join('');
+  if (parts.every(p => typeof p === 'string' || typeof p === 'number')) return parts.join('');
   return { 'Fn::Join': ['', parts] };
 }
 

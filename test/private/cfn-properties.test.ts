@@ -51,6 +51,7 @@ describe('cfn-properties', () => {
       const queue = new sqs.Queue(stack, 'Queue');
       // WHEN / THEN
       expect(readQueue(modelOf(queue))).toEqual({
+        redrive: 'none',
         deadLetterTargetArn: undefined,
         maxReceiveCount: undefined,
         visibilityTimeoutSeconds: AWS_DEFAULTS.queueVisibilityTimeoutSeconds,
@@ -71,6 +72,7 @@ describe('cfn-properties', () => {
       });
       // WHEN / THEN
       expect(readQueue(modelOf(queue))).toEqual({
+        redrive: 'set',
         deadLetterTargetArn: { 'Fn::GetAtt': [logicalIdOf(dlq), 'Arn'] },
         maxReceiveCount: 7,
         visibilityTimeoutSeconds: 180,
@@ -90,6 +92,47 @@ describe('cfn-properties', () => {
       // THEN
       expect(read).toMatchObject({ visibilityTimeoutSeconds: 90, maxReceiveCount: 4, fifo: true });
       expect(read.deadLetterTargetArn).toEqual('arn:aws:sqs:eu-west-1:111122223333:dlq');
+    });
+
+    test.each([
+      ['a parameter', { Ref: 'Seconds' }],
+      ['an import', { 'Fn::ImportValue': 'seconds' }],
+      ['a condition', { 'Fn::If': ['Long', 900, 30] }],
+    ])('a number the template does not fix (%s) is unknown, never SQS\'s default', (_, value) => {
+      // GIVEN
+      const stack = newStack();
+      const queue = new sqs.CfnQueue(stack, 'Queue');
+      queue.addPropertyOverride('VisibilityTimeout', value);
+      queue.addPropertyOverride('MessageRetentionPeriod', value);
+      // WHEN / THEN
+      expect(readQueue(modelOf(queue))).toMatchObject({ visibilityTimeoutSeconds: undefined, retentionPeriodSeconds: undefined });
+    });
+
+    test('a redrive policy left to a condition is unknown, neither set nor absent; its maxReceiveCount from a parameter too', () => {
+      // GIVEN
+      const stack = newStack();
+      const conditional = new sqs.CfnQueue(stack, 'Conditional');
+      conditional.addPropertyOverride('RedrivePolicy', { 'Fn::If': ['WithDlq', { deadLetterTargetArn: 'arn:aws:sqs:eu-west-1:111122223333:dlq', maxReceiveCount: 5 }, { Ref: 'AWS::NoValue' }] });
+      const parameterized = new sqs.CfnQueue(stack, 'Parameterized');
+      parameterized.addPropertyOverride('RedrivePolicy', { deadLetterTargetArn: 'arn:aws:sqs:eu-west-1:111122223333:dlq', maxReceiveCount: { Ref: 'Receives' } });
+      // WHEN / THEN
+      expect(readQueue(modelOf(conditional))).toMatchObject({ redrive: 'unknown', deadLetterTargetArn: undefined, maxReceiveCount: undefined });
+      expect(readQueue(modelOf(parameterized))).toMatchObject({ redrive: 'set', maxReceiveCount: undefined });
+    });
+
+    test('a redrive policy given as a JSON string, or built with Fn::Sub, is read as the policy', () => {
+      // GIVEN one policy as a string, and one as the Fn::Join that a rebuilt template makes of `!Sub '{"deadLetterTargetArn": "${Dlq.Arn}", ...}'`
+      const stack = newStack();
+      const text = new sqs.CfnQueue(stack, 'Text');
+      text.addPropertyOverride('RedrivePolicy', '{"deadLetterTargetArn": "arn:aws:sqs:eu-west-1:111122223333:dlq", "maxReceiveCount": 5}');
+      const sub = new sqs.CfnQueue(stack, 'Sub');
+      sub.addPropertyOverride('RedrivePolicy', { 'Fn::Join': ['', ['{"deadLetterTargetArn": "', { 'Fn::GetAtt': ['Dlq', 'Arn'] }, '", "maxReceiveCount": 7}']] });
+      const broken = new sqs.CfnQueue(stack, 'Broken');
+      broken.addPropertyOverride('RedrivePolicy', '{"deadLetterTargetArn": ');
+      // WHEN / THEN
+      expect(readQueue(modelOf(text))).toMatchObject({ redrive: 'set', deadLetterTargetArn: 'arn:aws:sqs:eu-west-1:111122223333:dlq', maxReceiveCount: 5 });
+      expect(readQueue(modelOf(sub))).toMatchObject({ redrive: 'set', deadLetterTargetArn: { 'Fn::GetAtt': ['Dlq', 'Arn'] }, maxReceiveCount: 7 });
+      expect(readQueue(modelOf(broken))).toMatchObject({ redrive: 'unknown' });
     });
 
     test('fails on a resource of another type', () => {
@@ -220,8 +263,6 @@ describe('cfn-properties', () => {
           maximumRetryAttempts: 2,
           maximumRecordAgeSeconds: 300,
           bisect: true,
-          rawMaximumRetryAttempts: 2,
-          rawMaximumRecordAgeSeconds: 300,
         },
       });
     });
@@ -238,8 +279,6 @@ describe('cfn-properties', () => {
         maximumRetryAttempts: -1,
         maximumRecordAgeSeconds: -1,
         bisect: false,
-        rawMaximumRetryAttempts: undefined,
-        rawMaximumRecordAgeSeconds: undefined,
       });
     });
   });
@@ -341,6 +380,7 @@ describe('cfn-properties', () => {
       topicArn: { Ref: logicalIdOf(topic) },
       endpoint: { 'Fn::GetAtt': [logicalIdOf(queue), 'Arn'] },
       deadLetterTargetArn: { 'Fn::GetAtt': [logicalIdOf(dlq), 'Arn'] },
+      redrive: 'set',
     });
   });
 

@@ -77,8 +77,96 @@ describe('ResilienceChecks.checkTemplate', () => {
     template.Resources.Handler.Properties.Role = { 'Fn::ImportValue': 'shared-role' };
     template.Resources.Handler.Properties.Timeout = { 'Fn::If': ['Never', 60, 30] };
     template.Resources.Unknown = { Type: 'Custom::Thing', Properties: { ServiceToken: { 'Fn::ImportValue': 'provider' } } };
-    // WHEN / THEN the queue is still found (conditions are not evaluated); what cannot be read is not reported
-    expect(checked(template)).toEqual(NO_REDRIVE);
+    // WHEN / THEN the queue is still found (conditions are not evaluated); what cannot be read is not reported:
+    // without a redrive policy, its receives rest on the visibility timeout, a parameter, so no retry count is claimed
+    expect(checked(template)).toEqual(['Resilience-SQS1 Orders']);
+  });
+
+  test.each([
+    ['a parameter', { Ref: 'Visibility' }],
+    ['an import', { 'Fn::ImportValue': 'visibility' }],
+    ['a condition', { 'Fn::If': ['Long', 900, 20] }],
+  ])('a visibility timeout from %s is unknown: no Resilience-SQS2 rests on it', (_, value) => {
+    // GIVEN SQS's default (30 s) would be below 6 × the function's 30 s
+    const template = consumerTemplate({ queue: { VisibilityTimeout: value } });
+    template.Parameters = { Visibility: { Type: 'Number', Default: 20 } };
+    // WHEN / THEN
+    expect(checked(template)).toEqual([]);
+  });
+
+  test('a function timeout from a parameter is unknown, never 3 s; a value given for the parameter is read', () => {
+    // GIVEN a queue of 120 s before a function whose timeout is a parameter (60 s when deployed)
+    const template = consumerTemplate({ queue: { VisibilityTimeout: 120 } });
+    template.Parameters = { Timeout: { Type: 'Number' } };
+    template.Resources.Handler.Properties.Timeout = { Ref: 'Timeout' };
+    // WHEN / THEN nothing rests on the unknown timeout (3 s would pass 120 s)
+    expect(checked(template)).toEqual([]);
+    // and with the parameter's value, the visibility timeout is below 6 × 60 s
+    const report = ResilienceChecks.checkTemplate(template);
+    expect(report.success).toBe(true);
+    const withValue = new ResilienceChecks(undefined, {}).validateScope(templateStack(template, { parameters: { Timeout: '60' } }).stack);
+    expect(withValue.violations.map(v => v.ruleName)).toEqual(['Resilience-SQS2']);
+    expect(withValue.violations[0].description).toMatch(/visibility timeout 120 s of .*Orders; needs at least 360 s = 6 × function timeout 60 s \+ batching window 0 s/);
+  });
+
+  test('a redrive policy left to a condition is neither a finding nor a count of receives', () => {
+    // GIVEN
+    const template = consumerTemplate({
+      queue: { RedrivePolicy: { 'Fn::If': ['WithDlq', { deadLetterTargetArn: { 'Fn::GetAtt': ['OrdersDeadLetters', 'Arn'] }, maxReceiveCount: 5 }, { Ref: 'AWS::NoValue' }] } },
+    });
+    // WHEN / THEN no SQS1, and the path's count is unknown, not 1,920 receives
+    expect(checked(template)).toEqual([]);
+    expect(RetryBudget.fromTemplate(template).paths).toEqual([{
+      hops: ['Template/Orders', 'Template/Handler'], attempts: [1, 1], worstCaseInvocations: 1, cyclic: false, certainLoop: false, countUnknown: true,
+    }]);
+  });
+
+  test('maxReceiveCount from Fn::FindInMap with literal keys is read: Resilience-SQS6 and a count of 3', () => {
+    // GIVEN
+    const template = consumerTemplate({
+      queue: { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['OrdersDeadLetters', 'Arn'] }, maxReceiveCount: { 'Fn::FindInMap': ['Receives', 'orders', 'max'] } } },
+    });
+    template.Mappings = { Receives: { orders: { max: 3 } } };
+    // WHEN / THEN
+    expect(checked(template)).toEqual(['Resilience-SQS6 Orders']);
+    expect(RetryBudget.fromTemplate(template).paths.map(p => p.attempts)).toEqual([[1, 3]]);
+  });
+
+  test('Fn::FindInMap keyed by the region, and maxReceiveCount from a parameter, are unknown', () => {
+    // GIVEN
+    const template = consumerTemplate({
+      queue: { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['OrdersDeadLetters', 'Arn'] }, maxReceiveCount: { 'Fn::FindInMap': ['Receives', { Ref: 'AWS::Region' }, 'max'] } } },
+    });
+    template.Mappings = { Receives: { 'eu-west-1': { max: 3 } } };
+    // WHEN / THEN
+    expect(checked(template)).toEqual([]);
+    expect(RetryBudget.fromTemplate(template).paths.map(p => p.countUnknown)).toEqual([true]);
+  });
+
+  test('Fn::Select of a literal list and Fn::Join of literals are read', () => {
+    // GIVEN a visibility timeout of 60 s (below 6 × 30 s) selected from a list, and a queue name joined from literals
+    const template = consumerTemplate({ queue: { VisibilityTimeout: { 'Fn::Select': ['1', [900, 60]] }, QueueName: { 'Fn::Join': ['-', ['orders', 'eu']] } } });
+    // WHEN / THEN
+    expect(checked(template)).toEqual(['Resilience-SQS2 OrdersMapping']);
+  });
+
+  test.each([
+    ['a JSON string', '{"deadLetterTargetArn": "arn:aws:sqs:eu-west-1:111122223333:dlq", "maxReceiveCount": 5}'],
+    ['Fn::Sub of a JSON string', { 'Fn::Sub': '{"deadLetterTargetArn": "${OrdersDeadLetters.Arn}", "maxReceiveCount": 5}' }],
+  ])('a redrive policy given as %s is the redrive policy: no Resilience-SQS1, 5 receives', (_, policy) => {
+    // GIVEN
+    const template = consumerTemplate({ queue: { RedrivePolicy: policy } });
+    // WHEN / THEN
+    expect(checked(template)).toEqual([]);
+    expect(RetryBudget.fromTemplate(template).paths.map(p => [p.attempts, p.worstCaseInvocations])).toEqual([[[1, 5], 5]]);
+  });
+
+  test('a retention that the visibility timeout does not divide: every receive that fits counts (ceil)', () => {
+    // GIVEN no redrive policy, a retention of 1,000 s and a visibility timeout of 180 s: receives at 0, 180, ..., 900 s
+    const template = consumerWithoutRedrive();
+    template.Resources.Orders.Properties.MessageRetentionPeriod = 1000;
+    // WHEN / THEN six receives, not five
+    expect(RetryBudget.fromTemplate(template).paths.map(p => p.attempts)).toEqual([[1, 6]]);
   });
 
   test('fails if the template has no Resources', () => {

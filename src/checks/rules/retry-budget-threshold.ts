@@ -23,11 +23,13 @@ export const RetryBudgetThreshold: ResilienceRule = {
     const loop = (p: ResourcePath) => Number(p.cyclic && p.certain);
     const worst = [...found].sort((a, b) => loop(b) - loop(a) || b.worstCaseInvocations - a.worstCaseInvocations)[0];
     const hops = worst.nodes.map((hop, i) => `${hop.name}${worst.attempts[i] > 1 ? ` ×${worst.attempts[i]}` : ''}`).join(' → ');
+    // With a hop whose attempts the template leaves to deployment, the count is a lower bound: the finding rests on it only when that is over.
+    const least = worst.countUnknown ? 'at least ' : '';
     const count = !worst.cyclic
-      ? `${worst.worstCaseInvocations} worst-case invocations, budget ${context.retryBudgetThreshold}`
+      ? `${least}${worst.worstCaseInvocations} worst-case invocations, budget ${context.retryBudgetThreshold}`
       : worst.certain
-        ? `a certain loop, ${worst.worstCaseInvocations} invocations per trip`
-        : `a possible loop (the template does not show that the event comes back), ${worst.worstCaseInvocations} invocations per trip, budget ${context.retryBudgetThreshold}`;
+        ? `a certain loop, ${least}${worst.worstCaseInvocations} invocations per trip`
+        : `a possible loop (the template does not show that the event comes back), ${least}${worst.worstCaseInvocations} invocations per trip, budget ${context.retryBudgetThreshold}`;
     return `${hops}: ${count}${found.length > 1 ? `; ${found.length - 1} more path(s) over the budget` : ''}`;
   },
 };

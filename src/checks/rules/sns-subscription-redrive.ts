@@ -16,6 +16,9 @@ export const SnsSubscriptionRedrive: ResilienceRule = {
   check(node, { model }) {
     const subscription = model.resourceOf(node);
     if (subscription?.type !== CFN_TYPE.SUBSCRIPTION) return NagRuleCompliance.NOT_APPLICABLE;
-    return readSubscription(subscription).deadLetterTargetArn !== undefined ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+    const { redrive, deadLetterTargetArn } = readSubscription(subscription);
+    // A redrive policy left to deployment (Fn::If, a parameter) may well be there: nothing to report.
+    if (redrive === 'unknown') return NagRuleCompliance.NOT_APPLICABLE;
+    return deadLetterTargetArn !== undefined ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };

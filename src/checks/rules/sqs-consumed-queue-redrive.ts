@@ -12,6 +12,9 @@ export const SqsConsumedQueueRedrive: ResilienceRule = {
   check(node, { model, graph }) {
     const queue = model.resourceOf(node);
     if (queue?.type !== CFN_TYPE.QUEUE || graph.consumersOf(queue).length === 0) return NagRuleCompliance.NOT_APPLICABLE;
-    return readQueue(queue).deadLetterTargetArn ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+    const { redrive, deadLetterTargetArn } = readQueue(queue);
+    // A redrive policy left to deployment (Fn::If, a parameter) may well be there: nothing to report.
+    if (redrive === 'unknown') return NagRuleCompliance.NOT_APPLICABLE;
+    return deadLetterTargetArn ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };

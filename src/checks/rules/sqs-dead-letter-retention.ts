@@ -16,6 +16,9 @@ export const SqsDeadLetterRetention: ResilienceRule = {
     if (queue.fifo) return NagRuleCompliance.NOT_APPLICABLE;
     const dlq = model.referencedOne(queue.deadLetterTargetArn, CFN_TYPE.QUEUE);
     if (!dlq) return NagRuleCompliance.NOT_APPLICABLE;
-    return readQueue(dlq).retentionPeriodSeconds > queue.retentionPeriodSeconds ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+    const kept = readQueue(dlq).retentionPeriodSeconds;
+    // A retention the template does not fix (a parameter, say) is unknown: nothing to report.
+    if (kept === undefined || queue.retentionPeriodSeconds === undefined) return NagRuleCompliance.NOT_APPLICABLE;
+    return kept > queue.retentionPeriodSeconds ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };

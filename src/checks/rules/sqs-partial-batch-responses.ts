@@ -13,13 +13,15 @@ export const SqsPartialBatchResponses: ResilienceRule = {
   check(node, { model }) {
     const resource = model.resourceOf(node);
     if (resource?.type !== CFN_TYPE.EVENT_SOURCE_MAPPING) return NagRuleCompliance.NOT_APPLICABLE;
-    const mapping = readEventSourceMapping(resource);
+    const mapping = readEventSourceMapping(resource, AWS_DEFAULTS.sqsBatchSize);
     const source = mapping.eventSourceArn;
     const fromQueue = model.referencedBy(source, CFN_TYPE.QUEUE).length > 0 || model.crossStackTypes(source).includes(CFN_TYPE.QUEUE)
       || (typeof source === 'string' && source.includes(':sqs:'));
     if (!fromQueue) return NagRuleCompliance.NOT_APPLICABLE;
     const reports = mapping.functionResponseTypes.includes('ReportBatchItemFailures');
-    const oneAtATime = (mapping.batchSize ?? AWS_DEFAULTS.sqsBatchSize) === 1;
-    return reports || oneAtATime ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+    if (reports) return NagRuleCompliance.COMPLIANT;
+    // A batch size the template does not fix may be 1: nothing to report.
+    if (mapping.batchSize === undefined) return NagRuleCompliance.NOT_APPLICABLE;
+    return mapping.batchSize === 1 ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };

@@ -43,5 +43,7 @@ function settingsOf(node: CfnResource, { model }: RuleContext) {
   const visibility = readQueue(queue).visibilityTimeoutSeconds;
   const timeout = readFunction(fn).timeoutSeconds;
   const window = mapping.maximumBatchingWindowSeconds;
+  // A setting the template does not fix (a parameter, an import) is unknown: no finding rests on it.
+  if (visibility === undefined || timeout === undefined || window === undefined) return undefined;
   return { queue: queue.name, visibility, timeout, window, minimum: DEFAULTS.visibilityTimeoutFactor * timeout + window };
 }

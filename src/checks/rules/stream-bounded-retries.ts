@@ -16,13 +16,16 @@ export const StreamBoundedRetries: ResilienceRule = {
   check(node, context) {
     const consumer = consumerOf(node, context);
     // Bounds left to deployment (a parameter, a condition) may well be set: nothing to report.
-    if (!consumer || consumer.boundsUnknown) return NagRuleCompliance.NOT_APPLICABLE;
+    if (!consumer || consumer.retryAttempts === undefined || consumer.maxRecordAgeSeconds === undefined) return NagRuleCompliance.NOT_APPLICABLE;
     return consumer.retryAttempts >= 0 || consumer.maxRecordAgeSeconds >= 0 ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
   describe(node, context) {
     const consumer = consumerOf(node, context);
-    return consumer && `MaximumRetryAttempts ${consumer.retryAttempts} and MaximumRecordAgeInSeconds ${consumer.maxRecordAgeSeconds}: `
-      + `a poison record blocks its shard for up to ${formatDuration(Duration.seconds(consumer.retentionSeconds))} (the stream's retention)`;
+    if (!consumer) return undefined;
+    const blocks = consumer.retentionSeconds === undefined
+      ? 'until it expires (the stream\'s retention is left to deployment)'
+      : `for up to ${formatDuration(Duration.seconds(consumer.retentionSeconds))} (the stream's retention)`;
+    return `MaximumRetryAttempts ${consumer.retryAttempts} and MaximumRecordAgeInSeconds ${consumer.maxRecordAgeSeconds}: a poison record blocks its shard ${blocks}`;
   },
 };
 

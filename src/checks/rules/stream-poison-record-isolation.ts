@@ -17,8 +17,10 @@ export const StreamPoisonRecordIsolation: ResilienceRule = {
   check(node, context) {
     const consumer = consumerOf(node, context);
     if (!consumer) return NagRuleCompliance.NOT_APPLICABLE;
-    const isolates = consumer.bisect || consumer.partialBatchResponses || consumer.batchSize === 1;
-    return isolates ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+    if (consumer.bisect || consumer.partialBatchResponses) return NagRuleCompliance.COMPLIANT;
+    // A batch size the template does not fix may be 1: nothing to report.
+    if (consumer.batchSize === undefined) return NagRuleCompliance.NOT_APPLICABLE;
+    return consumer.batchSize === 1 ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
   describe(node, context) {
     const consumer = consumerOf(node, context);
