@@ -101,6 +101,7 @@ describe('cdk-resilience check on AWS SAM templates', () => {
     expect(templates[0].findings.filter(f => f.rule === 'Resilience-StepFunctions1').map(f => f.logicalId)).toEqual(['FulfilmentFlow']);
     expect(templates[0].notes).toEqual([expect.stringMatching(/^PackagedFlow: the state machine's definition is in S3 \(s3:\/\/artifacts-bucket\/flows\/packaged.asl.json\), which is not read/)]);
     expect(text).toContain('  note: PackagedFlow: the state machine\'s definition is in S3');
+    expect(run('check', '--format', 'markdown', template).out).toContain('- Note: PackagedFlow: the state machine\'s definition is in S3');
   });
 
   test('a DefinitionUri that names a file that is not there leaves the state machine unchecked, and says so', () => {
