@@ -12,9 +12,9 @@
  * - `powertools`: Powertools' `processPartialResponse` with `BatchDeferral.recordHandler()`;
  * - `naive`: each record through the breaker, refused and failed records reported as failed.
  *
- * Real parts: dynalite (the circuit's table, conditional writes), the SQS
- * stand-in of local-sqs.ts (sqslite cannot answer the SDK v3's JSON protocol:
- * see there), real time (seconds, scaled down from production's minutes).
+ * Real parts: dynalite (the circuit's table, conditional writes), the local
+ * SQS of cdk-resilience/testing (`startLocalSqs`: sqslite cannot answer the
+ * SDK v3's JSON protocol), real time (seconds, scaled down from production's minutes).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';

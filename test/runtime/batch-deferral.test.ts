@@ -1,8 +1,8 @@
 /**
  * Tests of the runtime `BatchDeferral` against real parts on 127.0.0.1: a
- * `CircuitBreaker` on dynalite (a DynamoDB-API server) and the SQS stand-in of
- * local-sqs.ts, which speaks the AWS JSON protocol of @aws-sdk/client-sqs v3
- * (sqslite, on npm, speaks only the query protocol: see there).
+ * `CircuitBreaker` on dynalite (a DynamoDB-API server) and the local SQS of
+ * cdk-resilience/testing (`startLocalSqs`), which speaks the AWS JSON protocol
+ * of @aws-sdk/client-sqs v3 (sqslite, on npm, speaks only the query protocol).
  * Records are received from the stand-in as Lambda's poller receives them, so
  * their receipt handles are real. Durations are small and real.
  */
@@ -399,7 +399,7 @@ describe('BatchDeferral', () => {
     try {
       const cb = await openBreaker(20_000);
       const { name, records } = await queueWithRecords({ messages: 3, visibilityTimeout: 1 });
-      const since = Date.now();
+      const before = sqs.requests.length;
 
       // WHEN the records are deferred (the queue URL derived from their ARN names amazonaws.com)
       const result = await new BatchDeferral(cb).defer(records, new CircuitOpenError(cb.circuitId, 'OPEN', new Date(Date.now() + 20_000)));
@@ -407,7 +407,7 @@ describe('BatchDeferral', () => {
       // THEN the local SQS got the requests (GetQueueAttributes, then the change), and the records are hidden there
       expect(result.failed).toEqual([]);
       expect(result.deferred).toHaveLength(3);
-      expect(sqs.requests.filter(r => r.time >= since).map(r => [r.operation, r.input.QueueUrl])).toEqual([
+      expect(sqs.requests.slice(before).map(r => [r.operation, r.input.QueueUrl])).toEqual([
         ['GetQueueAttributes', `https://sqs.us-east-1.amazonaws.com/000000000000/${name}`],
         ['ChangeMessageVisibilityBatch', `https://sqs.us-east-1.amazonaws.com/000000000000/${name}`],
       ]);
