@@ -20,8 +20,16 @@ const content = appconfig.ConfigurationContent.fromInlineJson('{"enabled":true}'
 /** The AppConfig extension layer of eu-west-1, for stacks whose region is a token. */
 const LAYER_ARN = 'arn:aws:lambda:eu-west-1:434848589818:layer:AWS-AppConfig-Extension:303';
 
-/** A user's function props: the latest Node.js runtime and a memory size of their own choice. */
-const userFunctionProps: lambda.FunctionProps = { ...handlerProps, runtime: lambda.Runtime.NODEJS_24_X, memorySize: 256 };
+/**
+ * The Node.js runtime a user picks to pass cdk-nag's AwsSolutions-L1: the newest one the aws-cdk-lib in use
+ * knows (NODEJS_24_X on the floor, NODEJS_26_X on 2.278), so that this matrix runs on any release.
+ */
+const NEWEST_NODE_RUNTIME = lambda.Runtime.ALL
+  .filter(runtime => runtime.family === lambda.RuntimeFamily.NODEJS && !runtime.isVariable && /^nodejs\d+\.x$/.test(runtime.name))
+  .reduce((newest, runtime) => parseInt(runtime.name.slice(6), 10) > parseInt(newest.name.slice(6), 10) ? runtime : newest);
+
+/** A user's function props: the newest Node.js runtime and a memory size of their own choice. */
+const userFunctionProps: lambda.FunctionProps = { ...handlerProps, runtime: NEWEST_NODE_RUNTIME, memorySize: 256 };
 
 /** What a user acknowledges on a function of theirs: their own choices, which are not the library's to make. */
 function acknowledgeUserChoices(fn: lambda.IFunction): void {
@@ -119,7 +127,7 @@ const scenarios: Record<string, (stack: Stack) => void> = {
   },
   'FailureInjection attached to a queue consumer': stack => {
     const consumer = new QueueDecoupledFunction(stack, 'Orders', { function: userFunction(stack, 'Handler') });
-    new FailureInjection(stack, 'Chaos', { layerArn: LAYER_ARN, monitors: [consumer.deadLetterQueue.alarm] }).attachTo(consumer.function);
+    new FailureInjection(stack, 'Chaos', { layerArn: LAYER_ARN, stopConditions: [consumer.deadLetterQueue.depthAlarm] }).attachTo(consumer.function);
   },
   'FisLambdaExperiment on a queue consumer, stopped by its backlog': stack => {
     const consumer = new QueueDecoupledFunction(stack, 'Orders', { function: userFunction(stack, 'Handler') });
@@ -173,7 +181,7 @@ describe('functions the user brings', () => {
     const handler = (id: string) => {
       const fn = new nodejs.NodejsFunction(stack, id, {
         entry: path.join(__dirname, 'fixtures', 'handlers', 'batch.ts'),
-        runtime: lambda.Runtime.NODEJS_24_X,
+        runtime: NEWEST_NODE_RUNTIME,
         memorySize: 256,
         timeout: Duration.seconds(30),
         bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
@@ -188,7 +196,7 @@ describe('functions the user brings', () => {
     new CircuitBreakerTable(stack, 'Circuits').attachTo(orders.function);
     new IdempotencyTable(stack, 'Idempotency').attachTo(orders.function);
     new AppConfigProfile(stack, 'Limits', { content }).attachTo(orders.function);
-    new FailureInjection(stack, 'Chaos', { monitors: [orders.oldestMessageAgeAlarm] }).attachTo(orders.function);
+    new FailureInjection(stack, 'Chaos', { stopConditions: [orders.oldestMessageAgeAlarm] }).attachTo(orders.function);
     const placed = new FanOutTopic(stack, 'OrderPlaced');
     placed.addSubscription(new subscriptions.SqsSubscription(orders.queue));
     placed.addSubscription(new subscriptions.LambdaSubscription(shipper.function));

@@ -46,6 +46,10 @@ describe('published package', () => {
       const nodejs = require('aws-cdk-lib/aws-lambda-nodejs');
       const { AwsSolutionsChecks, ServerlessChecks } = require('cdk-nag');
       const { ArchivedEventBus, CircuitBreakerTable, QueueDecoupledFunction, ResilienceChecks } = require('cdk-resilience');
+      // the newest Node.js runtime this aws-cdk-lib knows, as cdk-nag's AwsSolutions-L1 asks
+      const newestNode = lambda.Runtime.ALL
+        .filter(r => r.family === lambda.RuntimeFamily.NODEJS && !r.isVariable && /^nodejs\\d+\\.x$/.test(r.name))
+        .reduce((a, b) => parseInt(b.name.slice(6), 10) > parseInt(a.name.slice(6), 10) ? b : a);
       const app = new App();
       // the packs a user runs, with cdk-nag as the app's own dependency: synth fails on any error finding
       Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app), new ResilienceChecks(app));
@@ -57,14 +61,14 @@ describe('published package', () => {
         ...(invokedBy ? [{ id: 'Serverless-LambdaDLQ', reason: invokedBy + ' invokes it synchronously' }] : []));
       const bundled = (id, entry) => new nodejs.NodejsFunction(stack, id, {
         entry,
-        runtime: lambda.Runtime.NODEJS_24_X,
+        runtime: newestNode,
         memorySize: 256,
         timeout: Duration.seconds(10),
         bundling: { minify: true, externalModules: ['@aws-sdk/*'] },
       });
       const orders = new QueueDecoupledFunction(stack, 'Orders', {
         functionProps: {
-          runtime: lambda.Runtime.NODEJS_24_X,
+          runtime: newestNode,
           memorySize: 256,
           handler: 'index.handler',
           code: lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });'),
