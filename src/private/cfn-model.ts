@@ -365,10 +365,24 @@ class JoinConcatenator implements IFragmentConcatenator {
  */
 function ownerPath(resource: CfnResource): string {
   let owner: IConstruct = resource;
-  for (let scope = owner.node.scope; scope && !Stack.isStack(scope) && scope.node.defaultChild === owner; scope = scope.node.scope) {
+  for (let scope = owner.node.scope; scope && !Stack.isStack(scope) && defaultChildOf(scope) === owner; scope = scope.node.scope) {
     owner = scope;
   }
   return owner.node.path;
+}
+
+/**
+ * A scope's default child, as `node.defaultChild` finds it, except where that
+ * throws: a scope with both a `Resource` and a `Default` child and no default
+ * child set (a REST API's path rebuilt from a template: its `Resource` and its
+ * root method's `Default`) has its `Resource` as default child.
+ */
+function defaultChildOf(scope: IConstruct): IConstruct | undefined {
+  try {
+    return scope.node.defaultChild;
+  } catch {
+    return scope.node.tryFindChild('Resource');
+  }
 }
 
 function referencedLogicalIds(value: unknown): string[] {
