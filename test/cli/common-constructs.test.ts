@@ -21,8 +21,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { main } from '../../src/cli/cdk-resilience';
 import { ResilienceChecks } from '../../src';
+import { main } from '../../src/cli/cdk-resilience';
 import { handlerProps } from '../helpers';
 
 let outdir: string;
