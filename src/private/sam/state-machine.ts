@@ -27,6 +27,10 @@ export function expandStateMachine(context: ExpansionContext, logicalId: string,
   const add = (id: string, body: CfnResourceBody, from: SamOrigin = origin) => context.add(id, { ...body, ...attributes }, from);
 
   const definition = definitionOf(context, logicalId, p);
+  // SAM then publishes a version and an alias, which events may target instead: not expanded, so said.
+  for (const setting of ['AutoPublishAlias', 'DeploymentPreference'].filter(key => p[key] !== undefined)) {
+    context.unexpanded(logicalId, `AWS::Serverless::StateMachine ${setting} (its version and alias)`);
+  }
   let role: GeneratedRole | undefined;
   if (p.Role === undefined) {
     role = new GeneratedRole(`${logicalId}Role`, 'states.amazonaws.com');

@@ -96,6 +96,13 @@ describe('expandSam', () => {
     expect(Object.keys(expanded.Resources as object).sort()).toEqual(['Fn', 'FnClicks', 'FnRole']);
   });
 
+  test('a state machine\'s AutoPublishAlias is listed: its version and alias are not expanded', () => {
+    // GIVEN
+    const template = { Resources: { Flow: { Type: 'AWS::Serverless::StateMachine', Properties: { Definition: { StartAt: 'A', States: { A: { Type: 'Pass', End: true } } }, AutoPublishAlias: 'live' } } } };
+    // WHEN / THEN
+    expect(expandSam(template).unchecked).toEqual([{ logicalId: 'Flow', what: 'AWS::Serverless::StateMachine AutoPublishAlias (its version and alias)' }]);
+  });
+
   test('fails if two generated resources take one logical ID: the SAM resource is listed, with the ID', () => {
     // GIVEN a plain resource that already has the name SAM gives the event's rule
     const template = {
