@@ -12,6 +12,8 @@ import { EventBridgeTargetRetryPolicy } from './rules/eventbridge-target-retry-p
 import { FisExperimentStopCondition } from './rules/fis-experiment-stop-condition';
 import { LambdaAsyncFailureDestination } from './rules/lambda-async-failure-destination';
 import { RetryBudgetThreshold } from './rules/retry-budget-threshold';
+import { SchedulerTargetDeadLetterQueue } from './rules/scheduler-target-dead-letter-queue';
+import { SchedulerTargetRetryPolicy } from './rules/scheduler-target-retry-policy';
 import { SnsSubscriptionRedrive } from './rules/sns-subscription-redrive';
 import { SqsConsumedQueueRedrive } from './rules/sqs-consumed-queue-redrive';
 import { SqsDeadLetterRetention } from './rules/sqs-dead-letter-retention';
@@ -36,6 +38,8 @@ const RULES: ResilienceRule[] = [
   EventBridgeTargetDeadLetterQueue,
   EventBridgeTargetRetryPolicy,
   EventBridgeBusArchive,
+  SchedulerTargetDeadLetterQueue,
+  SchedulerTargetRetryPolicy,
   LambdaAsyncFailureDestination,
   SnsSubscriptionRedrive,
   StreamOnFailureDestination,

@@ -96,6 +96,8 @@ export const CFN_TYPE = {
   GLOBAL_TABLE: 'AWS::DynamoDB::GlobalTable',
   PIPE: 'AWS::Pipes::Pipe',
   FIS_EXPERIMENT_TEMPLATE: 'AWS::FIS::ExperimentTemplate',
+  /** An EventBridge Scheduler schedule: it invokes its target asynchronously. */
+  SCHEDULE: 'AWS::Scheduler::Schedule',
 } as const;
 
 /** The kind of stream an event source reads: a Kinesis data stream or a DynamoDB stream. */

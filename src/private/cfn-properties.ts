@@ -276,6 +276,32 @@ export function readRule(rule: ModelResource): RuleProperties {
   };
 }
 
+/** An `AWS::Scheduler::Schedule`: its one target. */
+export interface ScheduleProperties {
+  /** `Target.Arn`: what the schedule invokes (a function, a queue, a topic, a state machine, a bus, ...). */
+  readonly targetArn: ResolvedValue;
+  /** `Target.DeadLetterConfig.Arn`: the queue that keeps an invocation Scheduler could not deliver. */
+  readonly deadLetterArn: ResolvedValue;
+  /** Whether the target has a `RetryPolicy` of its own. */
+  readonly hasRetryPolicy: boolean;
+  /** `Target.RetryPolicy.MaximumRetryAttempts`, or Scheduler's default (185); `undefined` when the template does not fix it. */
+  readonly maximumRetryAttempts: number | undefined;
+  /** `Target.RetryPolicy.MaximumEventAgeInSeconds`, or Scheduler's default (24 hours); `undefined` when not fixed. */
+  readonly maximumEventAgeSeconds: number | undefined;
+}
+
+export function readSchedule(schedule: ModelResource): ScheduleProperties {
+  const target = propertiesOf(schedule, CFN_TYPE.SCHEDULE).Target;
+  const retryPolicy = field(target, 'RetryPolicy');
+  return {
+    targetArn: field(target, 'Arn'),
+    deadLetterArn: field(field(target, 'DeadLetterConfig'), 'Arn'),
+    hasRetryPolicy: retryPolicy !== undefined,
+    maximumRetryAttempts: readNumber(field(retryPolicy, 'MaximumRetryAttempts'), AWS_DEFAULTS.scheduleRetryAttempts),
+    maximumEventAgeSeconds: readNumber(field(retryPolicy, 'MaximumEventAgeInSeconds'), AWS_DEFAULTS.scheduleMaxEventAgeSeconds),
+  };
+}
+
 /** An `AWS::SNS::Subscription`. */
 export interface SubscriptionProperties {
   readonly topicArn: ResolvedValue;

@@ -40,6 +40,10 @@ export const AWS_DEFAULTS = {
   kinesisRetentionHours: 24,
   /** DynamoDB Streams: a stream keeps records 24 hours, always. */
   dynamoDbStreamRetentionSeconds: 86_400,
+  /** EventBridge Scheduler: a target is retried 185 times, then the invocation is dropped unless it has a dead-letter queue. */
+  scheduleRetryAttempts: 185,
+  /** EventBridge Scheduler: a target is retried for 24 hours. */
+  scheduleMaxEventAgeSeconds: 86_400,
 } as const;
 
 /**

@@ -63,7 +63,7 @@ import { IConstruct } from 'constructs';
 import { CFN_TYPE, CfnModel, ModelResource } from './cfn-model';
 import {
   readApiMethod, readBucketNotifications, readDetectorModel, readEventInvokeConfig, readEventSourceMapping, readFunction, readPermission,
-  readPipe, readPolicies, readQueue, readRule, readStateMachine, readSubscription,
+  readPipe, readPolicies, readQueue, readRule, readSchedule, readStateMachine, readSubscription,
 } from './cfn-properties';
 import { AWS_DEFAULTS } from './defaults';
 import { EventShape, eventsAllowedBy, LAMBDA_DESTINATION_EVENTS, mergeShapes } from './event-patterns';
@@ -115,12 +115,16 @@ export type EdgeKind =
   /** A pipe to a function target invoked, or a state machine target started, asynchronously (`FIRE_AND_FORGET`). */
   | 'pipe-async-target'
   /** A pipe to the dead-letter queue or topic of its stream source. */
-  | 'pipe-dead-letter';
+  | 'pipe-dead-letter'
+  /** An EventBridge Scheduler schedule to its target, invoked asynchronously. */
+  | 'schedule-target'
+  /** A schedule to the dead-letter queue of its target. */
+  | 'schedule-dead-letter';
 
 /** Which edge wins when links of several kinds join the same pair: the earlier kind (see the file's comment). */
 export const EDGE_PRECEDENCE: readonly EdgeKind[] = [
   'event-source-mapping', 'stream-mapping', 'rule', 'rule-target', 'rule-dead-letter', 'subscription', 'subscription-dead-letter', 'notification',
-  'pipe-source', 'pipe-target', 'pipe-async-target', 'pipe-dead-letter',
+  'pipe-source', 'pipe-target', 'pipe-async-target', 'pipe-dead-letter', 'schedule-target', 'schedule-dead-letter',
   'on-failure', 'stream-on-failure', 'on-success', 'function-dead-letter', 'redrive', 'async-invoke', 'grant',
 ];
 
@@ -133,11 +137,12 @@ export const PARALLEL_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-ta
 /** The kinds of link that carry only what failed. */
 const FAILURE_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>([
   'rule-dead-letter', 'subscription-dead-letter', 'on-failure', 'function-dead-letter', 'redrive', 'stream-on-failure', 'pipe-dead-letter',
+  'schedule-dead-letter',
 ]);
 
 /** The kinds of link by which a service invokes a function asynchronously. */
 export const ASYNC_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>([
-  'rule-target', 'subscription', 'notification', 'on-failure', 'on-success', 'async-invoke', 'pipe-async-target',
+  'rule-target', 'subscription', 'notification', 'on-failure', 'on-success', 'async-invoke', 'pipe-async-target', 'schedule-target',
 ]);
 
 /**
@@ -145,7 +150,7 @@ export const ASYNC_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>([
  * EventBridge, SES, IoT, CodeCommit, AWS Config, CloudWatch alarms, CloudWatch Logs (also regional).
  * @see https://docs.aws.amazon.com/lambda/latest/dg/lambda-services.html
  */
-const ASYNC_PRINCIPAL = /^(sns|s3|events|ses|iot|codecommit|config|lambda\.alarms\.cloudwatch|logs(\.[^.]+)?)\.amazonaws\.com$/;
+const ASYNC_PRINCIPAL = /^(sns|s3|events|scheduler|ses|iot|codecommit|config|lambda\.alarms\.cloudwatch|logs(\.[^.]+)?)\.amazonaws\.com$/;
 
 /** The request parameter of an API Gateway integration that makes Lambda invoke asynchronously, with its static value. */
 const API_INVOCATION_TYPE = { parameter: 'integration.request.header.x-amz-invocation-type', asynchronous: "'Event'" };
@@ -284,7 +289,7 @@ export function asynchronouslyInvoked(model: CfnModel, links: readonly GraphEdge
  * The kinds of link that start a state machine asynchronously: nothing waits for the execution's result
  * (a rule target; a pipe's target started `FIRE_AND_FORGET`, as every Standard workflow is).
  */
-export const ASYNC_START_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-target', 'pipe-async-target']);
+export const ASYNC_START_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>(['rule-target', 'pipe-async-target', 'schedule-target']);
 
 /**
  * The state machines started asynchronously: reached by a link of `ASYNC_START_KINDS` (a rule target:
@@ -329,6 +334,7 @@ export class EventGraph {
     this.linkGrants();
     this.linkStreamMappings();
     this.linkPipes();
+    this.linkSchedules();
     // A function that serves a custom resource is machinery unless something of the user's wires events to it
     // (a queue it consumes, a rule that targets it): then only the custom resource's invocation is left out, which
     // is no link. What machinery sends (the grants of an AwsCustomResource, say) is no part of a user's paths.
@@ -629,6 +635,25 @@ export class EventGraph {
       }
       // An enrichment is always invoked synchronously.
       for (const to of enrichments) this.linkCounted(pipe, to, 'pipe-target', 1, 'invocation');
+    }
+  }
+
+  /**
+   * An EventBridge Scheduler schedule to its target (a function invoked
+   * asynchronously: Lambda's retries apply; anything else, once per
+   * invocation), and to the dead-letter queue of its target. Scheduler's own
+   * retries (185 by default) are of deliveries that failed, not of the
+   * target's work: they are not counted as attempts of the target.
+   */
+  private linkSchedules(): void {
+    for (const schedule of this.model.ofType(CFN_TYPE.SCHEDULE)) {
+      const { targetArn, deadLetterArn } = readSchedule(schedule);
+      for (const to of this.model.referencedBy(targetArn, FUNCTION, QUEUE, TOPIC, BUS, STATE_MACHINE)) {
+        this.link(schedule, to, 'schedule-target', RECEIVED);
+      }
+      for (const dlq of this.model.referencedBy(deadLetterArn, QUEUE)) {
+        this.link(schedule, dlq, 'schedule-dead-letter', RECEIVED);
+      }
     }
   }
 
