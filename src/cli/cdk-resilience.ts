@@ -7,13 +7,10 @@
  * dependencies) are loaded when a check runs, so that a missing one is
  * reported as such, with exit code 2.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import type { PolicyValidationPluginReport } from 'aws-cdk-lib';
+import { readInput, Unit } from './inputs';
 import { render } from './render';
-import type { RetryBudgetReport, RetryPath } from '../checks/retry-budget';
-import type { TemplateStackOptions } from '../private/template-stack';
-import { applyTransforms, TransformedTemplate } from '../private/template-transforms';
+import type { RetryPath } from '../checks/retry-budget';
 
 /** The exit codes. */
 export const EXIT = {
@@ -44,9 +41,12 @@ Options:
   --format text|json|markdown   output format (default: text)
   --retry-budget-threshold N    worst case above which Resilience-RetryBudget1 reports a path (1-1000000, default 25)
   --fail-on-warnings            warnings fail too (exit code 1)
+  --parameter Name=Value        the value a deployment gives a template parameter (repeat for more); a
+                                parameter without one is left to deployment, and nothing rests on it
   -h, --help                    this text
 
-Exit codes: 0 no failing finding, 1 failing findings, 2 bad usage or unreadable input.
+Exit codes: 0 no failing finding, 1 failing findings, 2 bad usage or an input that
+could not be read (the inputs that could are still checked and reported).
 `;
 
 /** Where the command writes. */
@@ -81,6 +81,8 @@ export interface CliTemplateResult {
   readonly resources: number;
   readonly findings: CliFinding[];
   readonly retryPaths: RetryPath[];
+  /** The resources from which not every retry path is listed: the listing stops at 1,000 paths from one resource (`Resilience-Checks3`). */
+  readonly retryPathsIncomplete: string[];
   /** The transforms the template declares. */
   readonly transforms?: string[];
   /** The logical IDs of the resources that a transform left unchecked, in whole or in part (see `Resilience-Checks2`). */
@@ -89,20 +91,18 @@ export interface CliTemplateResult {
   readonly notes?: string[];
 }
 
+/** An input that could not be read or checked, and why. */
+export interface CliUnreadable {
+  readonly input: string;
+  readonly error: string;
+}
+
 interface Options {
   readonly format: Format;
   readonly retryBudgetThreshold?: number;
   readonly failOnWarnings: boolean;
   readonly inputs: string[];
-}
-
-/** A template to check, and how to rebuild it. */
-interface Unit {
-  readonly file: string;
-  readonly template: any;
-  readonly options: TemplateStackOptions;
-  /** The template's transforms, applied where the command can. */
-  readonly transformed?: TransformedTemplate;
+  readonly parameters: Record<string, string>;
 }
 
 class UsageError extends Error {}
@@ -120,20 +120,28 @@ export function main(args: string[], io: CliOutput = { out: t => process.stdout.
     io.err(`cdk-resilience: ${(error as Error).message}\n\n${USAGE}`);
     return EXIT.USAGE;
   }
-  let results: CliTemplateResult[];
   let threshold: number;
   try {
     threshold = options.retryBudgetThreshold ?? loadModules().ResilienceChecks.DEFAULT_RETRY_BUDGET_THRESHOLD;
-    const units = options.inputs.flatMap(readInput);
-    results = units.map(unit => check(unit, options));
   } catch (error) {
     io.err(`cdk-resilience: ${messageOf(error)}\n`);
     return EXIT.USAGE;
   }
+  // Each input on its own: one that cannot be read is reported, and the others are still checked.
+  const results: CliTemplateResult[] = [];
+  const unreadable: CliUnreadable[] = [];
+  for (const input of options.inputs) {
+    try {
+      results.push(...readInput(input).map(unit => check(unit, options)));
+    } catch (error) {
+      unreadable.push({ input, error: messageOf(error) });
+    }
+  }
   const fails = (f: CliFinding) => f.level === 'error' || options.failOnWarnings;
   const failing = results.some(r => r.findings.some(fails));
-  io.out(render(results, options.format, threshold, failing));
-  return failing ? EXIT.FINDINGS : EXIT.OK;
+  if (results.length > 0 || options.format === 'json') io.out(render(results, options.format, threshold, failing, unreadable));
+  for (const { error } of unreadable) io.err(`cdk-resilience: ${error}\n`);
+  return unreadable.length > 0 ? EXIT.USAGE : failing ? EXIT.FINDINGS : EXIT.OK;
 }
 
 class HelpRequested extends Error {}
@@ -146,6 +154,7 @@ function parseArgs(args: string[]): Options {
   let retryBudgetThreshold: number | undefined;
   let failOnWarnings = false;
   const inputs: string[] = [];
+  const parameters: Record<string, string> = {};
   for (let i = 0; i < rest.length; i++) {
     const [flag, inline] = rest[i].startsWith('--') ? rest[i].split(/=(.*)/s, 2) : [rest[i], undefined];
     const value = () => {
@@ -164,6 +173,11 @@ function parseArgs(args: string[]): Options {
       retryBudgetThreshold = n;
     } else if (flag === '--fail-on-warnings') {
       failOnWarnings = true;
+    } else if (flag === '--parameter') {
+      const v = value();
+      const match = /^([A-Za-z0-9]+)=(.*)$/s.exec(v);
+      if (!match) throw new UsageError(`--parameter must be Name=Value (a template parameter's logical ID, letters and digits), got '${v}'`);
+      parameters[match[1]] = match[2];
     } else if (flag.startsWith('-')) {
       throw new UsageError(`unknown option '${flag}'`);
     } else {
@@ -171,155 +185,26 @@ function parseArgs(args: string[]): Options {
     }
   }
   if (inputs.length === 0) throw new UsageError('give a cdk.out directory or one or more template files');
-  return { format, retryBudgetThreshold, failOnWarnings, inputs };
-}
-
-/** The templates of a cloud assembly directory, or the one template of a file. */
-function readInput(input: string): Unit[] {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(input);
-  } catch {
-    throw new Error(`cannot read '${input}': no such file or directory`);
-  }
-  if (stat.isDirectory()) return readAssembly(input);
-  const written = readTemplateFile(input);
-  // A file that the template names (a state machine's DefinitionUri) is read next to the template.
-  const transformed = written.Transform === undefined
-    ? undefined
-    : applyTransforms(written, relative => readFile(path.join(path.dirname(input), relative)));
-  const template = transformed?.template ?? written;
-  const hasPaths = Object.values<any>(isObject(template) && isObject(template.Resources) ? template.Resources : {})
-    .some(r => typeof r?.Metadata?.['aws:cdk:path'] === 'string');
-  // A template without construct paths is rebuilt as a stack named after its file.
-  const stackPath = hasPaths ? undefined : path.basename(input).replace(/\.(template\.)?(json|ya?ml|template)$/i, '') || 'Template';
-  return [{ file: input, template, options: { stackPath }, transformed }];
-}
-
-function readTemplateFile(file: string): Record<string, any> {
-  const template = readFile(file);
-  if (!isObject(template) || !isObject(template.Resources)) throw new Error(`cannot read '${file}': not a CloudFormation template (no Resources)`);
-  return template;
-}
-
-/** A JSON or YAML file, parsed. */
-function readFile(file: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read '${file}': ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : messageOf(error)}`);
-  }
-  let template: unknown;
-  if (/\.ya?ml$/i.test(file) || !text.trimStart().startsWith('{')) {
-    template = parseYaml(file, text);
-  } else {
-    try {
-      template = JSON.parse(text);
-    } catch (error) {
-      throw new Error(`cannot read '${file}': not valid JSON (${messageOf(error)})`);
-    }
-  }
-  return template;
-}
-
-/**
- * YAML with CloudFormation's short forms (`!Ref`, `!GetAtt`, `!Sub`), read by
- * the YAML reader that aws-cdk-lib bundles for `cloudformation-include`. It is
- * not a public module of aws-cdk-lib: if a version moves it, YAML is refused
- * with a message, and JSON still works.
- */
-function parseYaml(file: string, text: string): unknown {
-  let reader: { deserialize(text: string): unknown };
-  try {
-    const root = path.dirname(require.resolve('aws-cdk-lib/package.json'));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    reader = require(path.join(root, 'cloudformation-include', 'lib', 'private', 'yaml-cfn'));
-  } catch {
-    throw new Error(`cannot read '${file}': YAML needs the YAML reader of aws-cdk-lib, which this aws-cdk-lib does not have; convert the template to JSON`);
-  }
-  try {
-    return reader.deserialize(text);
-  } catch (error) {
-    throw new Error(`cannot read '${file}': not valid YAML (${messageOf(error).split('\n')[0]})`);
-  }
-}
-
-/** Every stack of a cloud assembly (and of the assemblies of its stages), with the nested stacks its templates name. */
-function readAssembly(dir: string): Unit[] {
-  const manifestFile = path.join(dir, 'manifest.json');
-  if (!fs.existsSync(manifestFile)) throw new Error(`cannot read '${dir}': a directory must be a cloud assembly (cdk.out) with a manifest.json`);
-  let manifest: any;
-  try {
-    manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
-  } catch (error) {
-    throw new Error(`cannot read '${manifestFile}': ${messageOf(error)}`);
-  }
-  const units: Unit[] = [];
-  for (const [id, artifact] of Object.entries<any>(manifest.artifacts ?? {})) {
-    if (artifact?.type === 'cdk:cloud-assembly' && typeof artifact.properties?.directoryName === 'string') {
-      units.push(...readAssembly(path.join(dir, artifact.properties.directoryName)));
-      continue;
-    }
-    if (artifact?.type !== 'aws:cloudformation:stack' || typeof artifact.properties?.templateFile !== 'string') continue;
-    const metadata = stackMetadata(dir, artifact);
-    const file = path.join(dir, artifact.properties.templateFile);
-    const template = readTemplateFile(file);
-    const stackPath = typeof artifact.displayName === 'string' ? artifact.displayName : id;
-    units.push({ file, template, options: { stackPath, ...metadata } });
-    units.push(...nestedStacks(dir, template, metadata));
-  }
-  return units;
-}
-
-/** The construct paths and acknowledgements that a stack artifact records, inline or in its metadata file. */
-function stackMetadata(dir: string, artifact: any): Pick<TemplateStackOptions, 'paths' | 'acknowledgements'> {
-  const entries: Record<string, any[]> = { ...artifact.metadata ?? {} };
-  if (typeof artifact.additionalMetadataFile === 'string') {
-    const extra = JSON.parse(fs.readFileSync(path.join(dir, artifact.additionalMetadataFile), 'utf8'));
-    for (const [key, value] of Object.entries<any[]>(extra)) entries[key] = [...entries[key] ?? [], ...value];
-  }
-  const paths = new Map<string, string>();
-  const acknowledgements: Array<{ path: string; rules: Record<string, string> }> = [];
-  for (const [constructPath, list] of Object.entries(entries)) {
-    const trimmed = constructPath.replace(/^\//, '');
-    for (const entry of Array.isArray(list) ? list : []) {
-      if (entry?.type === 'aws:cdk:logicalId' && typeof entry.data === 'string') paths.set(entry.data, trimmed);
-      if (entry?.type === 'aws:cdk:acknowledged-rules' && isObject(entry.data)) acknowledgements.push({ path: trimmed, rules: entry.data as Record<string, string> });
-    }
-  }
-  return { paths, acknowledgements };
-}
-
-/** The nested stacks of a template whose templates are in the assembly directory (as aws-cdk-lib writes them). */
-function nestedStacks(dir: string, template: any, metadata: Pick<TemplateStackOptions, 'paths' | 'acknowledgements'>): Unit[] {
-  const units: Unit[] = [];
-  for (const resource of Object.values<any>(template.Resources)) {
-    const asset = resource?.Metadata?.['aws:asset:path'];
-    const cdkPath = resource?.Metadata?.['aws:cdk:path'];
-    if (resource?.Type !== 'AWS::CloudFormation::Stack' || typeof asset !== 'string' || !fs.existsSync(path.join(dir, asset))) continue;
-    const file = path.join(dir, asset);
-    const nested = readTemplateFile(file);
-    // aws-cdk-lib names the resource `<parent>/<id>.NestedStack/<id>.NestedStackResource`; the nested stack is `<parent>/<id>`.
-    const stackPath = typeof cdkPath === 'string' ? cdkPath.replace(/\.NestedStack\/[^/]*\.NestedStackResource$/, '') : undefined;
-    // Logical IDs repeat across stacks: the parent's map of logical IDs to paths is not the nested stack's.
-    units.push({ file, template: nested, options: { stackPath, acknowledgements: metadata.acknowledgements } });
-    units.push(...nestedStacks(dir, nested, metadata));
-  }
-  return units;
+  return { format, retryBudgetThreshold, failOnWarnings, inputs, parameters };
 }
 
 function check(unit: Unit, options: Options): CliTemplateResult {
-  const { templateStack, ResilienceChecks, RetryBudget } = loadModules();
+  const { templateStack, ResilienceChecks, ResilienceNagPack, StackAnalysis } = loadModules();
   let rebuilt: ReturnType<typeof templateStack>;
   try {
-    rebuilt = templateStack(unit.template, unit.options);
+    rebuilt = templateStack(unit.template, { ...unit.options, parameters: options.parameters });
   } catch (error) {
     throw new Error(`cannot check '${unit.file}': ${messageOf(error)}`);
   }
-  const checks = new ResilienceChecks(undefined, { retryBudgetThreshold: options.retryBudgetThreshold, failOnWarnings: options.failOnWarnings });
+  // One analysis of the template (model, event graph, retry paths) for the rules and the retry budget.
+  const analyses = new Map();
+  const checks = new ResilienceNagPack(undefined, {
+    retryBudgetThreshold: options.retryBudgetThreshold ?? ResilienceChecks.DEFAULT_RETRY_BUDGET_THRESHOLD,
+    failOnWarnings: options.failOnWarnings,
+    analyses,
+  });
   const report: PolicyValidationPluginReport = checks.validateScope(rebuilt.stack);
-  const budget: RetryBudgetReport = RetryBudget.analyze(rebuilt.stack);
+  const budget = StackAnalysis.of(rebuilt.stack, analyses).budget();
   const origins = unit.transformed?.origins;
   const findings = report.violations.flatMap(violation => violation.violatingResources.map(resource => {
     const constructPath = resource.constructPath ?? '';
@@ -354,6 +239,7 @@ function check(unit: Unit, options: Options): CliTemplateResult {
     resources: rebuilt.logicalIds.size,
     findings,
     retryPaths: budget.paths,
+    retryPathsIncomplete: budget.incomplete,
     ...unit.transformed && {
       transforms: unit.transformed.transforms,
       uncheckedLogicalIds: [...new Set(unit.transformed.unchecked.flatMap(u => u.logicalIds))],
@@ -378,7 +264,8 @@ function loadModules() {
   return {
     templateStack: (require('../private/template-stack') as typeof import('../private/template-stack')).templateStack,
     ResilienceChecks: (require('../checks/resilience-checks') as typeof import('../checks/resilience-checks')).ResilienceChecks,
-    RetryBudget: (require('../checks/retry-budget') as typeof import('../checks/retry-budget')).RetryBudget,
+    ResilienceNagPack: (require('../checks/resilience-nag-pack') as typeof import('../checks/resilience-nag-pack')).ResilienceNagPack,
+    StackAnalysis: (require('../private/stack-analysis') as typeof import('../private/stack-analysis')).StackAnalysis,
   };
   /* eslint-enable @typescript-eslint/no-require-imports */
 }
@@ -387,9 +274,6 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function isObject(value: unknown): value is Record<string, any> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 if (require.main === module) {
   process.exitCode = main(process.argv.slice(2));

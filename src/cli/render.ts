@@ -5,16 +5,20 @@
  * generate it; what a transform left unchecked and what could not be read are
  * said in every format.
  */
-import type { CliFinding, CliTemplateResult, Format } from './cdk-resilience';
+import type { CliFinding, CliTemplateResult, CliUnreadable, Format } from './cdk-resilience';
 import type { RetryBudgetReport } from '../checks/retry-budget';
 
-/** The results in `format`; `failing` says whether a finding fails the run. */
-export function render(results: CliTemplateResult[], format: Format, threshold: number, failing: boolean): string {
+/**
+ * The results in `format`; `failing` says whether a finding fails the run; `unreadable` lists the inputs that
+ * could not be read (the command also writes each to stderr).
+ */
+export function render(results: CliTemplateResult[], format: Format, threshold: number, failing: boolean, unreadable: CliUnreadable[] = []): string {
   const errors = results.reduce((n, r) => n + r.findings.filter(f => f.level === 'error').length, 0);
   const warnings = results.reduce((n, r) => n + r.findings.filter(f => f.level === 'warning').length, 0);
-  const summary = `${errors} error(s), ${warnings} warning(s) in ${results.length} template(s)`;
+  const unread = unreadable.length > 0 ? `; ${unreadable.length} input(s) not read` : '';
+  const summary = `${errors} error(s), ${warnings} warning(s) in ${results.length} template(s)${unread}`;
   if (format === 'json') {
-    return JSON.stringify({ success: !failing, errors, warnings, retryBudgetThreshold: threshold, templates: results }, null, 2) + '\n';
+    return JSON.stringify({ success: !failing && unreadable.length === 0, errors, warnings, retryBudgetThreshold: threshold, templates: results, unreadable }, null, 2) + '\n';
   }
   const lines: string[] = [];
   if (format === 'markdown') {
@@ -33,6 +37,8 @@ export function render(results: CliTemplateResult[], format: Format, threshold: 
       if ((result.notes ?? []).length > 0) lines.push('');
       lines.push(`Retry budget (threshold ${threshold}):`, '', budgetReport(result).toMarkdown());
     }
+    for (const { input, error } of unreadable) lines.push(`- Not read: \`${input}\`: ${cell(error)}`);
+    if (unreadable.length > 0) lines.push('');
     lines.push(`**${summary}**`, '');
     return lines.join('\n');
   }
@@ -48,9 +54,14 @@ export function render(results: CliTemplateResult[], format: Format, threshold: 
     lines.push(`  Retry paths (worst-case invocations of the last hop per event; threshold ${threshold}):`);
     for (const p of result.retryPaths) {
       const hops = p.hops.map((hop, i) => `${hop}${p.attempts[i] > 1 ? ` ×${p.attempts[i]}` : ''}`).join(' → ');
-      lines.push(`  ${String(p.worstCaseInvocations).padStart(6)}${p.cyclic ? ` per trip (${p.certainLoop ? 'certain' : 'possible'} loop)` : ''}  ${hops}`);
+      const count = `${p.countUnknown ? '≥' : ''}${p.worstCaseInvocations}`.padStart(6);
+      const unknown = p.countUnknown ? ' (a hop\'s attempts are left to deployment)' : '';
+      lines.push(`  ${count}${p.cyclic ? ` per trip (${p.certainLoop ? 'certain' : 'possible'} loop)` : ''}${unknown}  ${hops}`);
     }
     if (result.retryPaths.length === 0) lines.push('  (no path)');
+    for (const first of result.retryPathsIncomplete) {
+      lines.push(`       …  ${first} → … (not every path listed: the listing stops at 1,000 paths from one resource)`);
+    }
     lines.push('');
   }
   lines.push(summary, '');
@@ -69,7 +80,7 @@ function transformed(result: CliTemplateResult): string {
 function budgetReport(result: CliTemplateResult): RetryBudgetReport {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { RetryBudgetReport: Report } = require('../checks/retry-budget') as typeof import('../checks/retry-budget');
-  return new Report(result.retryPaths);
+  return new Report(result.retryPaths, result.retryPathsIncomplete);
 }
 
 function cell(text: string): string {

@@ -148,7 +148,9 @@ describe('cdk-resilience check', () => {
           { rule: 'Resilience-RetryBudget1', level: 'warning', logicalId: 'Orders', message: expect.any(String) },
         ],
         retryPaths: [{ hops: ['orders-json/Orders', 'orders-json/Handler'], attempts: [1, 1920], worstCaseInvocations: 1920, cyclic: false, certainLoop: false }],
+        retryPathsIncomplete: [],
       }],
+      unreadable: [],
     });
   });
 
@@ -170,10 +172,15 @@ describe('cdk-resilience check', () => {
     const template = file('orders.yaml', CONSUMER_YAML);
     // WHEN
     const { code, templates } = jsonRun(template);
-    // THEN both mappings lead to the queue (one through !Sub, one through !GetAtt)
+    // THEN both mappings lead to the queue (one through !Sub, one through !GetAtt); its receives rest on a visibility
+    // timeout that is a parameter (!Ref BatchSize), so the count is unknown and no RetryBudget1 rests on it
     expect(code).toBe(EXIT.FINDINGS);
-    expect(templates[0].findings.map(f => `${f.rule} ${f.logicalId}`)).toEqual(['Resilience-SQS1 Orders', 'Resilience-RetryBudget1 Orders']);
-    expect(templates[0].retryPaths.map(p => p.hops)).toEqual([['orders/Orders', 'orders/Handler']]);
+    expect(templates[0].findings.map(f => `${f.rule} ${f.logicalId}`)).toEqual(['Resilience-SQS1 Orders']);
+    expect(templates[0].retryPaths.map(p => [p.hops, p.countUnknown])).toEqual([[['orders/Orders', 'orders/Handler'], true]]);
+    // and with the parameter's value, they are counted
+    const valued = jsonRun('--parameter', 'BatchSize=60', template);
+    expect(valued.templates[0].findings.map(f => `${f.rule} ${f.logicalId}`)).toEqual(['Resilience-SQS1 Orders', 'Resilience-RetryBudget1 Orders']);
+    expect(valued.templates[0].retryPaths.map(p => [p.attempts, p.countUnknown])).toEqual([[[1, 5760], undefined]]);
   });
 
   test('expands a template with the AWS SAM transform instead of leaving what it creates unchecked (see sam.test.ts)', () => {
