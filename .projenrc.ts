@@ -74,6 +74,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'failure-lambda@0.4.4',
     'opossum@^9',
     '@aws-solutions-constructs/aws-sqs-lambda@2.104.0',
+    // A Velocity engine: tests evaluate QueueBackedApi's API Gateway mapping templates with real request bodies.
+    'velocityjs@^2',
   ],
   // Handlers the library deploys (src/*.lambda.ts) are bundled by esbuild; the
   // Lambda runtime provides the AWS SDK v3, so it is never bundled. No runtime is
