@@ -128,6 +128,7 @@ project.addTask('bench', {
     { exec: 'ts-node --project tsconfig.dev.json bench/failure-injection.bench.ts' },
     { exec: 'ts-node --project tsconfig.dev.json bench/synth.bench.ts' },
     { exec: 'ts-node --project tsconfig.dev.json bench/runtime-bundles.bench.ts' },
+    { exec: 'ts-node --project tsconfig.dev.json bench/checks-scale.bench.ts' },
   ],
 });
 

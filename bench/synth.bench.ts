@@ -32,6 +32,7 @@ import { createRequire, isBuiltin } from 'module';
 import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
+import { compile } from './compile';
 import { median, percentile, ratio } from './stats';
 import type { ChildReport } from './synth/harness';
 import type { ImportReport } from './synth/import-time';
@@ -74,24 +75,6 @@ interface TemplateFigures {
 
 function packageVersion(name: string): string {
   return JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
-}
-
-/** Compiles the library into lib/ with the project's compile task, so that lib/ is src/ as it is now. */
-function compile(): void {
-  console.error('compiling the library (npx projen compile)...');
-  const result = spawnSync('npx', ['projen', 'compile'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1',
-      // Once the Node.js major is past its end of life, jsii reads this one instead.
-      JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: process.versions.node.split('.')[0],
-    },
-  });
-  if (result.status !== 0) {
-    throw new Error(`npx projen compile failed with exit code ${result.status}:\n${result.stdout}${result.stderr}`);
-  }
 }
 
 /** A require of an app that is pinned to a file: as written, and the file it resolves to. */

@@ -101,6 +101,19 @@ describe('Resilience-Lambda1: a function invoked asynchronously has an on-failur
     expect(findings(stack, RULE).sort()).toEqual(['Test/Events/Resource', 'Test/Filter/Resource', 'Test/RegionalLogs/Resource', 'Test/Sns/Resource']);
   });
 
+  test.each([
+    'ses.amazonaws.com', 'iot.amazonaws.com', 'codecommit.amazonaws.com', 'config.amazonaws.com', 'scheduler.amazonaws.com',
+    'lambda.alarms.cloudwatch.amazonaws.com',
+  ])('a permission for %s makes a function invoked asynchronously', (service) => {
+    // GIVEN a function that the service may invoke, and one that API Gateway may
+    const stack = newStack();
+    newFunction(stack, {}, 'Invoked').addPermission('Service', { principal: new iam.ServicePrincipal(service) });
+    newFunction(stack, {}, 'Api').addPermission('Api', { principal: new iam.ServicePrincipal('apigateway.amazonaws.com') });
+
+    // WHEN / THEN
+    expect(findings(stack, RULE)).toEqual(['Test/Invoked/Resource']);
+  });
+
   test('a permission for a service that invokes synchronously does not', () => {
     // GIVEN a function that API Gateway may invoke
     const stack = newStack();

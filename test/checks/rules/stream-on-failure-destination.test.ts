@@ -50,6 +50,15 @@ describe('Resilience-Stream1: a stream consumer has an on-failure destination', 
     ]));
   });
 
+  test('an imported Kinesis stream is taken to keep records 24 hours, Kinesis\'s default, in Stream1\'s and Stream2\'s findings', () => {
+    // GIVEN a mapping with AWS's defaults (unbounded retries) on an imported stream
+    const stack = newStack();
+    readKinesis(kinesis.Stream.fromStreamArn(stack, 'Imported', 'arn:aws:kinesis:eu-west-1:111122223333:stream/clicks'), {}, 'ImportedFn');
+    // WHEN / THEN the finding says when the record is dropped, from the assumed 24 hours
+    expect(describedBy(stack, RULE)).toEqual([expect.stringContaining('(a failing record is dropped when it is 1 day old (the stream\'s retention))')]);
+    expect(describedBy(stack, 'Resilience-Stream2')).toEqual([expect.stringContaining('a poison record blocks its shard for up to 1 day (the stream\'s retention)')]);
+  });
+
   test('an enhanced fan-out consumer, an imported stream and a literal stream ARN are stream sources too', () => {
     // GIVEN
     const stack = newStack();

@@ -67,6 +67,19 @@ describe('Resilience-Stream3: a stream consumer isolates a poison record', () =>
     expect(findings(stack, RULE)).toEqual([]);
   });
 
+  test.each([
+    ['an SQS queue', 'arn:aws:sqs:eu-west-1:111122223333:orders', []],
+    ['a function', 'arn:aws:lambda:eu-west-1:111122223333:function:orders', ['Test/Pipe']],
+  ])('a pipe whose target is the literal ARN of %s (of no resource of the stack) is read from the ARN', (_, target, expected) => {
+    // GIVEN a pipe from a DynamoDB stream, in batches of 10, to a literal ARN
+    const stack = newStack();
+    newPipe(stack, streamedTable(stack).tableStreamArn!, target, {
+      sourceParameters: { dynamoDbStreamParameters: { startingPosition: 'LATEST', batchSize: 10 } },
+    });
+    // WHEN / THEN a queue takes batches through SQS's batch API; a function does not
+    expect(findings(stack, RULE)).toEqual(expected);
+  });
+
   test('SQS event sources are left to Resilience-SQS3', () => {
     // GIVEN an SQS event source without partial batch responses
     const stack = newStack();
