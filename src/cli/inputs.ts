@@ -170,12 +170,31 @@ function readAssembly(dir: string, seen: Set<string>): Unit[] {
     if (artifact?.type !== 'aws:cloudformation:stack' || typeof artifact.properties?.templateFile !== 'string') continue;
     const metadata = stackMetadata(dir, artifact);
     const file = path.join(dir, artifact.properties.templateFile);
-    const template = readTemplateFile(file);
+    const template = withShippedDefinitions(dir, readTemplateFile(file));
     const stackPath = typeof artifact.displayName === 'string' ? artifact.displayName : id;
     units.push({ file, template, options: { stackPath, ...metadata } });
     units.push(...nestedStacks(dir, file, template, metadata, new Set([fs.realpathSync(file)])));
   }
   return units;
+}
+
+/**
+ * The template with the definitions that state machines load from S3 read from the cloud assembly instead, where
+ * aws-cdk-lib staged them (`DefinitionBody.fromFile()`: the file asset `asset.<key>` of the location's key). A
+ * location whose file is not in the assembly stays as it is (the checks read nothing of it).
+ */
+function withShippedDefinitions(dir: string, template: Record<string, any>): Record<string, any> {
+  for (const resource of Object.values<any>(template.Resources)) {
+    const key = resource?.Properties?.DefinitionS3Location?.Key;
+    if (resource?.Type !== 'AWS::StepFunctions::StateMachine' || typeof key !== 'string' || !/^[0-9a-f]{64}\.json$/.test(key)) continue;
+    const staged = path.join(dir, `asset.${key}`);
+    if (!fs.existsSync(staged)) continue;
+    const definition = readFile(staged);
+    if (!isObject(definition)) continue;
+    const { DefinitionS3Location: _location, ...properties } = resource.Properties;
+    resource.Properties = { ...properties, Definition: definition };
+  }
+  return template;
 }
 
 /** The construct paths and acknowledgements that a stack artifact records, inline or in its metadata file. */
@@ -223,7 +242,7 @@ function nestedStacks(dir: string, file: string, template: any, metadata: Pick<T
     }
     const real = fs.realpathSync(nestedFile);
     if (including.has(real)) throw new Error(`cannot read the nested stack ${logicalId} of '${file}': its template '${nestedFile}' includes itself`);
-    const nested = readTemplateFile(nestedFile);
+    const nested = withShippedDefinitions(dir, readTemplateFile(nestedFile));
     // aws-cdk-lib names the resource `<parent>/<id>.NestedStack/<id>.NestedStackResource`; the nested stack is `<parent>/<id>`.
     const stackPath = typeof cdkPath === 'string' ? cdkPath.replace(/\.NestedStack\/[^/]*\.NestedStackResource$/, '') : undefined;
     // Logical IDs repeat across stacks: the parent's map of logical IDs to paths is not the nested stack's.

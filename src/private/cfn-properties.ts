@@ -369,6 +369,26 @@ export interface PolicyStatement {
   readonly conditions: unknown;
 }
 
+/**
+ * The AWS managed policies of an `AWS::IAM::Role` (`ManagedPolicyArns`), by
+ * name (`AWSStepFunctionsFullAccess`): those whose ARN the template fixes, the
+ * partition left aside.
+ */
+export function readRoleManagedPolicies(role: ModelResource): readonly string[] {
+  return asArray(propertiesOf(role, CFN_TYPE.ROLE).ManagedPolicyArns).flatMap(arn => {
+    const text = typeof arn === 'string' ? arn : joinedLiteral(arn);
+    const match = text === undefined ? null : /:iam::aws:policy\/(?:service-role\/)?([A-Za-z0-9_+=,.@-]+)$/.exec(text);
+    return match ? [match[1]] : [];
+  });
+}
+
+/** The literal end of an `Fn::Join` (a managed policy's ARN with `${AWS::Partition}` before it), or `undefined`. */
+function joinedLiteral(value: unknown): string | undefined {
+  const join = field(value, 'Fn::Join');
+  if (!Array.isArray(join) || typeof join[0] !== 'string' || !Array.isArray(join[1])) return undefined;
+  return join[1].map(part => typeof part === 'string' ? part : '*').join(join[0]);
+}
+
 /** The policies of an `AWS::IAM::Policy` or `ManagedPolicy` (one), or the inline policies of an `AWS::IAM::Role`. */
 export function readPolicies(resource: ModelResource): PolicyProperties[] {
   const p = propertiesOf(resource, CFN_TYPE.POLICY, CFN_TYPE.MANAGED_POLICY, CFN_TYPE.ROLE);

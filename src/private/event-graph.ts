@@ -63,7 +63,7 @@ import { IConstruct } from 'constructs';
 import { CFN_TYPE, CfnModel, ModelResource } from './cfn-model';
 import {
   readApiMethod, readBucketNotifications, readDetectorModel, readEventInvokeConfig, readEventSourceMapping, readFunction, readPermission,
-  readPipe, readPolicies, readQueue, readRule, readSchedule, readStateMachine, readSubscription,
+  readPipe, readPolicies, readQueue, readRoleManagedPolicies, readRule, readSchedule, readStateMachine, readSubscription,
 } from './cfn-properties';
 import { AWS_DEFAULTS } from './defaults';
 import { EventShape, eventsAllowedBy, LAMBDA_DESTINATION_EVENTS, mergeShapes } from './event-patterns';
@@ -176,6 +176,12 @@ const API_INVOCATION_TYPE = { parameter: 'integration.request.header.x-amz-invoc
  *   some function of the role may send, not that this one does: a loop it
  *   closes is possible, never certain, and it starts no state machine
  *   asynchronously.
+ * - `possible`: a grant on every resource (`*`, or an AWS managed policy such
+ *   as `AWSStepFunctionsFullAccess`) to a resource that only the function's
+ *   environment names (its ARN, URL or name in a variable): the function may
+ *   well send there, the template does not show that it does. A loop it
+ *   closes is possible, never certain; a state machine it starts is possibly
+ *   started asynchronously (`isPossiblyStartedAsynchronously`).
  */
 export interface GraphEdge {
   readonly from: ModelResource;
@@ -189,6 +195,7 @@ export interface GraphEdge {
   readonly copies?: number;
   readonly events?: EventShape;
   readonly shared?: boolean;
+  readonly possible?: boolean;
 }
 
 /** One edge per (from, to) pair, by `EDGE_PRECEDENCE` and `PARALLEL_KINDS`, in the order the pairs were first linked. */
@@ -215,8 +222,10 @@ export function chooseEdges(links: readonly GraphEdge[]): GraphEdge[] {
     const events = (wired.length > 0 ? wired : pair).map(l => l.events).reduce(mergeShapes);
     // A grant is shared only if every grant that joins the pair is: one of the function's own role shows it sends.
     const shared = best.kind === 'grant' && pair.every(l => l.kind !== 'grant' || l.shared);
-    const { events: _ignored, shared: _shared, ...edge } = best;
-    const withEvents = { ...edge, ...events && { events }, ...shared && { shared } };
+    // Likewise a grant rests on the environment only if every grant that joins the pair does.
+    const possible = best.kind === 'grant' && pair.every(l => l.kind !== 'grant' || l.possible);
+    const { events: _ignored, shared: _shared, possible: _possible, ...edge } = best;
+    const withEvents = { ...edge, ...events && { events }, ...shared && { shared }, ...possible && { possible } };
     const parallel = PARALLEL_KINDS.has(best.kind) ? pair.filter(l => l.kind === best.kind) : [best];
     if (parallel.length === 1) return withEvents;
     const copies = parallel.reduce((sum, l) => sum + (l.copies ?? 1), 0);
@@ -300,9 +309,17 @@ export function asynchronouslyStarted(links: readonly GraphEdge[], invoked: Read
   const started = new Set<ModelResource>();
   for (const link of links) {
     if (link.to.type !== STATE_MACHINE) continue;
-    if (ASYNC_START_KINDS.has(link.kind) || (link.kind === 'grant' && !link.shared && invoked.has(link.from))) started.add(link.to);
+    if (ASYNC_START_KINDS.has(link.kind) || (link.kind === 'grant' && !link.shared && !link.possible && invoked.has(link.from))) started.add(link.to);
   }
   return started;
+}
+
+/**
+ * The state machines that a function invoked asynchronously may start on evidence short of a grant that names
+ * them (`GraphEdge.possible`: a grant on every state machine, and the function's environment names this one).
+ */
+export function possiblyStarted(links: readonly GraphEdge[], invoked: ReadonlySet<ModelResource>): Set<ModelResource> {
+  return new Set(links.filter(l => l.to.type === STATE_MACHINE && l.kind === 'grant' && l.possible && invoked.has(l.from)).map(l => l.to));
 }
 
 /** How events flow between the resources of one stack (see the file's comment). */
@@ -315,6 +332,8 @@ export class EventGraph {
   private readonly invokedAsynchronously: ReadonlySet<ModelResource>;
   /** The state machines that something in the stack starts asynchronously. */
   private readonly startedAsynchronously: ReadonlySet<ModelResource>;
+  /** The state machines that something in the stack may start asynchronously, on evidence short of a named grant. */
+  private readonly possiblyStartedAsynchronously: ReadonlySet<ModelResource>;
   /** The functions of aws-cdk-lib's own machinery: no link starts or ends at them. */
   private readonly machinery: ReadonlySet<ModelResource>;
   /** The functions that consume a queue through an event source mapping, and the pipes that read it, per queue (from the links). */
@@ -344,6 +363,7 @@ export class EventGraph {
     this.edges = chooseEdges(this.links);
     this.invokedAsynchronously = asynchronouslyInvoked(model, this.links, this.machinery);
     this.startedAsynchronously = asynchronouslyStarted(this.links, this.invokedAsynchronously);
+    this.possiblyStartedAsynchronously = possiblyStarted(this.links, this.invokedAsynchronously);
     for (const { from: queue, to: fn } of this.links.filter(l => l.kind === 'event-source-mapping' || (l.kind === 'pipe-source' && l.from.type === QUEUE))) {
       this.consumers.set(queue, [...this.consumers.get(queue) ?? [], fn]);
     }
@@ -362,6 +382,14 @@ export class EventGraph {
   /** Whether something in the stack starts the state machine `stateMachine` asynchronously. */
   public isStartedAsynchronously(stateMachine: ModelResource): boolean {
     return this.startedAsynchronously.has(stateMachine);
+  }
+
+  /**
+   * Whether a function invoked asynchronously may start `stateMachine`, on evidence short of a grant that names it:
+   * a grant on every state machine, and the function's environment names this one.
+   */
+  public isPossiblyStartedAsynchronously(stateMachine: ModelResource): boolean {
+    return !this.startedAsynchronously.has(stateMachine) && this.possiblyStartedAsynchronously.has(stateMachine);
   }
 
   /** Whether `fn` is a function of aws-cdk-lib's own machinery (see `machineryFunctions`). */
@@ -412,7 +440,7 @@ export class EventGraph {
    * (`undefined`) count as 1, and the link says that its count is unknown.
    */
   private link(from: ModelResource, to: ModelResource, kind: EdgeKind,
-    given: number | undefined | typeof RECEIVED, events?: EventShape, shared = false): void {
+    given: number | undefined | typeof RECEIVED, events?: EventShape, shared = false, possible = false): void {
     const attempts = given !== RECEIVED ? given : to.type === FUNCTION ? this.asyncAttempts(to) : 1;
     this.links.push({
       from,
@@ -424,6 +452,7 @@ export class EventGraph {
       failure: FAILURE_KINDS.has(kind),
       ...events && { events },
       ...shared && { shared },
+      ...possible && { possible },
     });
   }
 
@@ -547,10 +576,7 @@ export class EventGraph {
    * a state machine. What a grant on a bus lets the function put, its conditions say (`eventsAllowedBy`).
    */
   private linkGrants(): void {
-    const grants: Array<[string, string]> = [
-      [QUEUE, 'sqs:SendMessage'], [TOPIC, 'sns:Publish'], [BUS, 'events:PutEvents'], [FUNCTION, 'lambda:InvokeFunction'],
-      [STATE_MACHINE, 'states:StartExecution'],
-    ];
+    const grants = GRANTS;
     // The functions of each role, once: a policy names roles, and each role's functions are looked up, not searched for.
     const functionsOfRole = new Map<ModelResource, ModelResource[]>();
     const allFunctions = this.model.ofType(FUNCTION);
@@ -572,6 +598,41 @@ export class EventGraph {
         }
       }
     }
+    this.linkWildcardGrants(functionsOfRole);
+  }
+
+  /**
+   * A function whose role may send to every resource of a kind (a statement on `*`, an AWS managed policy such as
+   * `AWSStepFunctionsFullAccess`), to the resources of that kind its environment names: a `possible` link.
+   */
+  private linkWildcardGrants(functionsOfRole: ReadonlyMap<ModelResource, readonly ModelResource[]>): void {
+    const wildcard = new Map<ModelResource, string[]>();
+    const add = (role: ModelResource, actions: readonly unknown[]) => {
+      for (const fn of functionsOfRole.get(role) ?? []) wildcard.set(fn, [...wildcard.get(fn) ?? [], ...actions.filter((a): a is string => typeof a === 'string')]);
+    };
+    for (const { roles, statements } of this.policies()) {
+      for (const statement of statements) {
+        const resources = Array.isArray(statement.resources) ? statement.resources : [statement.resources];
+        if (statement.effect === 'Allow' && resources.includes('*')) roles.forEach(role => add(role, statement.actions));
+      }
+    }
+    for (const role of this.model.ofType(CFN_TYPE.ROLE)) {
+      for (const policy of readRoleManagedPolicies(role)) add(role, AWS_MANAGED_POLICY_ACTIONS[policy] ?? []);
+    }
+    for (const [fn, actions] of wildcard) {
+      const environment = readFunction(fn).environment;
+      for (const [type, action] of GRANTS) {
+        if (!allows(actions, action)) continue;
+        for (const to of this.model.referencedBy(environment, type)) {
+          if (to !== fn) this.link(fn, to, 'grant', RECEIVED, undefined, (functionsOfRole.get(this.roleOf(fn)!) ?? []).length > 1, true);
+        }
+      }
+    }
+  }
+
+  /** The role of a function, if the model has it. */
+  private roleOf(fn: ModelResource): ModelResource | undefined {
+    return this.model.referencedOne(readFunction(fn).role, CFN_TYPE.ROLE);
   }
 
   /**
@@ -673,6 +734,30 @@ export class EventGraph {
     return [...policies, ...inline];
   }
 }
+
+/** What a grant lets a function do to a resource of each type: send to a queue, publish to a topic, ... */
+const GRANTS: ReadonlyArray<[string, string]> = [
+  [QUEUE, 'sqs:SendMessage'], [TOPIC, 'sns:Publish'], [BUS, 'events:PutEvents'], [FUNCTION, 'lambda:InvokeFunction'],
+  [STATE_MACHINE, 'states:StartExecution'],
+];
+
+/**
+ * The actions that AWS managed policies allow on every resource, for the
+ * services whose sends the retry budget follows.
+ * @see https://docs.aws.amazon.com/aws-managed-policy/latest/reference/policy-list.html
+ */
+const AWS_MANAGED_POLICY_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  AdministratorAccess: ['*'],
+  PowerUserAccess: ['*'],
+  AWSStepFunctionsFullAccess: ['states:*'],
+  AWSStepFunctionsConsoleFullAccess: ['states:*'],
+  AmazonSQSFullAccess: ['sqs:*'],
+  AmazonSNSFullAccess: ['sns:*'],
+  AmazonEventBridgeFullAccess: ['events:*'],
+  CloudWatchEventsFullAccess: ['events:*'],
+  AWSLambda_FullAccess: ['lambda:*'],
+  AWSLambdaRole: ['lambda:InvokeFunction'],
+};
 
 /** `EventGraph.link`'s attempts as the target receives events: a function's asynchronous attempts, 1 for anything else. */
 const RECEIVED = Symbol('received');

@@ -11,8 +11,12 @@
  *   placeholder remembers what the token referred to. A token anywhere else
  *   (a number, a key, a whole object), or any other intrinsic, leaves JSON
  *   that does not parse: the definition is unreadable and nothing is reported.
- * - `DefinitionS3Location`: the template does not hold the definition;
- *   unreadable.
+ * - `DefinitionS3Location`: the template does not hold the definition. When
+ *   the app ships it as a file (`DefinitionBody.fromFile()`: an asset that
+ *   aws-cdk-lib stages in the cloud assembly, as the state machine's child
+ *   `DefinitionBody`), the staged JSON file is read; otherwise (a location in
+ *   S3 only a deployment can read) it is unreadable and nothing is reported.
+ *   The command line reads the staged file of a cloud assembly the same way.
  * - `${name}` placeholders of `DefinitionSubstitutions` stay as they are: a
  *   `Resource` that is one is not known to be a Lambda function.
  *
@@ -30,6 +34,9 @@
  * - for any other task, any error name (which errors of an integration are
  *   transient, the template does not say).
  */
+import * as fs from 'fs';
+import * as nodePath from 'path';
+import { Stage } from 'aws-cdk-lib';
 import { CfnModel, CFN_TYPE, ModelResource } from './cfn-model';
 import { readStateMachine } from './cfn-properties';
 
@@ -44,6 +51,24 @@ const ALL_TASK_ERRORS = ['States.ALL', 'States.TaskFailed'];
 
 /** The resource of Step Functions' optimized Lambda integration (`arn:aws:states:::lambda:invoke`, with `.waitForTaskToken`). */
 const LAMBDA_INVOKE = /^arn:[^:]*:states:::lambda:invoke(\.waitForTaskToken)?$/;
+
+/**
+ * The definition an app ships as a file (`DefinitionBody.fromFile()`), from
+ * the asset that aws-cdk-lib staged in the cloud assembly (the state machine's
+ * child `DefinitionBody`, with its `assetPath`); `undefined` when there is
+ * none, it is not staged yet, or it is not JSON.
+ */
+function shippedDefinition(stateMachine: ModelResource): unknown {
+  const asset = stateMachine.construct.node.scope?.node.tryFindChild('DefinitionBody') as { assetPath?: unknown; isFile?: unknown } | undefined;
+  if (typeof asset?.assetPath !== 'string' || asset.isFile !== true) return undefined;
+  const outdir = Stage.of(stateMachine.construct)?.outdir;
+  const file = nodePath.isAbsolute(asset.assetPath) ? asset.assetPath : outdir ? nodePath.join(outdir, asset.assetPath) : undefined;
+  try {
+    return file ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** A Task state of a definition. */
 export interface TaskState {
@@ -69,7 +94,10 @@ export function taskStates(model: CfnModel, stateMachine: ModelResource): TaskSt
 /** The definition as JSON, with the placeholders that stand for a reference to a function. */
 function definitionOf(model: CfnModel, stateMachine: ModelResource): { json: unknown; functions: Functions } | undefined {
   const { definition, definitionString, definitionInS3 } = readStateMachine(stateMachine);
-  if (definitionInS3) return undefined;
+  if (definitionInS3) {
+    const shipped = shippedDefinition(stateMachine);
+    return isObject(shipped) ? { json: shipped, functions: new Map() } : undefined;
+  }
   if (definition !== undefined) return isObject(definition) ? { json: definition, functions: new Map() } : undefined;
   const functions: Functions = new Map();
   let index = 0;

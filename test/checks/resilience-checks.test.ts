@@ -62,11 +62,11 @@ describe('ResilienceChecks', () => {
     expect(allFindings(stack)).toEqual(['Resilience-AppConfig1 Test/Plain/Resource']);
   });
 
-  test('FailureInjection with steady-state monitors is compliant without the acknowledgement', () => {
+  test('FailureInjection with steady-state stop conditions is compliant without the acknowledgement', () => {
     // GIVEN
     const stack = regionalStack();
     const worker = new QueueDecoupledFunction(stack, 'Worker', { functionProps: handlerProps });
-    const chaos = new FailureInjection(stack, 'Chaos', { monitors: [worker.alarms[0]] });
+    const chaos = new FailureInjection(stack, 'Chaos', { stopConditions: [worker.alarms[0]] });
     // WHEN
     const acknowledged = chaos.profile.environment.node.metadata.filter(m => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
     // THEN

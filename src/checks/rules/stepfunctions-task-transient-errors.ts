@@ -21,14 +21,18 @@ export const StepFunctionsTaskTransientErrors: ResilienceRule = {
   level: NagMessageLevel.WARN,
   check(node, { model, graph }) {
     const stateMachine = model.resourceOf(node);
-    if (stateMachine?.type !== CFN_TYPE.STATE_MACHINE || !graph.isStartedAsynchronously(stateMachine)) return NagRuleCompliance.NOT_APPLICABLE;
+    if (stateMachine?.type !== CFN_TYPE.STATE_MACHINE) return NagRuleCompliance.NOT_APPLICABLE;
+    if (!graph.isStartedAsynchronously(stateMachine) && !graph.isPossiblyStartedAsynchronously(stateMachine)) return NagRuleCompliance.NOT_APPLICABLE;
     const tasks = taskStates(model, stateMachine);
     if (!tasks) return NagRuleCompliance.NOT_APPLICABLE;
     return tasks.every(task => task.covered) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
-  describe(node, { model }) {
+  describe(node, { model, graph }) {
     const stateMachine = model.resourceOf(node);
     const uncovered = (stateMachine && taskStates(model, stateMachine) || []).filter(task => !task.covered);
-    return `unhandled: ${uncovered.map(task => `${task.path}${task.lambda ? ' (Lambda)' : ''}`).join(', ')}`;
+    const possibly = stateMachine && graph.isPossiblyStartedAsynchronously(stateMachine)
+      ? 'possibly started asynchronously: a function invoked asynchronously names it in its environment and may start every state machine; '
+      : '';
+    return `${possibly}unhandled: ${uncovered.map(task => `${task.path}${task.lambda ? ' (Lambda)' : ''}`).join(', ')}`;
   },
 };

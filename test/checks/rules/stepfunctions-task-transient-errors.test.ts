@@ -1,13 +1,20 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { ResilienceChecks } from '../../../src';
+import { main } from '../../../src/cli/cdk-resilience';
 import { handlerProps, newStack } from '../../helpers';
 import { findings, reported } from '../nag';
 import { newPipe } from '../streams';
@@ -155,6 +162,57 @@ describe('Resilience-StepFunctions1: a state machine started asynchronously hand
 
     // WHEN / THEN
     expect(findings(stack, RULE)).toEqual(['Test/AsObject', 'Test/WithToken']);
+  });
+
+  test('a definition the app ships as a file (DefinitionBody.fromFile) is read, in the plugin and from the cloud assembly', () => {
+    // GIVEN a Standard workflow from a file with two Lambda tasks that handle nothing, started by a rule
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'definition-'));
+    const file = path.join(dir, 'flow.asl.json');
+    fs.writeFileSync(file, JSON.stringify({
+      StartAt: 'Reserve',
+      States: {
+        Reserve: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'reserve' }, Next: 'Charge' },
+        Charge: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'charge' }, End: true },
+      },
+    }));
+    const app = new App({ outdir: path.join(dir, 'cdk.out'), context: { 'aws:cdk:enable-path-metadata': true } });
+    const stack = new Stack(app, 'Test');
+    const machine = new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromFile(file) });
+    new events.Rule(stack, 'Rule', { schedule: events.Schedule.rate(Duration.hours(1)), targets: [new targets.SfnStateMachine(machine)] });
+
+    // WHEN / THEN the plugin reads the staged file
+    expect(messageOf(stack)).toMatch(/\(unhandled: Reserve \(Lambda\), Charge \(Lambda\)\)$/);
+    // and so does the command line, from the cloud assembly
+    app.synth();
+    let out = '';
+    main(['check', path.join(dir, 'cdk.out')], { out: t => { out += t; }, err: () => undefined });
+    expect(out).toMatch(/WARNING Resilience-StepFunctions1  Machine\w+ \(Test\/Machine\/Resource\)/);
+    expect(out).toContain('(unhandled: Reserve (Lambda), Charge (Lambda))');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a function that S3 invokes, whose environment names a workflow and whose AWS managed policy may start any, possibly starts it', () => {
+    // GIVEN a bucket that notifies a function; the function holds the workflow's ARN and AWSStepFunctionsFullAccess, nothing more
+    const stack = newStack();
+    const machine = new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(invoke(stack, 'Charge', { retryOnServiceExceptions: false })) });
+    const role = new iam.Role(stack, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AWSStepFunctionsFullAccess')],
+    });
+    const starter = new lambda.Function(stack, 'Starter', { ...handlerProps, role, environment: { STATE_MACHINE_ARN: machine.stateMachineArn } });
+    new s3.Bucket(stack, 'Uploads').addObjectCreatedNotification(new s3n.LambdaDestination(starter));
+
+    // WHEN / THEN the workflow is reported, and the finding says the start is possible, not shown
+    expect(findings(stack, RULE)).toEqual(['Test/Machine/Resource']);
+    expect(messageOf(stack)).toMatch(/\(possibly started asynchronously: a function invoked asynchronously names it in its environment and may start every state machine; unhandled: Charge \(Lambda\)\)$/);
+
+    // GIVEN the same without the managed policy: nothing shows the function may start it
+    const bare = newStack();
+    const other = new sfn.StateMachine(bare, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(invoke(bare, 'Charge', { retryOnServiceExceptions: false })) });
+    const plain = new lambda.Function(bare, 'Starter', { ...handlerProps, environment: { STATE_MACHINE_ARN: other.stateMachineArn } });
+    new s3.Bucket(bare, 'Uploads').addObjectCreatedNotification(new s3n.LambdaDestination(plain));
+    // THEN
+    expect(findings(bare, RULE)).toEqual([]);
   });
 
   test('a pipe starts a Standard workflow, or an Express one FIRE_AND_FORGET, asynchronously; an Express one it waits for is not checked', () => {
