@@ -179,9 +179,10 @@ const API_INVOCATION_TYPE = { parameter: 'integration.request.header.x-amz-invoc
  * - `possible`: a grant on every resource (`*`, or an AWS managed policy such
  *   as `AWSStepFunctionsFullAccess`) to a resource that only the function's
  *   environment names (its ARN, URL or name in a variable): the function may
- *   well send there, the template does not show that it does. A loop it
- *   closes is possible, never certain; a state machine it starts is possibly
- *   started asynchronously (`isPossiblyStartedAsynchronously`).
+ *   well send there, the template does not show that it does. Such a link is
+ *   no edge of the retry paths (a count through it would be a guess); a state
+ *   machine it reaches is possibly started asynchronously
+ *   (`isPossiblyStartedAsynchronously`).
  */
 export interface GraphEdge {
   readonly from: ModelResource;
@@ -360,7 +361,9 @@ export class EventGraph {
     const wired = new Set(this.links.filter(l => l.kind !== 'grant' && !serving.has(l.from)).map(l => l.to));
     this.machinery = new Set([...serving].filter(fn => !wired.has(fn)));
     this.links = this.links.filter(l => !this.machinery.has(l.from) && !this.machinery.has(l.to));
-    this.edges = chooseEdges(this.links);
+    // A send that rests on the environment alone is no edge: a path through it would be a guess. It only says that a
+    // state machine is possibly started asynchronously.
+    this.edges = chooseEdges(this.links.filter(l => !l.possible));
     this.invokedAsynchronously = asynchronouslyInvoked(model, this.links, this.machinery);
     this.startedAsynchronously = asynchronouslyStarted(this.links, this.invokedAsynchronously);
     this.possiblyStartedAsynchronously = possiblyStarted(this.links, this.invokedAsynchronously);

@@ -8,8 +8,7 @@ import { Match, matchAgain } from './event-patterns';
  * the event that reaches the rule's bus matches it again (`matchAgain`). A
  * loop that only a grant to put events on a bus closes, with events the
  * template does not show, is possible, not certain; so is a loop through a
- * grant of a role that several functions share (`GraphEdge.shared`), or a
- * grant on every resource to one the function's environment names (`GraphEdge.possible`).
+ * grant of a role that several functions share (`GraphEdge.shared`).
  */
 export interface ResourcePath {
   readonly nodes: ModelResource[];
@@ -135,7 +134,7 @@ class PathWalker {
         // Buses and rules that forward to each other pass the event on unchanged: it matches each rule again.
         const forwarding = loop.every(e => e.kind === 'rule' || e.kind === 'rule-target');
         // A grant of a role that several functions share does not show that this function sends.
-        const shown = loop.every(e => !e.shared && !e.possible);
+        const shown = loop.every(e => !e.shared);
         const certain = shown && (forwarding || [first, ...this.matches.slice(start + 1), match].every(m => m === 'always'));
         if (!this.record(invoked, true, certain, edge)) return false;
         continue;
