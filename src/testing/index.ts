@@ -13,3 +13,5 @@ export { completeBatch, receiveRecords } from './lambda-sqs-poller';
 export type { CompletedBatch, LambdaSqsBatchResponse, LambdaSqsMessageAttribute, LambdaSqsRecord } from './lambda-sqs-poller';
 export { createLocalCircuitBreakerTable, createLocalIdempotencyTable } from './local-tables';
 export type { LocalTable } from './local-tables';
+export { startHangingServer } from './hanging-server';
+export type { HangingServer, HangingRequest } from './hanging-server';
