@@ -1,5 +1,6 @@
 export * from './dead-letter-queue';
 export * from './queue-decoupled-function';
+export * from './queue-backed-api';
 export * from './async-function';
 export * from './stream-consumer-function';
 export * from './archived-event-bus';

@@ -124,6 +124,30 @@ export const DEFAULTS = {
   streamReportBatchItemFailures: true,
   /** The iterator age alarms at this fraction of the shorter of the stream's retention and `maxRecordAge`. */
   iteratorAgeAlarmFraction: 0.5,
+  // QueueBackedApi (API Gateway REST API -> SQS); the README's table repeats them.
+  /** The resource path that takes the requests. */
+  apiPath: '/',
+  /** The method that takes the requests: it carries a body. */
+  apiMethod: 'POST',
+  /** Callers sign their requests (SigV4): API Gateway's `AWS_IAM`; no anonymous writes to the queue. */
+  apiAuthorizationType: 'AWS_IAM',
+  /**
+   * Requests per second the stage lets through. The queue takes any rate, but its consumer drains it only as fast
+   * as its downstream allows: 100/s bounds how fast one client can grow the backlog (360,000 messages an hour),
+   * and keeps this API from using up the 10,000 requests per second that every API of the account and region shares.
+   */
+  apiThrottleRateLimit: 100,
+  /** Requests the stage lets through at once, above the rate: two seconds' worth of the rate. */
+  apiThrottleBurstLimit: 200,
+  /** Access logs: who sent what, and what SQS answered, kept for an incident review a quarter later. */
+  apiAccessLogRetention: RetentionDays.THREE_MONTHS,
+  /**
+   * SQS answers SendMessage in tens of milliseconds: a p99 integration latency of 1 second means SQS (or the
+   * queue's KMS key) is struggling, long before requests reach API Gateway's 29-second integration timeout.
+   */
+  apiIntegrationLatencyThreshold: Duration.seconds(1),
+  /** The header whose value becomes a FIFO message's deduplication id (the IETF draft's name). */
+  apiIdempotencyKeyHeader: 'Idempotency-Key',
 } as const;
 
 /** Limits that AWS enforces and that props are validated against. */
@@ -178,6 +202,13 @@ export const LIMITS = {
   streamMaxRecordAge: { min: Duration.seconds(60), max: Duration.days(7) },
   /** Concurrent batches per shard. */
   parallelizationFactor: { min: 1, max: 10 },
+  // QueueBackedApi: API Gateway's default quotas per account and region, which a stage's throttle cannot exceed.
+  /** API Gateway: 10,000 requests per second per account and region (default quota). */
+  apiThrottleRateLimit: { min: 1, max: 10_000 },
+  /** API Gateway: a burst of 5,000 requests per account and region (default quota). */
+  apiThrottleBurstLimit: { min: 1, max: 5_000 },
+  /** API Gateway: a REST API's integration times out after 29 seconds by default. */
+  apiIntegrationLatencyThreshold: { min: Duration.millis(1), max: Duration.seconds(29) },
 } as const;
 
 /** SNS: the alias of its AWS managed key, whose key policy no one can change. */
