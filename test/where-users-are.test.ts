@@ -1,10 +1,12 @@
 import * as path from 'path';
 import { App, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -12,7 +14,8 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import {
   AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, FailureInjection, FanOutTopic,
-  FisLambdaExperiment, IdempotencyTable, LambdaFault, QueueDecoupledFunction, ResilienceChecks, StreamConsumerFunction,
+  FisLambdaExperiment, IdempotencyTable, LambdaFault, MessageGroupId, QueueBackedApi, QueueDecoupledFunction, ResilienceChecks,
+  StreamConsumerFunction,
 } from '../src';
 import { acknowledgementsOn, FLAG_SETS, FlagSet, handlerProps, newApp } from './helpers';
 
@@ -46,6 +49,13 @@ function userFunction(stack: Stack, id: string): lambda.Function {
   return fn;
 }
 
+/** What a user acknowledges on an API of theirs: AWS WAF and the kind of authorization are their choices (see the README). */
+function acknowledgeUserApiChoices(api: QueueBackedApi): QueueBackedApi {
+  Validations.of(api.stage).acknowledge({ id: 'AwsSolutions-APIG3', reason: 'the user puts no AWS WAF web ACL in front of this API' });
+  Validations.of(api.method).acknowledge({ id: 'AwsSolutions-COG4', reason: 'the user authorizes callers with IAM (SigV4), not a Cognito user pool' });
+  return api;
+}
+
 /** A user's Kinesis stream, encrypted with the AWS managed key as AwsSolutions-KDS1 and -KDS3 ask. */
 function userStream(stack: Stack): kinesis.Stream {
   return new kinesis.Stream(stack, 'Clicks', { encryption: kinesis.StreamEncryption.MANAGED });
@@ -77,6 +87,14 @@ const scenarios: Record<string, (stack: Stack) => void> = {
     acknowledgeUserChoices(new QueueDecoupledFunction(stack, 'Orders', { functionProps: userFunctionProps }).function),
   'QueueDecoupledFunction with a function the user brings': stack =>
     new QueueDecoupledFunction(stack, 'Orders', { function: userFunction(stack, 'Handler') }),
+  'QueueBackedApi in front of a QueueDecoupledFunction': stack => acknowledgeUserApiChoices(new QueueBackedApi(stack, 'OrdersApi', {
+    consumer: new QueueDecoupledFunction(stack, 'Orders', { function: userFunction(stack, 'Handler') }),
+  })),
+  'QueueBackedApi in front of a FIFO QueueDecoupledFunction on a KMS key, the group id from a body field': stack => acknowledgeUserApiChoices(new QueueBackedApi(stack, 'PaymentsApi', {
+    consumer: new QueueDecoupledFunction(stack, 'Payments', { function: userFunction(stack, 'Handler'), fifo: true, encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }) }),
+    messageGroupId: MessageGroupId.fromBodyField('accountId'),
+    requestSchema: { type: apigateway.JsonSchemaType.OBJECT, required: ['accountId'], properties: { accountId: { type: apigateway.JsonSchemaType.STRING } } },
+  })),
   'AsyncFunction with functionProps': stack =>
     acknowledgeUserChoices(new AsyncFunction(stack, 'Thumbnails', { functionProps: userFunctionProps }).function),
   'AsyncFunction with a function the user brings': stack =>
