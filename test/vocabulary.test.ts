@@ -12,7 +12,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import {
   AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, FailureInjection, FanOutTopic,
-  IdempotencyTable, QueueDecoupledFunction, StreamConsumerFunction,
+  IdempotencyTable, QueueBackedApi, QueueDecoupledFunction, StreamConsumerFunction,
 } from '../src';
 import { handlerProps, logicalIdOf, newStack, propertiesOf, regionalStack } from './helpers';
 
@@ -109,6 +109,10 @@ describe('alarms: every alarm a construct makes is named, and alarms is the comp
     ['QueueDecoupledFunction', (stack: Stack) => {
       const c = new QueueDecoupledFunction(stack, 'Subject', { functionProps: handlerProps });
       return { construct: c, named: [c.deadLetterQueue.depthAlarm, c.oldestMessageAgeAlarm, c.errorsAlarm] };
+    }],
+    ['QueueBackedApi (not the alarms of its consumer, a construct of its own)', (stack: Stack) => {
+      const c = new QueueBackedApi(stack, 'Subject', { consumer: new QueueDecoupledFunction(stack, 'Consumer', { functionProps: handlerProps }) });
+      return { construct: c, named: [c.serverErrorsAlarm, c.integrationLatencyAlarm] };
     }],
     ['AsyncFunction', (stack: Stack) => {
       const c = new AsyncFunction(stack, 'Subject', { functionProps: handlerProps });
