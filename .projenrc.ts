@@ -110,6 +110,7 @@ project.package.addField('exports', {
   './runtime/failure-injection': runtimeModule('failure-injection'),
   './runtime/configuration': runtimeModule('configuration'),
   './runtime/batch-deferral': runtimeModule('batch-deferral'),
+  './runtime/deadline': runtimeModule('deadline'),
   // Helpers for users' own handler tests: a local AppConfig extension, a circuit breaker client for a local endpoint.
   './testing': { types: './lib/testing/index.d.ts', default: './lib/testing/index.js' },
   './.jsii': './.jsii',

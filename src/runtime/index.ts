@@ -3,7 +3,7 @@
  *
  * Bundlers get an ES module build of this entry and keep only what you
  * import; each helper also has its own entry (`cdk-resilience/runtime/circuit-breaker`,
- * `.../failure-injection`, `.../configuration`, `.../batch-deferral`). The AWS SDK v3 is not
+ * `.../failure-injection`, `.../configuration`, `.../batch-deferral`, `.../deadline`). The AWS SDK v3 is not
  * bundled: the Lambda Node.js runtime provides it.
  */
 export { CircuitBreaker, CircuitOpenError, CIRCUIT_BREAKER_METRICS_NAMESPACE, CIRCUIT_BREAKER_CLIENT_CONFIG } from './circuit-breaker';
@@ -12,6 +12,8 @@ export { BatchDeferral, queueUrlFromArn, BATCH_DEFERRAL_CLIENT_CONFIG } from './
 export type {
   BatchDeferralOptions, DeferralResult, DeferredMessage, FailedDeferral, SqsBatchResponse, SqsEventLike, SqsRecordLike,
 } from './batch-deferral';
+export { applyDeadline, currentDeadline, Deadline, DEADLINE_DEFAULTS, DeadlineExceededError, deadlineRetryStrategy, withDeadline } from './deadline';
+export type { DeadlineOptions, DeadlineRetryOptions, DeadlineRetryStrategy, LambdaContextLike, RetryErrorInfoLike, RetryTokenLike } from './deadline';
 export { getConfiguration, APPCONFIG_CONFIGURATION_PATH_ENV } from './configuration';
 export { clearConfigurationCache, ExtensionUnreachableError } from './appconfig-extension';
 export type { ExtensionReadOptions } from './appconfig-extension';
