@@ -297,6 +297,71 @@ describe('getConfiguration, from plain JavaScript', () => {
   });
 });
 
+describe('withDeadline() and applyDeadline(), from plain JavaScript', () => {
+  const { applyDeadline, deadlineRetryStrategy, withDeadline } = runtime;
+  const context = { getRemainingTimeInMillis: () => 3_000 };
+
+  test.each([
+    [undefined, 'context must be the Lambda context (an object with getRemainingTimeInMillis()), got undefined'],
+    [{ awsRequestId: 'r-1' }, 'context must be the Lambda context (an object with getRemainingTimeInMillis()), got an object'],
+    [{ getRemainingTimeInMillis: 3_000 }, 'context must be the Lambda context (an object with getRemainingTimeInMillis()), got an object'],
+    [{ getRemainingTimeInMillis: () => '3000' }, 'context.getRemainingTimeInMillis() must return zero or a positive number of ms, got "3000"'],
+    [{ getRemainingTimeInMillis: () => NaN }, 'context.getRemainingTimeInMillis() must return zero or a positive number of ms, got NaN'],
+  ])('"@throws Error when context has no getRemainingTimeInMillis() or it returns no number of ms": %p is refused', (given, message) => {
+    // GIVEN / WHEN / THEN
+    expect(() => withDeadline(given)).toThrow(message);
+  });
+
+  test.each([
+    [{ margin: '500' }, 'margin must be a number between 0 and 900,000 ms, got "500"'],
+    [{ margin: -1 }, 'margin must be a number between 0 and 900,000 ms, got -1'],
+    [{ margin: 1_000_000 }, 'margin must be a number between 0 and 900,000 ms, got 1000000'],
+    ['500', 'options must be an object, got "500"'],
+  ])('"margin: Valid range 0 - 900,000": %p is refused', (options, message) => {
+    // GIVEN / WHEN / THEN
+    expect(() => withDeadline(context, options)).toThrow(message);
+  });
+
+  test('run() refuses an operation that is not a function', () => {
+    // GIVEN / WHEN / THEN
+    expect(() => withDeadline(context).run('charge')).toThrow('operation must be a function, got "charge"');
+  });
+
+  test.each([
+    [undefined, 'client must be an AWS SDK for JavaScript v3 client (an object with send() and config.requestHandler), got undefined'],
+    [{ send: () => undefined }, 'client must be an AWS SDK for JavaScript v3 client (an object with send() and config.requestHandler), got an object without config.requestHandler.handle()'],
+    ['sqs', 'client must be an AWS SDK for JavaScript v3 client (an object with send() and config.requestHandler), got "sqs"'],
+  ])('"@throws Error when client is not an AWS SDK v3 client": %p is refused', (client, message) => {
+    // GIVEN / WHEN / THEN
+    expect(() => applyDeadline(client)).toThrow(message);
+  });
+
+  test.each([
+    [{ maxAttempts: 0 }, 'maxAttempts must be an integer between 1 and 100, got 0'],
+    [{ maxAttempts: 2.5 }, 'maxAttempts must be an integer between 1 and 100, got 2.5'],
+    [{ maxAttempts: '3' }, 'maxAttempts must be an integer between 1 and 100, got "3"'],
+    [{ baseDelay: '100' }, 'baseDelay must be a number between 0 and 900,000 ms, got "100"'],
+    [{ maxDelay: -1 }, 'maxDelay must be a number between 0 and 900,000 ms, got -1'],
+    [{ random: 0.5 }, 'random must be a function, got 0.5'],
+    [null, 'options must be an object, got null'],
+  ])('"Valid range" of each retry option: %p is refused, by applyDeadline() and deadlineRetryStrategy()', (options, message) => {
+    // GIVEN an AWS SDK v3 client
+    const client = unreachableSqs();
+    // WHEN / THEN both refuse, and the client is left as it was
+    const handler = client.config.requestHandler;
+    expect(() => applyDeadline(client, options)).toThrow(message);
+    expect(() => deadlineRetryStrategy(options)).toThrow(message);
+    expect(client.config.requestHandler).toBe(handler);
+  });
+
+  test('an AWS SDK v3 client is accepted, and returned', () => {
+    // GIVEN / WHEN
+    const client = unreachableSqs();
+    // THEN
+    expect(applyDeadline(client, { maxAttempts: 2 })).toBe(client);
+  });
+});
+
 describe('cdk-resilience/testing, from plain JavaScript', () => {
   test.each([
     ['applications/a', {}, 'route must be a path that starts with / (/applications/{app}/environments/{env}/configurations/{profile}), got "applications/a"'],
