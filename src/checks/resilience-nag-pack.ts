@@ -2,6 +2,7 @@ import { CfnResource, PolicyValidationPluginReport, PolicyViolation, Stack } fro
 import { NagPack, NagPackProps, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { ResilienceRule, RuleContext } from './rule';
+import { ApiIntegrationTimeout } from './rules/api-integration-timeout';
 import { AppConfigAllAtOnce } from './rules/appconfig-all-at-once';
 import { AppConfigEnvironmentMonitors } from './rules/appconfig-environment-monitors';
 import { ChecksRetryPathLimit } from './rules/checks-retry-path-limit';
@@ -41,6 +42,7 @@ const RULES: ResilienceRule[] = [
   SchedulerTargetDeadLetterQueue,
   SchedulerTargetRetryPolicy,
   LambdaAsyncFailureDestination,
+  ApiIntegrationTimeout,
   SnsSubscriptionRedrive,
   StreamOnFailureDestination,
   StreamBoundedRetries,

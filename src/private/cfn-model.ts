@@ -78,6 +78,10 @@ export const CFN_TYPE = {
   BUCKET: 'AWS::S3::Bucket',
   STATE_MACHINE: 'AWS::StepFunctions::StateMachine',
   API_METHOD: 'AWS::ApiGateway::Method',
+  /** An API of API Gateway's v2 (an HTTP or a WebSocket API). */
+  API_V2: 'AWS::ApiGatewayV2::Api',
+  /** An integration of an HTTP or WebSocket API. */
+  API_V2_INTEGRATION: 'AWS::ApiGatewayV2::Integration',
   IOT_EVENTS_DETECTOR_MODEL: 'AWS::IoTEvents::DetectorModel',
   /** A custom resource; those of other types are `Custom::<name>`. */
   CUSTOM_RESOURCE: 'AWS::CloudFormation::CustomResource',

@@ -458,6 +458,8 @@ export interface ApiMethodProperties {
   readonly integrationUri: ResolvedValue;
   /** `Integration.RequestParameters`: integration request parameter to the method's value or a static `'value'`. */
   readonly requestParameters: Readonly<Record<string, unknown>>;
+  /** `Integration.TimeoutInMillis`, or API Gateway's default for REST APIs (29,000); `undefined` when the template does not fix it. */
+  readonly timeoutMillis: number | undefined;
 }
 
 export function readApiMethod(method: ModelResource): ApiMethodProperties {
@@ -466,7 +468,38 @@ export function readApiMethod(method: ModelResource): ApiMethodProperties {
     integrationType: field(integration, 'Type'),
     integrationUri: field(integration, 'Uri'),
     requestParameters: asObject(field(integration, 'RequestParameters')),
+    timeoutMillis: readNumber(field(integration, 'TimeoutInMillis'), AWS_DEFAULTS.restApiIntegrationTimeoutMillis),
   };
+}
+
+/** An `AWS::ApiGatewayV2::Integration` (of an HTTP or WebSocket API). */
+export interface ApiV2IntegrationProperties {
+  /** `ApiId`: the API. */
+  readonly apiId: ResolvedValue;
+  /** `IntegrationType` (`AWS_PROXY`, `HTTP_PROXY`, `AWS`, ...). */
+  readonly integrationType: unknown;
+  /** `IntegrationUri`: for a Lambda integration, the function's ARN (or its invoke URI). */
+  readonly integrationUri: ResolvedValue;
+  /** `TimeoutInMillis`, if given (the default depends on the API's protocol); `undefined` when absent or not fixed. */
+  readonly timeoutMillis: number | undefined;
+  /** Whether the template gives `TimeoutInMillis` at all. */
+  readonly timeoutGiven: boolean;
+}
+
+export function readApiV2Integration(integration: ModelResource): ApiV2IntegrationProperties {
+  const p = propertiesOf(integration, CFN_TYPE.API_V2_INTEGRATION);
+  return {
+    apiId: p.ApiId,
+    integrationType: p.IntegrationType,
+    integrationUri: p.IntegrationUri,
+    timeoutMillis: readNumber(p.TimeoutInMillis, undefined),
+    timeoutGiven: p.TimeoutInMillis !== undefined,
+  };
+}
+
+/** An `AWS::ApiGatewayV2::Api`: its `ProtocolType` (`HTTP` or `WEBSOCKET`). */
+export function readApiV2(api: ModelResource): { readonly protocolType: unknown } {
+  return { protocolType: propertiesOf(api, CFN_TYPE.API_V2).ProtocolType };
 }
 
 /** An `AWS::IoTEvents::DetectorModel`: the functions its Lambda actions invoke. */

@@ -40,6 +40,12 @@ export const AWS_DEFAULTS = {
   kinesisRetentionHours: 24,
   /** DynamoDB Streams: a stream keeps records 24 hours, always. */
   dynamoDbStreamRetentionSeconds: 86_400,
+  /** API Gateway: a REST API's integration times out after 29 seconds (`TimeoutInMillis`). */
+  restApiIntegrationTimeoutMillis: 29_000,
+  /** API Gateway: an HTTP API's integration times out after 30 seconds. */
+  httpApiIntegrationTimeoutMillis: 30_000,
+  /** API Gateway: a WebSocket API's integration times out after 29 seconds. */
+  webSocketApiIntegrationTimeoutMillis: 29_000,
   /** EventBridge Scheduler: a target is retried 185 times, then the invocation is dropped unless it has a dead-letter queue. */
   scheduleRetryAttempts: 185,
   /** EventBridge Scheduler: a target is retried for 24 hours. */

@@ -60,6 +60,7 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { apiIntegrations, invokesAsynchronously } from './api-integrations';
 import { CFN_TYPE, CfnModel, ModelResource } from './cfn-model';
 import {
   readApiMethod, readBucketNotifications, readDetectorModel, readEventInvokeConfig, readEventSourceMapping, readFunction, readPermission,
@@ -118,13 +119,18 @@ export type EdgeKind =
   | 'pipe-dead-letter'
   /** An EventBridge Scheduler schedule to its target, invoked asynchronously. */
   | 'schedule-target'
+  /**
+   * An API Gateway method or integration to the function it invokes synchronously: once per request (a client's
+   * retries are outside the template).
+   */
+  | 'api-integration'
   /** A schedule to the dead-letter queue of its target. */
   | 'schedule-dead-letter';
 
 /** Which edge wins when links of several kinds join the same pair: the earlier kind (see the file's comment). */
 export const EDGE_PRECEDENCE: readonly EdgeKind[] = [
   'event-source-mapping', 'stream-mapping', 'rule', 'rule-target', 'rule-dead-letter', 'subscription', 'subscription-dead-letter', 'notification',
-  'pipe-source', 'pipe-target', 'pipe-async-target', 'pipe-dead-letter', 'schedule-target', 'schedule-dead-letter',
+  'pipe-source', 'pipe-target', 'pipe-async-target', 'pipe-dead-letter', 'schedule-target', 'schedule-dead-letter', 'api-integration',
   'on-failure', 'stream-on-failure', 'on-success', 'function-dead-letter', 'redrive', 'async-invoke', 'grant',
 ];
 
@@ -152,8 +158,6 @@ export const ASYNC_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>([
  */
 const ASYNC_PRINCIPAL = /^(sns|s3|events|scheduler|ses|iot|codecommit|config|lambda\.alarms\.cloudwatch|logs(\.[^.]+)?)\.amazonaws\.com$/;
 
-/** The request parameter of an API Gateway integration that makes Lambda invoke asynchronously, with its static value. */
-const API_INVOCATION_TYPE = { parameter: 'integration.request.header.x-amz-invocation-type', asynchronous: "'Event'" };
 
 /**
  * How an event moves from one resource to the next.
@@ -355,6 +359,7 @@ export class EventGraph {
     this.linkStreamMappings();
     this.linkPipes();
     this.linkSchedules();
+    for (const { integration, fn } of apiIntegrations(this.model)) this.link(integration, fn, 'api-integration', 1);
     // A function that serves a custom resource is machinery unless something of the user's wires events to it
     // (a queue it consumes, a rule that targets it): then only the custom resource's invocation is left out, which
     // is no link. What machinery sends (the grants of an AwsCustomResource, say) is no part of a user's paths.
@@ -557,9 +562,7 @@ export class EventGraph {
     // An API Gateway method whose Lambda integration sets X-Amz-Invocation-Type to 'Event': Lambda queues the request.
     for (const method of this.model.ofType(CFN_TYPE.API_METHOD)) {
       const { integrationType, integrationUri, requestParameters } = readApiMethod(method);
-      if (integrationType !== 'AWS') continue;
-      const invocationType = Object.entries(requestParameters).find(([name]) => name.toLowerCase() === API_INVOCATION_TYPE.parameter)?.[1];
-      if (invocationType !== API_INVOCATION_TYPE.asynchronous) continue;
+      if (integrationType !== 'AWS' || !invokesAsynchronously(requestParameters)) continue;
       for (const fn of this.model.referencedBy(integrationUri, FUNCTION)) this.link(method, fn, 'async-invoke', RECEIVED);
     }
     // An IoT Events detector model's Lambda action.

@@ -222,7 +222,7 @@ describe('ResilienceChecks', () => {
     expect(checks.ruleIds).toEqual([
       'Resilience-SQS1', 'Resilience-SQS2', 'Resilience-SQS3', 'Resilience-SQS4', 'Resilience-SQS5', 'Resilience-SQS6',
       'Resilience-EventBridge1', 'Resilience-EventBridge2', 'Resilience-EventBridge3', 'Resilience-Scheduler1', 'Resilience-Scheduler2',
-      'Resilience-Lambda1', 'Resilience-SNS1', 'Resilience-Stream1', 'Resilience-Stream2', 'Resilience-Stream3', 'Resilience-StepFunctions1',
+      'Resilience-Lambda1', 'Resilience-Api1', 'Resilience-SNS1', 'Resilience-Stream1', 'Resilience-Stream2', 'Resilience-Stream3', 'Resilience-StepFunctions1',
       'Resilience-AppConfig1', 'Resilience-AppConfig2', 'Resilience-FIS1', 'Resilience-RetryBudget1', 'Resilience-Checks1', 'Resilience-Checks3',
     ]);
   });
