@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { CfnElement, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -13,7 +14,7 @@ import * as sns_subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import {
   AppConfigProfile, ArchivedEventBus, AsyncFunction, CircuitBreakerTable, DeadLetterQueue, DefaultAlarmAction, FailureInjection,
-  FanOutTopic, FisLambdaExperiment, IdempotencyTable, LambdaFault, QueueDecoupledFunction, StreamConsumerFunction,
+  FanOutTopic, FisLambdaExperiment, IdempotencyTable, LambdaFault, QueueBackedApi, QueueDecoupledFunction, StreamConsumerFunction,
 } from '../src';
 
 /** A handler that processes an SQS batch and reports the messages it could not process. */
@@ -145,6 +146,31 @@ export class DemoStack extends Stack {
     // A standard queue in front of a function, with every default.
     const orders = new QueueDecoupledFunction(this, 'Orders', {
       functionProps: consumerProps('Processes orders'),
+    });
+
+    // The front door of Orders: POST /orders stores each valid order in its queue and answers
+    // 202 with the message id. No function runs in the request path: a slow or failing consumer
+    // never fails a client, and a body the schema refuses gets 400 and never reaches the queue.
+    const ordersApi = new QueueBackedApi(this, 'OrdersApi', {
+      consumer: orders,
+      path: '/orders',
+      requestSchema: {
+        schema: apigateway.JsonSchemaVersion.DRAFT4,
+        type: apigateway.JsonSchemaType.OBJECT,
+        required: ['orderId', 'items'],
+        properties: {
+          orderId: { type: apigateway.JsonSchemaType.STRING, minLength: 1, maxLength: 64 },
+          items: { type: apigateway.JsonSchemaType.ARRAY, minItems: 1, items: { type: apigateway.JsonSchemaType.OBJECT } },
+        },
+      },
+    });
+    Validations.of(ordersApi.stage).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason: 'The demo API takes only IAM-signed requests from services of its own account; an AWS WAF web ACL would filter public traffic it does not take.',
+    });
+    Validations.of(ordersApi.method).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason: 'Its callers are services of the same account, authorized with IAM (SigV4); there are no end users to sign in with Cognito.',
     });
 
     // A FIFO queue: messages of one group are processed in order.

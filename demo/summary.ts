@@ -15,7 +15,7 @@ import { AWS_DEFAULTS, DEFAULTS } from '../src/private/defaults';
 import { formatDuration } from '../src/private/validation';
 
 type Resource = { Type: string; Properties?: any; Metadata?: Record<string, any>; DeletionPolicy?: string };
-type Template = { Resources?: Record<string, Resource> };
+type Template = { Resources?: Record<string, Resource>; Outputs?: Record<string, { Value: any; Description?: string }> };
 
 /** Returns the summary of every stack in the cloud assembly at `outdir`. */
 export function summarize(outdir: string): string {
@@ -79,6 +79,7 @@ function summarizeStack(name: string, template: Template): string[] {
   for (const id of standalone) {
     lines.push(`  • dead-letter queue ${pathOf(resources[id])}: retention ${seconds(resources[id].Properties?.MessageRetentionPeriod ?? AWS_DEFAULTS.queueRetentionSeconds)}, alarms: ${alarmsOn(resources, [id]).join('; ') || 'NONE'}`);
   }
+  lines.push(...summarizeQueueBackedApis(resources, template.Outputs ?? {}));
   lines.push(...summarizeStreamConsumers(resources));
   lines.push(...summarizeAsyncFunctions(resources));
   lines.push(...summarizeEventBuses(resources));
@@ -89,6 +90,58 @@ function summarizeStack(name: string, template: Template): string[] {
   lines.push(...summarizeExperiments(resources));
   lines.push('');
   return lines;
+}
+
+/** REST API methods that send to an SQS queue (an AWS service integration, `sqs:path/<account>/<queue>`). */
+function summarizeQueueBackedApis(resources: Record<string, Resource>, outputs: NonNullable<Template['Outputs']>): string[] {
+  const methods = Object.values(resources).filter(r => r.Type === 'AWS::ApiGateway::Method' && r.Properties?.Integration?.Type === 'AWS'
+    && JSON.stringify(r.Properties.Integration.Uri ?? '').includes(':sqs:path/'));
+  if (methods.length === 0) return [];
+  const lines = ['', '  Queue-backed APIs (API Gateway → SQS queue, 202 with the message id; the consumer works later)'];
+  for (const method of methods) {
+    const p = method.Properties;
+    const apiId = refOf(p.RestApiId)!;
+    const queueId = (p.Integration.Uri['Fn::Join']?.[1] ?? []).map(refOf).find((id: string | undefined) => resources[id ?? '']?.Type === 'AWS::SQS::Queue');
+    const roleId = refOf(p.Integration.Credentials);
+    const actions = Object.values(resources)
+      .filter(r => r.Type === 'AWS::IAM::Policy' && (r.Properties?.Roles ?? []).some((role: any) => refOf(role) === roleId))
+      .flatMap(r => r.Properties.PolicyDocument.Statement.map((st: any) => `${[st.Action].flat().join(', ')} on ${[st.Resource].flat().map(x => pathOf(resources[refOf(x) ?? ''])).join(', ')}`));
+    const stage = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApiGateway::Stage' && refOf(r.Properties?.RestApiId) === apiId);
+    const settings = stage?.[1].Properties.MethodSettings?.find((m: any) => m.ResourcePath === '/*' && m.HttpMethod === '*') ?? {};
+    const logGroup = resources[refOf(stage?.[1].Properties.AccessLogSetting?.DestinationArn) ?? ''];
+    const model = resources[refOf(p.RequestModels?.['application/json']) ?? ''];
+    const validator = resources[refOf(p.RequestValidatorId) ?? '']?.Properties;
+    const statuses = (p.MethodResponses ?? []).map((r: any) => r.StatusCode).join(', ');
+    const url = Object.entries(outputs).find(([, o]) => refOf(o.Value?.['Fn::Join']?.[1]?.[1]) === apiId);
+    lines.push(`  • ${pathOf(resources[apiId]).replace(/\/RestApi$/, '')}: ${p.HttpMethod} ${resourcePath(resources, p.ResourceId)} (${p.AuthorizationType}) → ${queueId ? pathOf(resources[queueId]) : 'NO queue'}`);
+    lines.push(`      URL: output ${url ? `${url[0]} = ${renderedUrl(resources, url[1].Value)}` : 'NONE'}`);
+    lines.push(`      body ${validator?.ValidateRequestBody && model ? `validated by a JSON Schema${model.Properties.Schema.required ? ` (requires ${model.Properties.Schema.required.join(', ')})` : ''}` : 'NOT VALIDATED'}; answers ${statuses}`);
+    lines.push(`      integration role: ${actions.join('; ') || 'NOTHING'}`);
+    lines.push(`      stage ${stage?.[1].Properties.StageName}: ${settings.ThrottlingRateLimit ?? 'UNBOUNDED'} requests/s, burst ${settings.ThrottlingBurstLimit ?? 'UNBOUNDED'}, `
+      + `access logs ${logGroup ? `→ ${pathOf(logGroup)} (${logGroup.Properties?.RetentionInDays ?? 'forever'} days)` : 'OFF'}`);
+    lines.push(`      alarms: ${alarmsOn(resources, stage ? [stage[0]] : []).join('; ') || 'NONE'}`);
+  }
+  return lines;
+}
+
+/** The path of an API Gateway resource: `/` for the root, its parents' path parts otherwise. */
+function resourcePath(resources: Record<string, Resource>, resourceId: any): string {
+  if (resourceId?.['Fn::GetAtt']?.[1] === 'RootResourceId') return '/';
+  const resource = resources[refOf(resourceId) ?? ''];
+  if (!resource) return '?';
+  const parent = resourcePath(resources, resource.Properties.ParentId);
+  return `${parent === '/' ? '' : parent}/${resource.Properties.PathPart}`;
+}
+
+/** A URL output: references to resources as their paths, pseudo parameters as `<AWS::Region>`. */
+function renderedUrl(resources: Record<string, Resource>, value: any): string {
+  const parts: any[] = value?.['Fn::Join']?.[1] ?? [value];
+  return parts.map(part => {
+    const id = refOf(part);
+    if (id?.startsWith('AWS::')) return `<${id}>`;
+    if (id && resources[id]?.Type === 'AWS::ApiGateway::Stage') return resources[id].Properties.StageName;
+    return id ? `<id of ${pathOf(resources[id])}>` : rendered(resources, part);
+  }).join('');
 }
 
 /** The resource types whose stream an event source mapping reads: a Kinesis stream, a DynamoDB table's stream. */
@@ -328,7 +381,8 @@ function describeAlarm(r: Resource): string {
   const p = r.Properties;
   const op = p.ComparisonOperator === 'GreaterThanOrEqualToThreshold' ? '≥' : p.ComparisonOperator;
   const threshold = p.MetricName === 'ApproximateAgeOfOldestMessage' ? seconds(p.Threshold)
-    : p.MetricName === 'IteratorAge' ? seconds(p.Threshold / 1000) : p.Threshold;
+    : p.MetricName === 'IteratorAge' ? seconds(p.Threshold / 1000)
+      : p.MetricName === 'IntegrationLatency' ? `${p.Threshold} ms (${p.ExtendedStatistic ?? p.Statistic})` : p.Threshold;
   return `${p.MetricName} ${op} ${threshold}${p.AlarmActions?.length ? ' (notifies)' : ''}`;
 }
 

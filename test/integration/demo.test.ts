@@ -111,6 +111,14 @@ describe('demo app', () => {
       + '      targets (aws:lambda:function): CdkResilienceDemo/Shipping/Function (extension layer, configuration CdkResilienceDemo/FisConfigurationBucket/FisConfigs/)\n'
       + '      stop conditions: ApproximateAgeOfOldestMessage ≥ 2 days (notifies) on CdkResilienceDemo/Shipping/Queue');
     expect(summary).toMatch(/1 × AWS::FIS::ExperimentTemplate/);
+    // ... the front door of Orders: an API that stores each valid order in its queue
+    expect(summary).toContain('  Queue-backed APIs (API Gateway → SQS queue, 202 with the message id; the consumer works later)\n'
+      + '  • CdkResilienceDemo/OrdersApi: POST /orders (AWS_IAM) → CdkResilienceDemo/Orders/Queue\n');
+    expect(summary).toMatch(/ {6}URL: output OrdersApiUrl[0-9A-F]{8} = https:\/\/<id of CdkResilienceDemo\/OrdersApi\/RestApi>\.execute-api\.[a-z0-9-]+\.<AWS::URLSuffix>\/prod\/orders\n/);
+    expect(summary).toContain('      body validated by a JSON Schema (requires orderId, items); answers 202, 429, 500, 503\n'
+      + '      integration role: sqs:SendMessage on CdkResilienceDemo/Orders/Queue\n'
+      + '      stage prod: 100 requests/s, burst 200, access logs → CdkResilienceDemo/OrdersApi/AccessLogs (90 days)\n'
+      + '      alarms: 5XXError ≥ 1 (notifies); IntegrationLatency ≥ 1000 ms (p99) (notifies)');
     expect(summary).not.toMatch(/OFF|NO dead-letter queue|NONE|NOTHING|no function|UNBOUNDED|UNTIL THEY EXPIRE|NOT WIRED/);
     // ... and its retry budget: Orders (5 receives) puts events on the bus, whose rule invokes the Shipper (1 + 2 retries)
     expect(summary).toContain('reports a path above 25 or a certain loop');
