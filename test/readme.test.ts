@@ -70,6 +70,35 @@ describe('README', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  test('the deadline example answers a payments API that hangs before the timeout, with jest, dynalite and a hanging server', () => {
+    // GIVEN the handler and its test from the README, in a folder of their own; the package's subpaths
+    // resolve to the library's sources (compiled by ts-jest), other packages (dynalite, the AWS SDK) to the project's
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-deadline-test-'));
+    fs.writeFileSync(path.join(dir, 'charge.js'), readmeFile('charge.js'));
+    fs.writeFileSync(path.join(dir, 'charge.test.js'), readmeFile('charge.test.js'));
+    const config = {
+      rootDir: dir,
+      testEnvironment: 'node',
+      modulePaths: [path.join(ROOT, 'node_modules')],
+      moduleNameMapper: { '^cdk-resilience/(.*)$': path.join(ROOT, 'src', '$1') },
+      transform: { '^.+\\.ts$': [require.resolve('ts-jest'), { tsconfig: path.join(ROOT, 'tsconfig.dev.json'), isolatedModules: true }] },
+      // jest's default of 5 s per test is no room for ts-jest compiling the library on a loaded machine; a failing test still fails
+      testTimeout: NESTED_TEST_TIMEOUT,
+    };
+    // WHEN jest runs the test as a user would, with no AWS settings of its own
+    const env: NodeJS.ProcessEnv = { ...process.env, JEST_WORKER_ID: undefined };
+    for (const name of Object.keys(env).filter(n => n.startsWith('AWS_'))) delete env[name];
+    const run = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--ci', '--config', JSON.stringify(config), '--json'], {
+      cwd: dir, encoding: 'utf8', env,
+    });
+    // THEN the test passes
+    const result = JSON.parse(run.stdout);
+    expect(result.testResults[0].assertionResults.map((a: any) => [a.title, a.status, a.failureMessages])).toEqual([
+      ['payments that hang get a 503 before the timeout, and the circuit counts the failure', 'passed', []],
+    ]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   test('the handler example reports only the message it could not process', () => {
     // GIVEN the handler from the README, where Node.js resolves the project's packages
     const dir = path.join(ROOT, 'node_modules', '.cache', 'readme-handler');
