@@ -59,6 +59,10 @@ export interface DeadlineOptions {
  * of the deadline's `signal`): the time left is the margin, kept to fail well.
  */
 export class DeadlineExceededError extends Error {
+  /**
+   * @param margin the margin the deadline kept before Lambda's timeout, in ms
+   * @param options `cause`: the error of the call that was stopped (an AWS SDK `AbortError`), if any
+   */
   constructor(
     /** The margin the deadline kept before Lambda's timeout, in ms. */
     public readonly margin: number,
