@@ -8,7 +8,9 @@
  */
 import { createServer, Server } from 'http';
 import { AddressInfo } from 'net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   applyDeadline, currentDeadline, Deadline, DEADLINE_DEFAULTS, DeadlineExceededError, deadlineRetryStrategy, withDeadline,
 } from '../../src/runtime/deadline';
@@ -184,6 +186,21 @@ describe('applyDeadline', () => {
     const sent = hanging.requests.slice(before).filter(r => r.method === 'POST' && r.path === '/');
     expect(sent).toHaveLength(1);
     await until(() => sent[0].closedAt !== undefined);
+  });
+
+  test('a DynamoDBDocumentClient is bound through its DynamoDBClient, or itself', async () => {
+    // GIVEN document clients of DynamoDB clients that send to a DynamoDB that never answers: one bound through
+    // its DynamoDBClient, one bound itself
+    const viaBase = new DynamoDBClient({ endpoint: hanging.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const itself = new DynamoDBClient({ endpoint: hanging.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const documents = [DynamoDBDocumentClient.from(applyDeadline(viaBase)), applyDeadline(DynamoDBDocumentClient.from(itself))];
+    // WHEN each reads an item, with 2 s left and 1 s kept
+    const errors = await Promise.all(documents.map(client =>
+      withDeadline(contextEndingIn(2_000), { margin: 1_000 }).run(() => client.send(new GetCommand({ TableName: 'orders', Key: { id: 'o-1' } }))).catch(e => e)));
+    // THEN both stop at the deadline
+    expect(errors.map(e => e.name)).toEqual(['DeadlineExceededError', 'DeadlineExceededError']);
+    viaBase.destroy();
+    itself.destroy();
   });
 
   test('retries use full jitter bounded by the cap: each sleep is random × min(cap, base × 2^retry)', async () => {
