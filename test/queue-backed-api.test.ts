@@ -9,7 +9,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DefaultAlarmAction, MessageGroupId, QueueBackedApi, QueueBackedApiProps, QueueDecoupledFunction, QueueDecoupledFunctionProps } from '../src';
 import { decodeForm, javaUrlEncode, renderTemplate } from './api-gateway-templates';
-import { handlerProps, logicalIdOf, maskAssetHashes, newStack, onlyProperties, propertiesOf, statementsOf } from './helpers';
+import { FlagSet, handlerProps, logicalIdOf, maskAssetHashes, newApp, newStack, onlyProperties, propertiesOf, statementsOf } from './helpers';
 import { validateAgainstSchema } from '../src/private/json-schema';
 import { startLocalSqs } from '../src/testing';
 
@@ -114,6 +114,26 @@ describe('QueueBackedApi', () => {
     }]);
     expect(stack.resolve(api.url)).toEqual(Object.values<any>(template.toJSON().Outputs)[0].Value);
     Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+
+  test.each([
+    ['a cdk init app', 'recommended', 13],
+    ['a plain App (aws-cdk-lib adds API Gateway\'s account-wide CloudWatch role)', 'plain', 15],
+  ] as Array<[string, FlagSet, number]>)('resource counts with defaults, in %s', (_, flags, expected) => {
+    // GIVEN
+    const stack = new Stack(newApp(flags), 'Test');
+    const consumer = new QueueDecoupledFunction(stack, 'Orders', { functionProps: handlerProps });
+    const before = Object.keys(Template.fromStack(stack).toJSON().Resources).length;
+
+    // WHEN
+    new QueueBackedApi(stack, 'OrdersApi', { consumer });
+
+    // THEN
+    const template = Template.fromStack(stack);
+    expect(Object.keys(template.toJSON().Resources).length - before).toBe(expected);
+    template.resourceCountIs('AWS::ApiGateway::Resource', 0);
+    template.resourceCountIs('AWS::ApiGateway::GatewayResponse', 2);
+    template.resourceCountIs('AWS::ApiGateway::Account', flags === 'plain' ? 1 : 0);
   });
 
   test('the integration role may only sqs:SendMessage to the consumer\'s queue', () => {

@@ -71,7 +71,7 @@ export class ResilienceChecks implements IPolicyValidationPlugin {
    */
   public static checkTemplate(template: any, props: ResilienceChecksProps = {}): PolicyValidationPluginReport {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { templateStack } = require('../private/template-stack') as typeof import('../private/template-stack');
+    const { templateStack } = require('./model/template-stack') as typeof import('./model/template-stack');
     const rebuilt = templateStack(template);
     const report = new ResilienceChecks(undefined, props).validateScope(rebuilt.stack);
     return {

@@ -27,7 +27,7 @@ import { StreamBoundedRetries } from './rules/stream-bounded-retries';
 import { StreamOnFailureDestination } from './rules/stream-on-failure-destination';
 import { StreamPoisonRecordIsolation } from './rules/stream-poison-record-isolation';
 import { isAcknowledged, RULE_NAMESPACE } from '../private/nag';
-import { StackAnalysis } from '../private/stack-analysis';
+import { StackAnalysis } from './model/stack-analysis';
 
 const RULES: ResilienceRule[] = [
   SqsConsumedQueueRedrive,

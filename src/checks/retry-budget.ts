@@ -143,8 +143,8 @@ export class RetryBudget {
   public static analyze(scope: IConstruct): RetryBudgetReport {
     // Loaded on first use, like the checks: an app that never analyzes does not pay for the model.
     /* eslint-disable @typescript-eslint/no-require-imports */
-    const { CfnModel } = require('../private/cfn-model') as typeof import('../private/cfn-model');
-    const { StackAnalysis } = require('../private/stack-analysis') as typeof import('../private/stack-analysis');
+    const { CfnModel } = require('./model/cfn-model') as typeof import('./model/cfn-model');
+    const { StackAnalysis } = require('./model/stack-analysis') as typeof import('./model/stack-analysis');
     /* eslint-enable @typescript-eslint/no-require-imports */
     const budgets = CfnModel.of(scope).map(model => new StackAnalysis(model).budget());
     return new RetryBudgetReport(budgets.flatMap(b => b.paths), budgets.flatMap(b => b.incomplete));
@@ -166,7 +166,7 @@ export class RetryBudget {
    */
   public static fromTemplate(template: any): RetryBudgetReport {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { templateStack } = require('../private/template-stack') as typeof import('../private/template-stack');
+    const { templateStack } = require('./model/template-stack') as typeof import('./model/template-stack');
     return RetryBudget.analyze(templateStack(template).stack);
   }
 

@@ -1,8 +1,8 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
-import { CfnModel, ModelResource } from '../private/cfn-model';
-import { EventGraph } from '../private/event-graph';
-import { ResourcePath } from '../private/retry-paths';
+import { CfnModel, ModelResource } from './model/cfn-model';
+import { EventGraph } from './model/event-graph';
+import { ResourcePath } from './model/retry-paths';
 
 /** What a rule of `ResilienceChecks` can look at besides the resource it checks. */
 export interface RuleContext {

@@ -262,10 +262,10 @@ function loadModules() {
       : messageOf(error));
   }
   return {
-    templateStack: (require('../private/template-stack') as typeof import('../private/template-stack')).templateStack,
+    templateStack: (require('../checks/model/template-stack') as typeof import('../checks/model/template-stack')).templateStack,
     ResilienceChecks: (require('../checks/resilience-checks') as typeof import('../checks/resilience-checks')).ResilienceChecks,
     ResilienceNagPack: (require('../checks/resilience-nag-pack') as typeof import('../checks/resilience-nag-pack')).ResilienceNagPack,
-    StackAnalysis: (require('../private/stack-analysis') as typeof import('../private/stack-analysis')).StackAnalysis,
+    StackAnalysis: (require('../checks/model/stack-analysis') as typeof import('../checks/model/stack-analysis')).StackAnalysis,
   };
   /* eslint-enable @typescript-eslint/no-require-imports */
 }

@@ -13,8 +13,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { TemplateStackOptions } from '../private/template-stack';
-import { applyTransforms, TransformedTemplate } from '../private/template-transforms';
+import type { TemplateStackOptions } from '../checks/model/template-stack';
+import { applyTransforms, TransformedTemplate } from '../checks/model/template-transforms';
 
 /** A template to check, and how to rebuild it. */
 export interface Unit {

@@ -1,7 +1,7 @@
 import type { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { ApiIntegration, apiIntegrations } from '../../private/api-integrations';
-import { readFunction } from '../../private/cfn-properties';
+import { ApiIntegration, apiIntegrations } from '../model/api-integrations';
+import { readFunction } from '../model/cfn-properties';
 import { ResilienceRule, RuleContext } from '../rule';
 
 /**

@@ -1,5 +1,5 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { PATH_LIMIT } from '../../private/retry-paths';
+import { PATH_LIMIT } from '../model/retry-paths';
 import { ResilienceRule } from '../rule';
 
 /**

@@ -1,6 +1,6 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { CFN_TYPE } from '../../private/cfn-model';
-import { readArchive } from '../../private/cfn-properties';
+import { CFN_TYPE } from '../model/cfn-model';
+import { readArchive } from '../model/cfn-properties';
 import { ResilienceRule } from '../rule';
 
 /** Resilience-EventBridge3: a custom event bus has an archive. */

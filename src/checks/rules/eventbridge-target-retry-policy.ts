@@ -1,6 +1,6 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { CFN_TYPE } from '../../private/cfn-model';
-import { readRule } from '../../private/cfn-properties';
+import { CFN_TYPE } from '../model/cfn-model';
+import { readRule } from '../model/cfn-properties';
 import { ResilienceRule } from '../rule';
 
 /** Resilience-EventBridge2: every target of a rule has an explicit retry policy. */

@@ -1,6 +1,6 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { CFN_TYPE } from '../../private/cfn-model';
-import { readExperimentTemplate } from '../../private/cfn-properties';
+import { CFN_TYPE } from '../model/cfn-model';
+import { readExperimentTemplate } from '../model/cfn-properties';
 import { ResilienceRule } from '../rule';
 
 /** Resilience-FIS1: an FIS experiment template has a stop condition. */

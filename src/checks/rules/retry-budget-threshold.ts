@@ -1,6 +1,6 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { ResourcePath } from '../../private/retry-paths';
+import { ResourcePath } from '../model/retry-paths';
 import { ResilienceRule, RuleContext } from '../rule';
 
 /**

@@ -1,7 +1,7 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { CFN_TYPE } from '../../private/cfn-model';
-import { readSchedule } from '../../private/cfn-properties';
 import { AWS_DEFAULTS } from '../../private/defaults';
+import { CFN_TYPE } from '../model/cfn-model';
+import { readSchedule } from '../model/cfn-properties';
 import { ResilienceRule } from '../rule';
 
 /** Resilience-Scheduler2: an EventBridge Scheduler schedule's target has an explicit retry policy. */

@@ -1,6 +1,6 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { CFN_TYPE } from '../../private/cfn-model';
-import { readSubscription } from '../../private/cfn-properties';
+import { CFN_TYPE } from '../model/cfn-model';
+import { readSubscription } from '../model/cfn-properties';
 import { ResilienceRule } from '../rule';
 
 /**

@@ -1,6 +1,6 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { CFN_TYPE } from '../../private/cfn-model';
-import { readQueue } from '../../private/cfn-properties';
+import { CFN_TYPE } from '../model/cfn-model';
+import { readQueue } from '../model/cfn-properties';
 import { ResilienceRule } from '../rule';
 
 /** Resilience-SQS4: a standard queue's dead-letter queue keeps messages longer than the queue. */

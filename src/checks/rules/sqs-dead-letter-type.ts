@@ -1,6 +1,6 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { CFN_TYPE } from '../../private/cfn-model';
-import { readQueue } from '../../private/cfn-properties';
+import { CFN_TYPE } from '../model/cfn-model';
+import { readQueue } from '../model/cfn-properties';
 import { ResilienceRule } from '../rule';
 
 /** Resilience-SQS5: a queue and its dead-letter queue are both standard or both FIFO. */

@@ -1,8 +1,8 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { CFN_TYPE } from '../../private/cfn-model';
-import { readQueue } from '../../private/cfn-properties';
 import { DEFAULTS } from '../../private/defaults';
+import { CFN_TYPE } from '../model/cfn-model';
+import { readQueue } from '../model/cfn-properties';
 import { ResilienceRule, RuleContext } from '../rule';
 
 /** Resilience-SQS6: a queue that a Lambda function consumes is received at least 5 times before it dead-letters a message. */

@@ -1,7 +1,7 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { CFN_TYPE } from '../../private/cfn-model';
-import { readEventSourceMapping } from '../../private/cfn-properties';
 import { AWS_DEFAULTS } from '../../private/defaults';
+import { CFN_TYPE } from '../model/cfn-model';
+import { readEventSourceMapping } from '../model/cfn-properties';
 import { ResilienceRule } from '../rule';
 
 /** Resilience-SQS3: an SQS event source mapping reports batch item failures. */

@@ -1,8 +1,8 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { CFN_TYPE } from '../../private/cfn-model';
-import { readEventSourceMapping, readFunction, readQueue } from '../../private/cfn-properties';
 import { DEFAULTS } from '../../private/defaults';
+import { CFN_TYPE } from '../model/cfn-model';
+import { readEventSourceMapping, readFunction, readQueue } from '../model/cfn-properties';
 import { ResilienceRule, RuleContext } from '../rule';
 
 /**

@@ -1,6 +1,6 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { CFN_TYPE } from '../../private/cfn-model';
-import { taskStates } from '../../private/state-machine-definition';
+import { CFN_TYPE } from '../model/cfn-model';
+import { taskStates } from '../model/state-machine-definition';
 import { ResilienceRule } from '../rule';
 
 /**

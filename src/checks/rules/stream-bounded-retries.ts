@@ -1,7 +1,7 @@
 import { CfnResource, Duration } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { streamConsumerOf } from '../../private/stream-consumers';
 import { formatDuration } from '../../private/validation';
+import { streamConsumerOf } from '../model/stream-consumers';
 import { ResilienceRule, RuleContext } from '../rule';
 
 /**

@@ -1,5 +1,5 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { streamConsumerOf, whenDropped } from '../../private/stream-consumers';
+import { streamConsumerOf, whenDropped } from '../model/stream-consumers';
 import { ResilienceRule } from '../rule';
 
 /**

@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { CFN_TYPE } from '../../private/cfn-model';
-import { streamConsumerOf } from '../../private/stream-consumers';
+import { CFN_TYPE } from '../model/cfn-model';
+import { streamConsumerOf } from '../model/stream-consumers';
 import { ResilienceRule, RuleContext } from '../rule';
 
 /**

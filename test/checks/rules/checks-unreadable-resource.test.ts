@@ -1,10 +1,10 @@
 import { CfnResource, Lazy, Stack } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagRuleCompliance } from 'cdk-nag';
+import { CFN_TYPE, CfnModel } from '../../../src/checks/model/cfn-model';
+import { EventGraph } from '../../../src/checks/model/event-graph';
 import { RuleContext } from '../../../src/checks/rule';
 import { ChecksUnreadableResource } from '../../../src/checks/rules/checks-unreadable-resource';
-import { CFN_TYPE, CfnModel } from '../../../src/private/cfn-model';
-import { EventGraph } from '../../../src/private/event-graph';
 import { newStack } from '../../helpers';
 import { reported } from '../nag';
 

@@ -11,8 +11,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { CFN_TYPE, CfnModel, flatten, ModelResource, StreamKind } from './cfn-model';
 import { readEventSourceMapping, readKinesisStream, readPipe, readStreamConsumer, ResolvedValue } from './cfn-properties';
-import { AWS_DEFAULTS } from './defaults';
-import { formatDuration } from './validation';
+import { AWS_DEFAULTS } from '../../private/defaults';
+import { formatDuration } from '../../private/validation';
 
 /** The settings of a stream consumer that decide what happens to a poison record. */
 export interface StreamConsumer {
@@ -114,6 +114,11 @@ export function whenDropped(consumer: StreamConsumer): string {
   const age = maxRecordAgeSeconds >= 0 && maxRecordAgeSeconds < retentionSeconds ? maxRecordAgeSeconds : retentionSeconds;
   const expires = `when it is ${formatDuration(Duration.seconds(age))} old${age === retentionSeconds ? ' (the stream\'s retention)' : ''}`;
   return retries ? `${retries} or ${expires}, whichever comes first` : expires;
+}
+
+/** The kind of a stream resource (a Kinesis stream or consumer, or a DynamoDB table). */
+export function kindOf(stream: ModelResource): StreamKind {
+  return stream.type === CFN_TYPE.TABLE || stream.type === CFN_TYPE.GLOBAL_TABLE ? 'dynamodb' : 'kinesis';
 }
 
 /** What decides how often a stream consumer is invoked with a poison record. */

@@ -2,10 +2,10 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { ResilienceChecks, RetryBudget } from '../../src';
-import { templateStack } from '../../src/private/template-stack';
-import { consumerTemplate, consumerWithoutRedrive } from '../fixtures/templates';
-import { handlerProps } from '../helpers';
+import { ResilienceChecks, RetryBudget } from '../../../src';
+import { templateStack } from '../../../src/checks/model/template-stack';
+import { consumerTemplate, consumerWithoutRedrive } from '../../fixtures/templates';
+import { handlerProps } from '../../helpers';
 
 /** `<rule> <logical id>` of every finding of `ResilienceChecks.checkTemplate`. */
 function checked(template: unknown): string[] {

@@ -1,5 +1,6 @@
 import { CfnCustomResource, CfnResource, Lazy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as apigatewayv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -11,11 +12,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as pipes from 'aws-cdk-lib/aws-pipes';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { CFN_TYPE, CfnModel } from '../../src/private/cfn-model';
-import { handlerProps, newApp, newStack } from '../helpers';
+import { CFN_TYPE, CfnModel } from '../../../src/checks/model/cfn-model';
+import { handlerProps, newApp, newStack } from '../../helpers';
 
 /** A resource whose only property throws `message` when it is resolved. */
 function brokenQueue(stack: Stack, id: string, message: string): CfnResource {
@@ -45,6 +47,9 @@ describe('CfnModel', () => {
       BUCKET: s3.CfnBucket,
       STATE_MACHINE: sfn.CfnStateMachine,
       API_METHOD: apigateway.CfnMethod,
+      API_V2: apigatewayv2.CfnApi,
+      API_V2_INTEGRATION: apigatewayv2.CfnIntegration,
+      SCHEDULE: scheduler.CfnSchedule,
       IOT_EVENTS_DETECTOR_MODEL: iotevents.CfnDetectorModel,
       CUSTOM_RESOURCE: CfnCustomResource,
       ROLE: iam.CfnRole,

@@ -26,7 +26,7 @@
  * that calls the wrong reader fails loudly in its tests.
  */
 import { CFN_TYPE, ModelResource } from './cfn-model';
-import { AWS_DEFAULTS } from './defaults';
+import { AWS_DEFAULTS } from '../../private/defaults';
 
 /**
  * A value as the resolved template holds it: a literal, an intrinsic

@@ -10,12 +10,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { IConstruct } from 'constructs';
-import { CFN_TYPE, CfnModel, ModelResource } from '../../src/private/cfn-model';
+import { CFN_TYPE, CfnModel, ModelResource } from '../../../src/checks/model/cfn-model';
 import {
   ASYNC_KINDS, asynchronouslyInvoked, chooseEdges, EDGE_PRECEDENCE, EdgeKind, EventGraph, GraphEdge, machineryFunctions,
-} from '../../src/private/event-graph';
-import { newPipe, readKinesis, readTable, streamedTable } from '../checks/streams';
-import { handlerProps, newStack } from '../helpers';
+} from '../../../src/checks/model/event-graph';
+import { handlerProps, newStack } from '../../helpers';
+import { newPipe, readKinesis, readTable, streamedTable } from '../streams';
 
 /** A new function `id` in `stack`, with `props` on top of `handlerProps`. */
 function newFunction(stack: Stack, id: string, props: Partial<lambda.FunctionProps> = {}): lambda.Function {

@@ -1,10 +1,10 @@
 import { CfnResource, Duration } from 'aws-cdk-lib';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { CfnModel } from '../../src/private/cfn-model';
-import { StreamRetrySettings, streamAttempts, streamConsumerOf, whenDropped } from '../../src/private/stream-consumers';
-import { mappingOf, newPipe, readKinesis, readTable, streamedTable } from '../checks/streams';
-import { newStack } from '../helpers';
+import { CfnModel } from '../../../src/checks/model/cfn-model';
+import { StreamRetrySettings, streamAttempts, streamConsumerOf, whenDropped } from '../../../src/checks/model/stream-consumers';
+import { newStack } from '../../helpers';
+import { mappingOf, newPipe, readKinesis, readTable, streamedTable } from '../streams';
 
 describe('streamConsumerOf: what a mapping or pipe that reads a stream does with a failing record', () => {
   test('a mapping with AWS\'s defaults: unbounded, batches of 100, no bisecting, no destination, the stream\'s retention', () => {

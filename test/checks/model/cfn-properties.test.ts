@@ -14,14 +14,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { IConstruct } from 'constructs';
-import { CFN_TYPE, CfnModel, ModelResource } from '../../src/private/cfn-model';
+import { CFN_TYPE, CfnModel, ModelResource } from '../../../src/checks/model/cfn-model';
 import {
   readAppConfigEnvironment, readArchive, readBucketNotifications, readDeployment, readDeploymentStrategy, readEventInvokeConfig,
   readEventSourceMapping, readFunction, readKinesisStream, readPermission, readPipe, readPolicies, readQueue, readRule, readStreamConsumer,
   readSubscription,
-} from '../../src/private/cfn-properties';
-import { AWS_DEFAULTS } from '../../src/private/defaults';
-import { handlerProps, newStack } from '../helpers';
+} from '../../../src/checks/model/cfn-properties';
+import { AWS_DEFAULTS } from '../../../src/private/defaults';
+import { handlerProps, newStack } from '../../helpers';
 
 /** The model resource behind `construct` (its default child, or itself). */
 function modelOf(construct: IConstruct): ModelResource {

@@ -1,7 +1,7 @@
-import { pythonJson, samHash } from '../../../src/private/sam/context';
-import { expandSam } from '../../../src/private/sam/expand';
-import { applyGlobals } from '../../../src/private/sam/globals';
-import { processedTemplate, rawTemplate, readNextToFixtures, SAM_FIXTURES } from '../../fixtures/sam-templates';
+import { pythonJson, samHash } from '../../../../src/checks/model/sam/context';
+import { expandSam } from '../../../../src/checks/model/sam/expand';
+import { applyGlobals } from '../../../../src/checks/model/sam/globals';
+import { processedTemplate, rawTemplate, readNextToFixtures, SAM_FIXTURES } from '../../../fixtures/sam-templates';
 
 /** The types whose properties the checks read, and so must be the translator's. */
 const READ_TYPES = [

@@ -1,4 +1,4 @@
-import { applyTransforms, transformNames } from '../../src/private/template-transforms';
+import { applyTransforms, transformNames } from '../../../src/checks/model/template-transforms';
 
 const queue = { Type: 'AWS::SQS::Queue', Properties: {} };
 

@@ -8,7 +8,7 @@
  */
 import { CFN_TYPE, CfnModel, ModelResource } from './cfn-model';
 import { readApiMethod, readApiV2, readApiV2Integration } from './cfn-properties';
-import { AWS_DEFAULTS } from './defaults';
+import { AWS_DEFAULTS } from '../../private/defaults';
 
 /** The request parameter of an API Gateway integration that makes Lambda invoke asynchronously, with its static value. */
 export const API_INVOCATION_TYPE = { parameter: 'integration.request.header.x-amz-invocation-type', asynchronous: "'Event'" };

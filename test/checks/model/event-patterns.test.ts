@@ -1,8 +1,8 @@
 import { CfnResource, Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import { CFN_TYPE, CfnModel, ModelResource } from '../../src/private/cfn-model';
-import { Arrival, matchAgain } from '../../src/private/event-patterns';
-import { newStack } from '../helpers';
+import { CFN_TYPE, CfnModel, ModelResource } from '../../../src/checks/model/cfn-model';
+import { Arrival, matchAgain } from '../../../src/checks/model/event-patterns';
+import { newStack } from '../../helpers';
 
 /** The model of a rule with `props`. */
 function ruleOf(props: events.RuleProps): ModelResource {

@@ -4,7 +4,8 @@
  * that something in the stack invokes asynchronously.
  *
  * Built in three steps, each over the model or the result of the one before:
- * 1. Links: every way the template wires one resource to another, each with
+ * 1. Links, found by the link sources of `links/` (one file per service,
+ *    listed in `LINKS`; adding an integration is one file there): every way the template wires one resource to another, each with
  *    its kind (`EdgeKind`): an event source mapping, a rule and its targets,
  *    a subscription, an S3 notification, a Lambda destination or dead-letter
  *    queue, an SQS redrive policy, a resource that invokes a function
@@ -60,18 +61,13 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { apiIntegrations, invokesAsynchronously } from './api-integrations';
 import { CFN_TYPE, CfnModel, ModelResource } from './cfn-model';
-import {
-  readApiMethod, readBucketNotifications, readDetectorModel, readEventInvokeConfig, readEventSourceMapping, readFunction, readPermission,
-  readPipe, readPolicies, readQueue, readRoleManagedPolicies, readRule, readSchedule, readStateMachine, readSubscription,
-} from './cfn-properties';
-import { AWS_DEFAULTS } from './defaults';
-import { EventShape, eventsAllowedBy, LAMBDA_DESTINATION_EVENTS, mergeShapes } from './event-patterns';
-import { taskStates } from './state-machine-definition';
-import { retentionSecondsOf, streamAttempts, streamOf } from './stream-consumers';
+import { readEventInvokeConfig, readFunction, readPermission, readQueue } from './cfn-properties';
+import { EventShape, mergeShapes } from './event-patterns';
+import { LINKS, Linker, RECEIVED } from './links';
+import { AWS_DEFAULTS } from '../../private/defaults';
 
-const { QUEUE, FUNCTION, TOPIC, BUS, RULE, API_DESTINATION, STATE_MACHINE } = CFN_TYPE;
+const { QUEUE, FUNCTION, STATE_MACHINE } = CFN_TYPE;
 
 /** What wires one resource to the next. */
 export type EdgeKind =
@@ -348,18 +344,14 @@ export class EventGraph {
 
   constructor(public readonly model: CfnModel) {
     const serving = machineryFunctions(model);
-    this.linkEventSourceMappings();
-    this.linkRules();
-    this.linkSubscriptions();
-    this.linkBucketNotifications();
-    this.linkFunctionFailureTargets();
-    this.linkQueueRedrives();
-    this.linkAsyncInvokers();
-    this.linkGrants();
-    this.linkStreamMappings();
-    this.linkPipes();
-    this.linkSchedules();
-    for (const { integration, fn } of apiIntegrations(this.model)) this.link(integration, fn, 'api-integration', 1);
+    const linker: Linker = {
+      model,
+      link: (...args) => this.link(...args),
+      linkCounted: (...args) => this.linkCounted(...args),
+      receiveAttempts: queue => this.receiveAttempts(queue),
+      asyncAttempts: fn => this.asyncAttempts(fn),
+    };
+    for (const source of LINKS) source.find(linker);
     // A function that serves a custom resource is machinery unless something of the user's wires events to it
     // (a queue it consumes, a rule that targets it): then only the custom resource's invocation is left out, which
     // is no link. What machinery sends (the grants of an AwsCustomResource, say) is no part of a user's paths.
@@ -464,265 +456,6 @@ export class EventGraph {
     });
   }
 
-  private linkEventSourceMappings(): void {
-    for (const mapping of this.model.ofType(CFN_TYPE.EVENT_SOURCE_MAPPING)) {
-      const { eventSourceArn, functionName } = readEventSourceMapping(mapping);
-      const queue = this.model.referencedOne(eventSourceArn, QUEUE);
-      const fn = this.model.referencedOne(functionName, FUNCTION);
-      if (!queue || !fn) continue;
-      this.link(queue, fn, 'event-source-mapping', this.receiveAttempts(queue));
-    }
-  }
-
-  private linkRules(): void {
-    for (const rule of this.model.ofType(RULE)) {
-      const { eventBusName, targets } = readRule(rule);
-      const bus = typeof eventBusName === 'string' && !eventBusName.startsWith('arn:')
-        ? this.model.named('events', eventBusName)
-        : this.model.referencedOne(eventBusName, BUS);
-      if (bus) this.link(bus, rule, 'rule', 1);
-      for (const target of targets ?? []) {
-        for (const to of this.model.referencedBy(target.arn)) {
-          // EventBridge retries an API destination that answers 429 or 5xx: each retry is a call.
-          if (to.type === API_DESTINATION) {
-            this.link(rule, to, 'rule-target', target.maximumRetryAttempts === undefined ? undefined : 1 + target.maximumRetryAttempts);
-          } else {
-            this.link(rule, to, 'rule-target', RECEIVED);
-          }
-        }
-        for (const dlq of this.model.referencedBy(target.deadLetterArn, QUEUE)) {
-          this.link(rule, dlq, 'rule-dead-letter', RECEIVED);
-        }
-      }
-    }
-  }
-
-  private linkSubscriptions(): void {
-    for (const subscription of this.model.ofType(CFN_TYPE.SUBSCRIPTION)) {
-      const { topicArn, endpoint, deadLetterTargetArn } = readSubscription(subscription);
-      const topic = this.model.referencedOne(topicArn, TOPIC);
-      if (!topic) continue;
-      for (const to of this.model.referencedBy(endpoint, FUNCTION, QUEUE)) {
-        this.link(topic, to, 'subscription', RECEIVED);
-      }
-      for (const dlq of this.model.referencedBy(deadLetterTargetArn, QUEUE)) {
-        this.link(topic, dlq, 'subscription-dead-letter', RECEIVED);
-      }
-    }
-  }
-
-  private linkBucketNotifications(): void {
-    for (const bucket of this.model.ofType(CFN_TYPE.BUCKET)) {
-      this.linkNotifications(bucket, readBucketNotifications(bucket).targets);
-    }
-    // The S3 notifications of aws-cdk-lib: a custom resource that configures the bucket.
-    for (const custom of this.model.ofType(CFN_TYPE.BUCKET_NOTIFICATIONS)) {
-      const { bucketName, targets } = readBucketNotifications(custom);
-      this.linkNotifications(this.model.referencedOne(bucketName, CFN_TYPE.BUCKET) ?? custom, targets);
-    }
-  }
-
-  private linkNotifications(bucket: ModelResource, targets: readonly unknown[]): void {
-    for (const target of targets) {
-      for (const to of this.model.referencedBy(target, FUNCTION, QUEUE, TOPIC)) {
-        this.link(bucket, to, 'notification', RECEIVED);
-      }
-    }
-  }
-
-  private linkFunctionFailureTargets(): void {
-    for (const config of this.model.ofType(CFN_TYPE.EVENT_INVOKE_CONFIG)) {
-      const { functionName, onFailureDestination, onSuccessDestination } = readEventInvokeConfig(config);
-      for (const fn of this.model.referencedBy(functionName, FUNCTION)) {
-        for (const to of this.model.referencedBy(onFailureDestination, FUNCTION, QUEUE, TOPIC, BUS)) {
-          this.link(fn, to, 'on-failure', RECEIVED, to.type === BUS ? LAMBDA_DESTINATION_EVENTS['on-failure'] : undefined);
-        }
-        for (const to of this.model.referencedBy(onSuccessDestination, FUNCTION, QUEUE, TOPIC, BUS)) {
-          this.link(fn, to, 'on-success', RECEIVED, to.type === BUS ? LAMBDA_DESTINATION_EVENTS['on-success'] : undefined);
-        }
-      }
-    }
-    for (const fn of this.model.ofType(FUNCTION)) {
-      for (const to of this.model.referencedBy(readFunction(fn).deadLetterTargetArn, QUEUE, TOPIC)) {
-        this.link(fn, to, 'function-dead-letter', RECEIVED);
-      }
-    }
-  }
-
-  private linkQueueRedrives(): void {
-    for (const queue of this.model.ofType(QUEUE)) {
-      for (const dlq of this.model.referencedBy(readQueue(queue).deadLetterTargetArn, QUEUE)) {
-        this.link(queue, dlq, 'redrive', RECEIVED);
-      }
-    }
-  }
-
-  /** The resources that invoke a function asynchronously by a setting of their own (see `EdgeKind` `async-invoke`). */
-  private linkAsyncInvokers(): void {
-    // An API Gateway method whose Lambda integration sets X-Amz-Invocation-Type to 'Event': Lambda queues the request.
-    for (const method of this.model.ofType(CFN_TYPE.API_METHOD)) {
-      const { integrationType, integrationUri, requestParameters } = readApiMethod(method);
-      if (integrationType !== 'AWS' || !invokesAsynchronously(requestParameters)) continue;
-      for (const fn of this.model.referencedBy(integrationUri, FUNCTION)) this.link(method, fn, 'async-invoke', RECEIVED);
-    }
-    // An IoT Events detector model's Lambda action.
-    for (const detector of this.model.ofType(CFN_TYPE.IOT_EVENTS_DETECTOR_MODEL)) {
-      for (const fn of this.model.referencedBy(readDetectorModel(detector).lambdaActions, FUNCTION)) this.link(detector, fn, 'async-invoke', RECEIVED);
-    }
-    // A Step Functions Lambda task that invokes with InvocationType Event.
-    for (const stateMachine of this.model.ofType(STATE_MACHINE)) {
-      for (const task of taskStates(this.model, stateMachine) ?? []) {
-        for (const fn of task.invokedAsynchronously) this.link(stateMachine, fn, 'async-invoke', RECEIVED);
-      }
-    }
-  }
-
-  /**
-   * A function whose role may send to a queue, publish to a topic, put events on a bus, invoke a function or start
-   * a state machine. What a grant on a bus lets the function put, its conditions say (`eventsAllowedBy`).
-   */
-  private linkGrants(): void {
-    const grants = GRANTS;
-    // The functions of each role, once: a policy names roles, and each role's functions are looked up, not searched for.
-    const functionsOfRole = new Map<ModelResource, ModelResource[]>();
-    const allFunctions = this.model.ofType(FUNCTION);
-    const order = new Map(allFunctions.map((fn, i) => [fn, i]));
-    for (const fn of allFunctions) {
-      for (const role of this.model.referencedBy(readFunction(fn).role)) functionsOfRole.set(role, [...functionsOfRole.get(role) ?? [], fn]);
-    }
-    for (const { roles, statements } of this.policies()) {
-      const functions = [...new Set(roles.flatMap(role => functionsOfRole.get(role) ?? []))].sort((a, b) => order.get(a)! - order.get(b)!);
-      if (functions.length === 0) continue;
-      for (const statement of statements) {
-        if (statement.effect !== 'Allow') continue;
-        for (const [type, action] of grants) {
-          if (!allows(statement.actions, action)) continue;
-          for (const to of this.model.referencedBy(statement.resources, type)) {
-            const events = type === BUS ? eventsAllowedBy(statement) : undefined;
-            for (const fn of functions) this.link(fn, to, 'grant', RECEIVED, events, functions.length > 1);
-          }
-        }
-      }
-    }
-    this.linkWildcardGrants(functionsOfRole);
-  }
-
-  /**
-   * A function whose role may send to every resource of a kind (a statement on `*`, an AWS managed policy such as
-   * `AWSStepFunctionsFullAccess`), to the resources of that kind its environment names: a `possible` link.
-   */
-  private linkWildcardGrants(functionsOfRole: ReadonlyMap<ModelResource, readonly ModelResource[]>): void {
-    const wildcard = new Map<ModelResource, string[]>();
-    const add = (role: ModelResource, actions: readonly unknown[]) => {
-      for (const fn of functionsOfRole.get(role) ?? []) wildcard.set(fn, [...wildcard.get(fn) ?? [], ...actions.filter((a): a is string => typeof a === 'string')]);
-    };
-    for (const { roles, statements } of this.policies()) {
-      for (const statement of statements) {
-        const resources = Array.isArray(statement.resources) ? statement.resources : [statement.resources];
-        if (statement.effect === 'Allow' && resources.includes('*')) roles.forEach(role => add(role, statement.actions));
-      }
-    }
-    for (const role of this.model.ofType(CFN_TYPE.ROLE)) {
-      for (const policy of readRoleManagedPolicies(role)) add(role, AWS_MANAGED_POLICY_ACTIONS[policy] ?? []);
-    }
-    for (const [fn, actions] of wildcard) {
-      const environment = readFunction(fn).environment;
-      for (const [type, action] of GRANTS) {
-        if (!allows(actions, action)) continue;
-        for (const to of this.model.referencedBy(environment, type)) {
-          if (to !== fn) this.link(fn, to, 'grant', RECEIVED, undefined, (functionsOfRole.get(this.roleOf(fn)!) ?? []).length > 1, true);
-        }
-      }
-    }
-  }
-
-  /** The role of a function, if the model has it. */
-  private roleOf(fn: ModelResource): ModelResource | undefined {
-    return this.model.referencedOne(readFunction(fn).role, CFN_TYPE.ROLE);
-  }
-
-  /**
-   * A stream (Kinesis or DynamoDB) to the function that an event source
-   * mapping invokes with its records, attempted `streamAttempts()` times per
-   * record; the function to the mapping's on-failure destination.
-   */
-  private linkStreamMappings(): void {
-    for (const mapping of this.model.ofType(CFN_TYPE.EVENT_SOURCE_MAPPING)) {
-      const settings = readEventSourceMapping(mapping);
-      const stream = streamOf(this.model, settings.eventSourceArn);
-      const fn = this.model.referencedOne(settings.functionName, FUNCTION);
-      if (!stream || !fn) continue;
-      this.link(stream, fn, 'stream-mapping', streamAttempts({
-        retryAttempts: settings.maximumRetryAttempts,
-        maxRecordAgeSeconds: settings.maximumRecordAgeSeconds,
-        bisect: settings.bisectBatchOnFunctionError,
-        batchSize: settings.batchSize ?? AWS_DEFAULTS.streamBatchSize,
-        retentionSeconds: retentionSecondsOf(this.model, settings.eventSourceArn, kindOf(stream)),
-        attemptSeconds: readFunction(fn).timeoutSeconds,
-      }));
-      for (const to of this.model.referencedBy(settings.onFailureDestination, QUEUE, TOPIC, CFN_TYPE.BUCKET)) {
-        this.link(fn, to, 'stream-on-failure', RECEIVED);
-      }
-    }
-  }
-
-  /**
-   * A pipe as a hop: its source (a queue or a stream) to the pipe, attempted
-   * as the source retries (the queue's receives, the stream parameters'
-   * retries); the pipe to its target and enrichment, invoked on each attempt
-   * (a function target `FIRE_AND_FORGET` with its asynchronous retries on
-   * top); the pipe to its stream source's dead-letter queue or topic.
-   */
-  private linkPipes(): void {
-    for (const pipe of this.model.ofType(CFN_TYPE.PIPE)) {
-      const { source, target, enrichment, lambdaInvocationType, stateMachineInvocationType, stream: parameters } = readPipe(pipe);
-      const targets = this.model.referencedBy(target);
-      const enrichments = this.model.referencedBy(enrichment);
-      const queue = this.model.referencedOne(source, QUEUE);
-      const stream = queue ? undefined : streamOf(this.model, source);
-      if (queue) this.linkCounted(queue, pipe, 'pipe-source', this.receiveAttempts(queue), 'event');
-      if (stream) {
-        const fn = [...targets, ...enrichments].find(t => t.type === FUNCTION);
-        this.linkCounted(stream, pipe, 'pipe-source', streamAttempts({
-          retryAttempts: parameters.maximumRetryAttempts,
-          maxRecordAgeSeconds: parameters.maximumRecordAgeSeconds,
-          bisect: parameters.bisect,
-          batchSize: parameters.batchSize,
-          retentionSeconds: retentionSecondsOf(this.model, source, kindOf(stream)),
-          attemptSeconds: fn ? readFunction(fn).timeoutSeconds : PIPE_ATTEMPT_SECONDS,
-        }), 'event');
-        for (const to of this.model.referencedBy(parameters.deadLetterArn, QUEUE, TOPIC)) {
-          this.linkCounted(pipe, to, 'pipe-dead-letter', 1, 'event');
-        }
-      }
-      for (const to of targets) {
-        const async = (to.type === FUNCTION && lambdaInvocationType === 'FIRE_AND_FORGET')
-          || (to.type === STATE_MACHINE && (stateMachineInvocationType === 'FIRE_AND_FORGET' || readStateMachine(to).type === 'STANDARD'));
-        this.linkCounted(pipe, to, async ? 'pipe-async-target' : 'pipe-target', async && to.type === FUNCTION ? this.asyncAttempts(to) : 1, 'invocation');
-      }
-      // An enrichment is always invoked synchronously.
-      for (const to of enrichments) this.linkCounted(pipe, to, 'pipe-target', 1, 'invocation');
-    }
-  }
-
-  /**
-   * An EventBridge Scheduler schedule to its target (a function invoked
-   * asynchronously: Lambda's retries apply; anything else, once per
-   * invocation), and to the dead-letter queue of its target. Scheduler's own
-   * retries (185 by default) are of deliveries that failed, not of the
-   * target's work: they are not counted as attempts of the target.
-   */
-  private linkSchedules(): void {
-    for (const schedule of this.model.ofType(CFN_TYPE.SCHEDULE)) {
-      const { targetArn, deadLetterArn } = readSchedule(schedule);
-      for (const to of this.model.referencedBy(targetArn, FUNCTION, QUEUE, TOPIC, BUS, STATE_MACHINE)) {
-        this.link(schedule, to, 'schedule-target', RECEIVED);
-      }
-      for (const dlq of this.model.referencedBy(deadLetterArn, QUEUE)) {
-        this.link(schedule, dlq, 'schedule-dead-letter', RECEIVED);
-      }
-    }
-  }
 
   /** A link whose count follows `per` (see `GraphEdge`); attempts the template does not fix count as 1, and say so. */
   private linkCounted(from: ModelResource, to: ModelResource, kind: EdgeKind, attempts: number | undefined, per: GraphEdge['per']): void {
@@ -731,63 +464,7 @@ export class EventGraph {
     });
   }
 
-  /** Every IAM policy of the stack, with the roles it applies to. */
-  private policies() {
-    const policies = this.model.ofType(CFN_TYPE.POLICY, CFN_TYPE.MANAGED_POLICY).flatMap(policy => readPolicies(policy)
-      .map(({ roles, statements }) => ({ roles: this.model.referencedBy(roles, CFN_TYPE.ROLE), statements })));
-    const inline = this.model.ofType(CFN_TYPE.ROLE).flatMap(role => readPolicies(role)
-      .map(({ statements }) => ({ roles: [role], statements })));
-    return [...policies, ...inline];
-  }
-}
 
-/** What a grant lets a function do to a resource of each type: send to a queue, publish to a topic, ... */
-const GRANTS: ReadonlyArray<[string, string]> = [
-  [QUEUE, 'sqs:SendMessage'], [TOPIC, 'sns:Publish'], [BUS, 'events:PutEvents'], [FUNCTION, 'lambda:InvokeFunction'],
-  [STATE_MACHINE, 'states:StartExecution'],
-];
-
-/**
- * The actions that AWS managed policies allow on every resource, for the
- * services whose sends the retry budget follows.
- * @see https://docs.aws.amazon.com/aws-managed-policy/latest/reference/policy-list.html
- */
-const AWS_MANAGED_POLICY_ACTIONS: Readonly<Record<string, readonly string[]>> = {
-  AdministratorAccess: ['*'],
-  PowerUserAccess: ['*'],
-  AWSStepFunctionsFullAccess: ['states:*'],
-  AWSStepFunctionsConsoleFullAccess: ['states:*'],
-  AmazonSQSFullAccess: ['sqs:*'],
-  AmazonSNSFullAccess: ['sns:*'],
-  AmazonEventBridgeFullAccess: ['events:*'],
-  CloudWatchEventsFullAccess: ['events:*'],
-  AWSLambda_FullAccess: ['lambda:*'],
-  AWSLambdaRole: ['lambda:InvokeFunction'],
-};
-
-/** `EventGraph.link`'s attempts as the target receives events: a function's asynchronous attempts, 1 for anything else. */
-const RECEIVED = Symbol('received');
-
-/**
- * How long an attempt of a pipe whose target is not a function is counted
- * to take, when its retries are unbounded: EventBridge documents no retry
- * interval, so one attempt per second is assumed.
- */
-const PIPE_ATTEMPT_SECONDS = 1;
-
-/** The kind of a stream resource (a Kinesis stream or consumer, or a DynamoDB table). */
-function kindOf(stream: ModelResource): 'kinesis' | 'dynamodb' {
-  return stream.type === CFN_TYPE.TABLE || stream.type === CFN_TYPE.GLOBAL_TABLE ? 'dynamodb' : 'kinesis';
-}
-
-/** Whether an IAM `Action` list (with wildcards) allows `action`. */
-function allows(actions: readonly unknown[], action: string): boolean {
-  return actions.some(pattern => typeof pattern === 'string'
-    && new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 'i').test(action));
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** A principal as a string, with any part that is not a literal (the region, say) as `region`. */
