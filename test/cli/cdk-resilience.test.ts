@@ -12,28 +12,18 @@ import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { buildDemoApp } from '../../demo/app';
 import { ResilienceChecks, RetryBudget, RetryBudgetReport } from '../../src';
-import { CliTemplateResult, EXIT, main } from '../../src/cli/cdk-resilience';
+import { CliTemplateResult, EXIT } from '../../src/cli/cdk-resilience';
 import { CONSUMER_YAML, consumerTemplate, consumerWithoutRedrive } from '../fixtures/templates';
 import { handlerProps } from '../helpers';
+import { runCli, writeFile } from './cli';
 
 const ROOT = path.join(__dirname, '..', '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-resilience-cli-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 /** A file in the test's folder with `content` (JSON unless a string). */
-function file(name: string, content: unknown): string {
-  const target = path.join(work, name);
-  fs.writeFileSync(target, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
-  return target;
-}
-
-/** Runs the command in this process. */
-function run(...args: string[]): { code: number; out: string; err: string } {
-  let out = '';
-  let err = '';
-  const code = main(args, { out: t => out += t, err: t => err += t });
-  return { code, out, err };
-}
+const file = (name: string, content: unknown) => writeFile(work, name, content);
+const run = runCli;
 
 /** The templates of a `--format json` run. */
 function jsonRun(...args: string[]): { code: number; templates: CliTemplateResult[]; output: any } {

@@ -21,8 +21,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { runCli } from './cli';
 import { ResilienceChecks } from '../../src';
-import { main } from '../../src/cli/cdk-resilience';
 import { handlerProps } from '../helpers';
 
 let outdir: string;
@@ -63,13 +63,7 @@ function writeSchema(): string {
   return file;
 }
 
-/** Runs the command; returns its exit code and output. */
-function run(...args: string[]): { code: number; out: string; err: string } {
-  let out = '';
-  let err = '';
-  const code = main(['check', ...args], { out: t => { out += t; }, err: t => { err += t; } });
-  return { code, out, err };
-}
+const run = (...args: string[]) => runCli('check', ...args);
 
 describe('cdk-resilience check on common aws-cdk-lib constructs', () => {
   test('the cloud assembly is read, every resource by its construct path', () => {

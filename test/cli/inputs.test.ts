@@ -7,25 +7,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, NestedStack, Stack } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { EXIT, main } from '../../src/cli/cdk-resilience';
+import { runCli, writeFile } from './cli';
+import { EXIT } from '../../src/cli/cdk-resilience';
 import { consumerTemplate, consumerWithoutRedrive } from '../fixtures/templates';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-resilience-inputs-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 /** A file in the test's folder with `content` (JSON unless a string). */
-function file(name: string, content: unknown): string {
-  const target = path.join(work, name);
-  fs.writeFileSync(target, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
-  return target;
-}
-
-function run(...args: string[]): { code: number; out: string; err: string } {
-  let out = '';
-  let err = '';
-  const code = main(['check', ...args], { out: t => { out += t; }, err: t => { err += t; } });
-  return { code, out, err };
-}
+const file = (name: string, content: unknown) => writeFile(work, name, content);
+const run = (...args: string[]) => runCli('check', ...args);
 
 /** A cloud assembly of a stack with a nested stack (each with a queue), as the CDK CLI writes it. */
 function assemblyWithNestedStack(): { outdir: string; parent: string; nested: string } {
