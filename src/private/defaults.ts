@@ -214,7 +214,7 @@ export const LIMITS = {
   /** API Gateway: a burst of 5,000 requests per account and region (default quota). */
   apiThrottleBurstLimit: { min: 1, max: 5_000 },
   /** API Gateway: a REST API's integration times out after 29 seconds by default. */
-  apiIntegrationLatencyThreshold: { min: Duration.millis(1), max: Duration.seconds(29) },
+  apiIntegrationLatencyThreshold: { min: Duration.millis(1), max: Duration.millis(AWS_DEFAULTS.restApiIntegrationTimeoutMillis) },
 } as const;
 
 /** SNS: the alias of its AWS managed key, whose key policy no one can change. */
