@@ -14,7 +14,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { ArchivedEventBus, AsyncFunction, FanOutTopic, QueueDecoupledFunction, ResilienceChecks, RetryBudget, RetryBudgetReport } from '../../src';
+import { ArchivedEventBus, AsyncFunction, FanOutTopic, QueueBackedApi, QueueDecoupledFunction, ResilienceChecks, RetryBudget, RetryBudgetReport } from '../../src';
 import { handlerProps, newApp, newStack } from '../helpers';
 import { findings } from './nag';
 import { newPipe, readKinesis, readTable, safeSource, streamedTable } from './streams';
@@ -589,6 +589,19 @@ describe('RetryBudget: counting', () => {
       ['Test/ProvisionedQueue > Test/ProvisionedFunction', 5],
     ]);
     expect(findings(stack, 'Resilience-Lambda1')).toEqual([]);
+  });
+});
+
+describe('RetryBudget: the synchronous front door', () => {
+  test('a QueueBackedApi stores each request in its consumer\'s queue: method → queue → consumer, once per request', () => {
+    // GIVEN
+    const stack = newStack();
+    const consumer = new QueueDecoupledFunction(stack, 'Orders', { functionProps: handlerProps });
+    new QueueBackedApi(stack, 'OrdersApi', { consumer });
+    // WHEN
+    const paths = RetryBudget.analyze(stack).paths.map(p => [p.hops, p.attempts, p.worstCaseInvocations]);
+    // THEN
+    expect(paths).toEqual([[['Test/OrdersApi/RestApi/Default/POST', 'Test/Orders/Queue', 'Test/Orders/Function'], [1, 1, 5], 5]]);
   });
 });
 

@@ -120,15 +120,16 @@ describe('demo app', () => {
       + '      stage prod: 100 requests/s, burst 200, access logs → CdkResilienceDemo/OrdersApi/AccessLogs (90 days)\n'
       + '      alarms: 5XXError ≥ 1 (notifies); IntegrationLatency ≥ 1000 ms (p99) (notifies)');
     expect(summary).not.toMatch(/OFF|NO dead-letter queue|NONE|NOTHING|no function|UNBOUNDED|UNTIL THEY EXPIRE|NOT WIRED/);
-    // ... and its retry budget: Orders (5 receives) puts events on the bus, whose rule invokes the Shipper (1 + 2 retries)
+    // ... and its retry budget: the API stores each request in Orders (once per request), Orders (5 receives) puts events on
+    // the bus, whose rule invokes the Shipper (1 + 2 retries)
     expect(summary).toContain('reports a path above 25 or a certain loop');
-    expect(summary).toContain('| `CdkResilienceDemo/Orders/Queue` → `CdkResilienceDemo/Orders/Function` ×5 → `CdkResilienceDemo/OrderEvents` → '
+    expect(summary).toContain('| `CdkResilienceDemo/OrdersApi/RestApi/Default/orders/POST` → `CdkResilienceDemo/Orders/Queue` → `CdkResilienceDemo/Orders/Function` ×5 → `CdkResilienceDemo/OrderEvents` → '
       + '`CdkResilienceDemo/OrderEvents/Rules/OrderPlaced` → `CdkResilienceDemo/Shipper/Function` ×3 | 15 |');
     expect(summary).toContain('| `CdkResilienceDemo/Reservations/Queue` → `CdkResilienceDemo/Reserve` ×5 | 5 |');
     // the fan-out: Orders (5 receives) publishes each order, which reaches Receipts (5 receives) and the Notifier (1 + 2 retries)
-    expect(summary).toContain('| `CdkResilienceDemo/Orders/Queue` → `CdkResilienceDemo/Orders/Function` ×5 → `CdkResilienceDemo/OrderProcessed/Topic` → '
+    expect(summary).toContain('| `CdkResilienceDemo/OrdersApi/RestApi/Default/orders/POST` → `CdkResilienceDemo/Orders/Queue` → `CdkResilienceDemo/Orders/Function` ×5 → `CdkResilienceDemo/OrderProcessed/Topic` → '
       + '`CdkResilienceDemo/Receipts/Queue` → `CdkResilienceDemo/Receipts/Function` ×5 | 25 |');
-    expect(summary).toContain('| `CdkResilienceDemo/Orders/Queue` → `CdkResilienceDemo/Orders/Function` ×5 → `CdkResilienceDemo/OrderProcessed/Topic` → '
+    expect(summary).toContain('| `CdkResilienceDemo/OrdersApi/RestApi/Default/orders/POST` → `CdkResilienceDemo/Orders/Queue` → `CdkResilienceDemo/Orders/Function` ×5 → `CdkResilienceDemo/OrderProcessed/Topic` → '
       + '`CdkResilienceDemo/Notifier/Function` ×3 | 15 |');
     expect(summary).toContain('| `CdkResilienceDemo/Charge` → `CdkResilienceDemo/PaymentEvents/Topic` → `CdkResilienceDemo/Payments/Queue` → '
       + '`CdkResilienceDemo/Payments/Function` ×5 | 5 |');

@@ -116,8 +116,8 @@ export type EdgeKind =
   /** An EventBridge Scheduler schedule to its target, invoked asynchronously. */
   | 'schedule-target'
   /**
-   * An API Gateway method or integration to the function it invokes synchronously: once per request (a client's
-   * retries are outside the template).
+   * An API Gateway method or integration to the function it invokes synchronously, or to the SQS queue its
+   * service integration sends the request to: once per request (a client's retries are outside the template).
    */
   | 'api-integration'
   /** A schedule to the dead-letter queue of its target. */
