@@ -13,90 +13,63 @@ const ROOT = path.join(__dirname, '..');
 /** How long each test of a README example may take in the jest run it gets (the suite's own limit, 180 s, bounds the whole run). */
 const NESTED_TEST_TIMEOUT = 120_000;
 
+/**
+ * Runs the README's example files (a module and its test, as the README names them) with jest, in a folder of
+ * their own, as a user would: the package's subpaths resolve to the library's sources (compiled by ts-jest),
+ * other packages (dynalite, the AWS SDK) to the project's. With `noAwsSettings`, the run has no AWS_* variables
+ * of its own (the example sets what it needs). Returns each test's title, status and failure messages.
+ */
+function runReadmeExample(files: readonly string[], noAwsSettings: boolean): Array<[string, string, string[]]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-example-'));
+  for (const file of files) fs.writeFileSync(path.join(dir, file), readmeFile(file));
+  const config = {
+    rootDir: dir,
+    testEnvironment: 'node',
+    modulePaths: [path.join(ROOT, 'node_modules')],
+    moduleNameMapper: { '^cdk-resilience/(.*)$': path.join(ROOT, 'src', '$1') },
+    transform: { '^.+\\.ts$': [require.resolve('ts-jest'), { tsconfig: path.join(ROOT, 'tsconfig.dev.json'), isolatedModules: true }] },
+    // jest's default of 5 s per test is no room for ts-jest compiling the library on a loaded machine; a failing test still fails
+    testTimeout: NESTED_TEST_TIMEOUT,
+  };
+  const env: NodeJS.ProcessEnv = { ...process.env, JEST_WORKER_ID: undefined };
+  if (noAwsSettings) for (const name of Object.keys(env).filter(n => n.startsWith('AWS_'))) delete env[name];
+  try {
+    const run = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--ci', '--config', JSON.stringify(config), '--json'], {
+      cwd: dir, encoding: 'utf8', env,
+    });
+    return JSON.parse(run.stdout).testResults[0].assertionResults.map((a: any) => [a.title, a.status, a.failureMessages]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('README', () => {
   test('the local test example passes with jest, cdk-resilience/runtime and cdk-resilience/testing', () => {
-    // GIVEN the handler and its test from the README, in a folder of their own; the package's
-    // subpaths resolve to the library's sources (compiled by ts-jest)
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-local-test-'));
-    fs.writeFileSync(path.join(dir, 'orders.js'), readmeFile('orders.js'));
-    fs.writeFileSync(path.join(dir, 'orders.test.js'), readmeFile('orders.test.js'));
-    const config = {
-      rootDir: dir,
-      testEnvironment: 'node',
-      moduleNameMapper: { '^cdk-resilience/(.*)$': path.join(ROOT, 'src', '$1') },
-      transform: { '^.+\\.ts$': [require.resolve('ts-jest'), { tsconfig: path.join(ROOT, 'tsconfig.dev.json'), isolatedModules: true }] },
-      // jest's default of 5 s per test is no room for ts-jest compiling the library on a loaded machine; a failing test still fails
-      testTimeout: NESTED_TEST_TIMEOUT,
-    };
-    // WHEN jest runs the test as a user would
-    const run = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--ci', '--config', JSON.stringify(config), '--json'], {
-      cwd: dir, encoding: 'utf8', env: { ...process.env, JEST_WORKER_ID: undefined },
-    });
+    // GIVEN / WHEN the handler and its test from the README, run with jest as a user would
+    const results = runReadmeExample(['orders.js', 'orders.test.js'], false);
     // THEN both tests pass
-    const result = JSON.parse(run.stdout);
-    expect(result.testResults[0].assertionResults.map((a: any) => [a.title, a.status])).toEqual([
-      ['refuses an order above the configured limit', 'passed'],
-      ['answers 503 while the chaos experiment injects it', 'passed'],
+    expect(results).toEqual([
+      ['refuses an order above the configured limit', 'passed', []],
+      ['answers 503 while the chaos experiment injects it', 'passed', []],
     ]);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('the queue consumer example passes with jest, dynalite, the local SQS and an open circuit', () => {
-    // GIVEN the consumer and its test from the README, in a folder of their own; the package's subpaths
-    // resolve to the library's sources (compiled by ts-jest), other packages (dynalite, the AWS SDK) to the project's
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-consumer-test-'));
-    fs.writeFileSync(path.join(dir, 'consumer.js'), readmeFile('consumer.js'));
-    fs.writeFileSync(path.join(dir, 'consumer.test.js'), readmeFile('consumer.test.js'));
-    const config = {
-      rootDir: dir,
-      testEnvironment: 'node',
-      modulePaths: [path.join(ROOT, 'node_modules')],
-      moduleNameMapper: { '^cdk-resilience/(.*)$': path.join(ROOT, 'src', '$1') },
-      transform: { '^.+\\.ts$': [require.resolve('ts-jest'), { tsconfig: path.join(ROOT, 'tsconfig.dev.json'), isolatedModules: true }] },
-      // jest's default of 5 s per test is no room for ts-jest compiling the library on a loaded machine; a failing test still fails
-      testTimeout: NESTED_TEST_TIMEOUT,
-    };
-    // WHEN jest runs the test as a user would, with no AWS settings of its own
-    const env: NodeJS.ProcessEnv = { ...process.env, JEST_WORKER_ID: undefined };
-    for (const name of Object.keys(env).filter(n => n.startsWith('AWS_'))) delete env[name];
-    const run = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--ci', '--config', JSON.stringify(config), '--json'], {
-      cwd: dir, encoding: 'utf8', env,
-    });
+    // GIVEN / WHEN the consumer and its test from the README, with no AWS settings of their own
+    const results = runReadmeExample(['consumer.js', 'consumer.test.js'], true);
     // THEN the test passes
-    const result = JSON.parse(run.stdout);
-    expect(result.testResults[0].assertionResults.map((a: any) => [a.title, a.status, a.failureMessages])).toEqual([
+    expect(results).toEqual([
       ['while payments are down, no order is lost and none spends a receive', 'passed', []],
     ]);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('the deadline example answers a payments API that hangs before the timeout, with jest, dynalite and a hanging server', () => {
-    // GIVEN the handler and its test from the README, in a folder of their own; the package's subpaths
-    // resolve to the library's sources (compiled by ts-jest), other packages (dynalite, the AWS SDK) to the project's
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-deadline-test-'));
-    fs.writeFileSync(path.join(dir, 'charge.js'), readmeFile('charge.js'));
-    fs.writeFileSync(path.join(dir, 'charge.test.js'), readmeFile('charge.test.js'));
-    const config = {
-      rootDir: dir,
-      testEnvironment: 'node',
-      modulePaths: [path.join(ROOT, 'node_modules')],
-      moduleNameMapper: { '^cdk-resilience/(.*)$': path.join(ROOT, 'src', '$1') },
-      transform: { '^.+\\.ts$': [require.resolve('ts-jest'), { tsconfig: path.join(ROOT, 'tsconfig.dev.json'), isolatedModules: true }] },
-      // jest's default of 5 s per test is no room for ts-jest compiling the library on a loaded machine; a failing test still fails
-      testTimeout: NESTED_TEST_TIMEOUT,
-    };
-    // WHEN jest runs the test as a user would, with no AWS settings of its own
-    const env: NodeJS.ProcessEnv = { ...process.env, JEST_WORKER_ID: undefined };
-    for (const name of Object.keys(env).filter(n => n.startsWith('AWS_'))) delete env[name];
-    const run = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--ci', '--config', JSON.stringify(config), '--json'], {
-      cwd: dir, encoding: 'utf8', env,
-    });
+    // GIVEN / WHEN the handler and its test from the README, with no AWS settings of their own
+    const results = runReadmeExample(['charge.js', 'charge.test.js'], true);
     // THEN the test passes
-    const result = JSON.parse(run.stdout);
-    expect(result.testResults[0].assertionResults.map((a: any) => [a.title, a.status, a.failureMessages])).toEqual([
+    expect(results).toEqual([
       ['payments that hang get a 503 before the timeout, and the circuit counts the failure', 'passed', []],
     ]);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('the handler example reports only the message it could not process', () => {
