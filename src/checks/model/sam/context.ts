@@ -101,6 +101,24 @@ export function getAtt(logicalId: string, attribute: string): { 'Fn::GetAtt': [s
 }
 
 /** The logical ID that a `Ref` or `Fn::GetAtt` names, if the value is one. */
+/**
+ * The `AWS::SQS::QueuePolicy` that SAM writes to let `principal` (a service, or `*`) send to a queue, from `sourceArn` only.
+ * @param queueArn the queue's ARN (the policy's resource)
+ * @param queue what the policy's `Queues` names: the queue's URL (a `Ref`)
+ */
+export function sendToQueuePolicy(principal: unknown, queueArn: unknown, queue: unknown, sourceArn: unknown): CfnResourceBody {
+  return {
+    Type: 'AWS::SQS::QueuePolicy',
+    Properties: {
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Action: 'sqs:SendMessage', Effect: 'Allow', Principal: principal, Resource: queueArn, Condition: { ArnEquals: { 'aws:SourceArn': sourceArn } } }],
+      },
+      Queues: [queue],
+    },
+  };
+}
+
 export function logicalIdOf(value: unknown): string | undefined {
   if (!isObject(value)) return undefined;
   if (typeof value.Ref === 'string') return value.Ref;

@@ -7,7 +7,7 @@
  * `Arn`, with the queue policy that lets the rule send to it).
  * @see https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-eventbridgerule.html
  */
-import { CfnResourceBody, defined, getAtt, isObject, ref } from './context';
+import { CfnResourceBody, defined, getAtt, isObject, ref, sendToQueuePolicy } from './context';
 import { serviceRole } from './policies';
 
 /** EventBridge's limit on a target's `Id`: SAM cuts a longer one before its suffix. */
@@ -106,22 +106,7 @@ function ruleDeadLetterQueue(add: Add, rule: string, config: Record<string, any>
   if (config.Arn !== undefined) return config.Arn;
   const queue = typeof config.QueueLogicalId === 'string' ? config.QueueLogicalId : `${rule}Queue`;
   add(queue, { Type: 'AWS::SQS::Queue', Properties: {} });
-  add(`${rule}QueuePolicy`, {
-    Type: 'AWS::SQS::QueuePolicy',
-    Properties: {
-      PolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [{
-          Action: 'sqs:SendMessage',
-          Effect: 'Allow',
-          Principal: { Service: 'events.amazonaws.com' },
-          Resource: getAtt(queue, 'Arn'),
-          Condition: { ArnEquals: { 'aws:SourceArn': getAtt(rule, 'Arn') } },
-        }],
-      },
-      Queues: [ref(queue)],
-    },
-  });
+  add(`${rule}QueuePolicy`, sendToQueuePolicy({ Service: 'events.amazonaws.com' }, getAtt(queue, 'Arn'), ref(queue), getAtt(rule, 'Arn')));
   return getAtt(queue, 'Arn');
 }
 

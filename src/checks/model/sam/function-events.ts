@@ -16,7 +16,7 @@
  * @see https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-eventsource.html
  */
 import { apiEventPermission, httpApiEventPermission } from './apis';
-import { CfnResourceBody, defined, ExpansionContext, getAtt, isObject, listOf, logicalIdOf, ref, SamOrigin } from './context';
+import { CfnResourceBody, defined, ExpansionContext, getAtt, isObject, listOf, logicalIdOf, ref, SamOrigin, sendToQueuePolicy } from './context';
 import { eventRule, schedulerSchedule } from './event-rules';
 import { GeneratedRole, lambdaManagedPolicy } from './policies';
 
@@ -197,16 +197,7 @@ function snsEvent(add: Add, context: ExpansionContext, fn: FunctionHandle, logic
     queueUrl = ref(`${logicalId}Queue`);
   }
   const policyId = typeof given?.QueuePolicyLogicalId === 'string' ? given.QueuePolicyLogicalId : `${logicalId}QueuePolicy`;
-  add(policyId, {
-    Type: 'AWS::SQS::QueuePolicy',
-    Properties: {
-      PolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [{ Action: 'sqs:SendMessage', Effect: 'Allow', Principal: '*', Resource: queueArn, Condition: { ArnEquals: { 'aws:SourceArn': props.Topic } } }],
-      },
-      Queues: [queueUrl],
-    },
-  });
+  add(policyId, sendToQueuePolicy('*', queueArn, queueUrl, props.Topic));
   add(logicalId, subscription('sqs', queueArn));
   pullEvent(add, fn, `${logicalId}EventSourceMapping`, 'SQS', { Queue: queueArn, BatchSize: given?.BatchSize ?? 10, Enabled: given?.Enabled ?? true });
 }

@@ -14,7 +14,7 @@
  *   policy). Other connectors grant nothing the checks read and are left out.
  * @see https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-connector.html
  */
-import { CfnResourceBody, defined, ExpansionContext, getAtt, isObject, listOf, logicalIdOf, ref, samHash } from './context';
+import { CfnResourceBody, defined, ExpansionContext, getAtt, isObject, listOf, logicalIdOf, ref, samHash, sendToQueuePolicy } from './context';
 
 const KEY_TYPES: Record<string, string> = { String: 'S', Number: 'N', Binary: 'B' };
 
@@ -158,22 +158,8 @@ function connector(context: ExpansionContext, logicalId: string, p: Record<strin
       });
     }
     if (service && service !== 's3.amazonaws.com' && destination.type === 'AWS::SQS::Queue') {
-      add(`${logicalId}QueuePolicy${suffix}`, {
-        Type: 'AWS::SQS::QueuePolicy',
-        Properties: {
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [{
-              Action: 'sqs:SendMessage',
-              Effect: 'Allow',
-              Principal: { Service: service },
-              Resource: destination.arn,
-              Condition: { ArnEquals: { 'aws:SourceArn': source.arn } },
-            }],
-          },
-          Queues: [destination.id ? ref(destination.id) : destination.arn],
-        },
-      });
+      add(`${logicalId}QueuePolicy${suffix}`,
+        sendToQueuePolicy({ Service: service }, destination.arn, destination.id ? ref(destination.id) : destination.arn, source.arn));
     }
   });
 }
