@@ -32,22 +32,26 @@ export function invokesAsynchronously(requestParameters: Readonly<Record<string,
 
 /** Every function that an API Gateway integration of the stack invokes synchronously, with its integration's timeout. */
 export function apiIntegrations(model: CfnModel): ApiIntegration[] {
-  const found: ApiIntegration[] = [];
-  for (const method of model.ofType(CFN_TYPE.API_METHOD)) {
-    const { integrationType, integrationUri, requestParameters, timeoutMillis } = readApiMethod(method);
-    if (integrationType !== 'AWS_PROXY' && integrationType !== 'AWS') continue;
-    if (integrationType === 'AWS' && invokesAsynchronously(requestParameters)) continue;
-    for (const fn of model.referencedBy(integrationUri, CFN_TYPE.FUNCTION)) found.push({ integration: method, fn, api: 'REST', timeoutMillis });
+  return model.ofType(CFN_TYPE.API_METHOD, CFN_TYPE.API_V2_INTEGRATION).flatMap(resource => apiIntegrationsOf(model, resource));
+}
+
+/**
+ * The functions that one resource (a REST API method, or an HTTP or WebSocket API integration) invokes
+ * synchronously, with its timeout; none for a resource of any other type.
+ */
+export function apiIntegrationsOf(model: CfnModel, resource: ModelResource): ApiIntegration[] {
+  if (resource.type === CFN_TYPE.API_METHOD) {
+    const { integrationType, integrationUri, requestParameters, timeoutMillis } = readApiMethod(resource);
+    if (integrationType !== 'AWS_PROXY' && integrationType !== 'AWS') return [];
+    if (integrationType === 'AWS' && invokesAsynchronously(requestParameters)) return [];
+    return model.referencedBy(integrationUri, CFN_TYPE.FUNCTION).map(fn => ({ integration: resource, fn, api: 'REST', timeoutMillis }));
   }
-  for (const integration of model.ofType(CFN_TYPE.API_V2_INTEGRATION)) {
-    const { apiId, integrationType, integrationUri, timeoutMillis, timeoutGiven } = readApiV2Integration(integration);
-    if (integrationType !== 'AWS_PROXY') continue;
-    const api = model.referencedOne(apiId, CFN_TYPE.API_V2);
-    const kind = api && readApiV2(api).protocolType === 'WEBSOCKET' ? 'WebSocket' : 'HTTP';
-    const byDefault = kind === 'WebSocket' ? AWS_DEFAULTS.webSocketApiIntegrationTimeoutMillis : AWS_DEFAULTS.httpApiIntegrationTimeoutMillis;
-    for (const fn of model.referencedBy(integrationUri, CFN_TYPE.FUNCTION)) {
-      found.push({ integration, fn, api: kind, timeoutMillis: timeoutGiven ? timeoutMillis : byDefault });
-    }
-  }
-  return found;
+  if (resource.type !== CFN_TYPE.API_V2_INTEGRATION) return [];
+  const { apiId, integrationType, integrationUri, timeoutMillis, timeoutGiven } = readApiV2Integration(resource);
+  if (integrationType !== 'AWS_PROXY') return [];
+  const api = model.referencedOne(apiId, CFN_TYPE.API_V2);
+  const kind = api && readApiV2(api).protocolType === 'WEBSOCKET' ? 'WebSocket' : 'HTTP';
+  const byDefault = kind === 'WebSocket' ? AWS_DEFAULTS.webSocketApiIntegrationTimeoutMillis : AWS_DEFAULTS.httpApiIntegrationTimeoutMillis;
+  return model.referencedBy(integrationUri, CFN_TYPE.FUNCTION)
+    .map(fn => ({ integration: resource, fn, api: kind, timeoutMillis: timeoutGiven ? timeoutMillis : byDefault }));
 }

@@ -25,7 +25,7 @@
  * Each reader takes a resource of its type and throws on any other: a rule
  * that calls the wrong reader fails loudly in its tests.
  */
-import { CFN_TYPE, ModelResource } from './cfn-model';
+import { CFN_TYPE, flatten, ModelResource } from './cfn-model';
 import { AWS_DEFAULTS } from '../../private/defaults';
 
 /**
@@ -376,17 +376,10 @@ export interface PolicyStatement {
  */
 export function readRoleManagedPolicies(role: ModelResource): readonly string[] {
   return asArray(propertiesOf(role, CFN_TYPE.ROLE).ManagedPolicyArns).flatMap(arn => {
-    const text = typeof arn === 'string' ? arn : joinedLiteral(arn);
-    const match = text === undefined ? null : /:iam::aws:policy\/(?:service-role\/)?([A-Za-z0-9_+=,.@-]+)$/.exec(text);
+    // `flatten` keeps the literal parts of an `Fn::Join` (the partition before them is left unknown).
+    const match = /:iam::aws:policy\/(?:service-role\/)?([A-Za-z0-9_+=,.@-]+)$/.exec(flatten(arn));
     return match ? [match[1]] : [];
   });
-}
-
-/** The literal end of an `Fn::Join` (a managed policy's ARN with `${AWS::Partition}` before it), or `undefined`. */
-function joinedLiteral(value: unknown): string | undefined {
-  const join = field(value, 'Fn::Join');
-  if (!Array.isArray(join) || typeof join[0] !== 'string' || !Array.isArray(join[1])) return undefined;
-  return join[1].map(part => typeof part === 'string' ? part : '*').join(join[0]);
 }
 
 /** The policies of an `AWS::IAM::Policy` or `ManagedPolicy` (one), or the inline policies of an `AWS::IAM::Role`. */

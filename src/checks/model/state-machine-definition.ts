@@ -52,6 +52,9 @@ const ALL_TASK_ERRORS = ['States.ALL', 'States.TaskFailed'];
 /** The resource of Step Functions' optimized Lambda integration (`arn:aws:states:::lambda:invoke`, with `.waitForTaskToken`). */
 const LAMBDA_INVOKE = /^arn:[^:]*:states:::lambda:invoke(\.waitForTaskToken)?$/;
 
+/** The definitions read by `shippedDefinition`, by state machine. */
+const shippedDefinitions = new WeakMap<ModelResource, unknown>();
+
 /**
  * The definition an app ships as a file (`DefinitionBody.fromFile()`), from
  * the asset that aws-cdk-lib staged in the cloud assembly (the state machine's
@@ -59,6 +62,12 @@ const LAMBDA_INVOKE = /^arn:[^:]*:states:::lambda:invoke(\.waitForTaskToken)?$/;
  * none, it is not staged yet, or it is not JSON.
  */
 function shippedDefinition(stateMachine: ModelResource): unknown {
+  // Read once per state machine: the link sources and the rule both ask for its task states.
+  if (!shippedDefinitions.has(stateMachine)) shippedDefinitions.set(stateMachine, readShippedDefinition(stateMachine));
+  return shippedDefinitions.get(stateMachine);
+}
+
+function readShippedDefinition(stateMachine: ModelResource): unknown {
   const asset = stateMachine.construct.node.scope?.node.tryFindChild('DefinitionBody') as { assetPath?: unknown; isFile?: unknown } | undefined;
   if (typeof asset?.assetPath !== 'string' || asset.isFile !== true) return undefined;
   const outdir = Stage.of(stateMachine.construct)?.outdir;

@@ -1,6 +1,6 @@
 import type { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { ApiIntegration, apiIntegrations } from '../model/api-integrations';
+import { ApiIntegration, apiIntegrationsOf } from '../model/api-integrations';
 import { readFunction } from '../model/cfn-properties';
 import { ResilienceRule, RuleContext } from '../rule';
 
@@ -30,7 +30,7 @@ export const ApiIntegrationTimeout: ResilienceRule = {
 /** The functions that the integration (`node`, a REST method or an HTTP/WebSocket API integration) invokes synchronously. */
 function integrationsOf(node: CfnResource, { model }: RuleContext): ApiIntegration[] {
   const resource = model.resourceOf(node);
-  return resource ? apiIntegrations(model).filter(i => i.integration === resource) : [];
+  return resource ? apiIntegrationsOf(model, resource) : [];
 }
 
 /** Whether the function may run after the integration gave up; never on a value the template does not fix. */
