@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { LIMITS } from '../private/defaults';
 
 /**
  * One path an event can take through an app, and how often its last hop is
@@ -69,7 +70,7 @@ export class RetryBudgetReport {
    * listing from a resource stops here, says so in `incomplete`, and
    * `Resilience-Checks3` reports it.
    */
-  public static readonly PATH_LIMIT = 1000;
+  public static readonly PATH_LIMIT = LIMITS.retryPathsPerResource;
 
   /** Every path, longest first (then the largest worst case first). */
   public readonly paths: RetryPath[];

@@ -81,7 +81,7 @@ export interface CliTemplateResult {
   readonly resources: number;
   readonly findings: CliFinding[];
   readonly retryPaths: RetryPath[];
-  /** The resources from which not every retry path is listed: the listing stops at 1,000 paths from one resource (`Resilience-Checks3`). */
+  /** The resources from which not every retry path is listed: the listing stops at `RetryBudgetReport.PATH_LIMIT` paths from one resource (`Resilience-Checks3`). */
   readonly retryPathsIncomplete: string[];
   /** The transforms the template declares. */
   readonly transforms?: string[];

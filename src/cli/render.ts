@@ -60,7 +60,7 @@ export function render(results: CliTemplateResult[], format: Format, threshold: 
     }
     if (result.retryPaths.length === 0) lines.push('  (no path)');
     for (const first of result.retryPathsIncomplete) {
-      lines.push(`       …  ${first} → … (not every path listed: the listing stops at 1,000 paths from one resource)`);
+      lines.push(`       …  ${first} → … (not every path listed: the listing stops at ${pathLimit()} paths from one resource)`);
     }
     lines.push('');
   }
@@ -75,6 +75,12 @@ function samSource(f: CliFinding): boolean {
 
 function transformed(result: CliTemplateResult): string {
   return result.transforms && result.transforms.length > 0 ? ` (after ${result.transforms.join(', ')})` : '';
+}
+
+/** `RetryBudgetReport.PATH_LIMIT`, as people read it. */
+function pathLimit(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../checks/retry-budget') as typeof import('../checks/retry-budget')).RetryBudgetReport.PATH_LIMIT.toLocaleString('en-US');
 }
 
 function budgetReport(result: CliTemplateResult): RetryBudgetReport {

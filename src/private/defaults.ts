@@ -158,6 +158,8 @@ export const DEFAULTS = {
 
 /** Limits that AWS enforces and that props are validated against. */
 export const LIMITS = {
+  /** The retry budget lists at most this many paths from one resource (fan-outs multiply them), and says where it stopped. */
+  retryPathsPerResource: 1000,
   maxReceiveCount: { min: 1, max: 1000 },
   batchSize: { min: 1, max: 10_000, withoutWindow: 10, fifo: 10 },
   maxBatchingWindow: Duration.minutes(5),

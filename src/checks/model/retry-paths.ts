@@ -1,6 +1,7 @@
 import { CFN_TYPE, ModelResource } from './cfn-model';
 import { EventGraph, GraphEdge } from './event-graph';
 import { Match, matchAgain } from './event-patterns';
+import { LIMITS } from '../../private/defaults';
 
 /**
  * A path with the resources it passes. A cyclic path is a `certain` loop when
@@ -37,7 +38,7 @@ export interface RetryPaths {
  * says the same): the listing of each first resource stops here and says so
  * (`incomplete`), and every other first resource is still walked.
  */
-export const PATH_LIMIT = 1000;
+export const PATH_LIMIT = LIMITS.retryPathsPerResource;
 
 /** Every path through the graph, from each resource that nothing in the stack sends to (see `PathWalker`). */
 export function retryPaths(graph: EventGraph): RetryPaths {
